@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.inceptionspark.train.GradientMessage;
@@ -39,10 +40,11 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     private final long seed;
     private final SliceRanges slices;
     private final Meters meters;
+    private final CollectionAccumulator<Long> computeNanos;
 
     public ReplicaStepTask(String runKey, Broadcast<String> graphJson, Broadcast<StepWeights> weights, BatchSource data,
                            long step, int replicas, int classes, double labelSmoothing, long seed, SliceRanges slices,
-                           Meters meters) {
+                           Meters meters, CollectionAccumulator<Long> computeNanos) {
         this.runKey = runKey;
         this.graphJson = graphJson;
         this.weights = weights;
@@ -54,6 +56,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         this.seed = seed;
         this.slices = slices;
         this.meters = meters;
+        this.computeNanos = computeNanos;
     }
 
     @Override
@@ -61,7 +64,11 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (replicaIds.hasNext()) {
             int replica = replicaIds.next();
+            long t0 = System.nanoTime();
             float[] message = computeMessage(replica);
+            if (computeNanos != null) {
+                computeNanos.add(System.nanoTime() - t0);
+            }
             for (int s = 0; s < slices.slices(); s++) {
                 out.add(new Tuple2<>(s, new GradientSlice(replica, message, slices.from(s), slices.size(s))));
             }
