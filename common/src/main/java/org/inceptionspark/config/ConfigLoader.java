@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -83,7 +84,8 @@ public final class ConfigLoader {
         if (file != null) {
             fileLayer = parseFile(file, errors);
             fileLeaves = leaves(fileLayer.root());
-            checkKeys(fileLeaves, errors, brokenSections);
+            Map<String, ConfigValue> leaves = fileLeaves;
+            checkKeys(fileLeaves, key -> describe(leaves.get(key).origin()), errors, brokenSections);
         }
 
         Config overrideLayer = ConfigFactory.empty();
@@ -91,7 +93,8 @@ public final class ConfigLoader {
         try {
             overrideLayer = ConfigFactory.parseMap(overrides, "-D overrides");
             overrideLeaves = leaves(overrideLayer.root());
-            checkKeys(overrideLeaves, errors, brokenSections);
+            Map<String, ConfigValue> leaves = overrideLeaves;
+            checkKeys(overrideLeaves, key -> overrideOrigin(key, overrides, leaves), errors, brokenSections);
         } catch (ConfigException e) {
             errors.add(new ConfigError("-D", ConfigError.Kind.UNREADABLE, "overrides " + overrides + ": " + e.getMessage()));
         }
@@ -130,13 +133,14 @@ public final class ConfigLoader {
     }
 
     /** Reports keys of a user layer that reference.conf does not define, and sections replaced by a plain value. */
-    private static void checkKeys(Map<String, ConfigValue> layerLeaves, List<ConfigError> errors, Set<String> brokenSections) {
+    private static void checkKeys(Map<String, ConfigValue> layerLeaves, Function<String, String> originOf,
+                                  List<ConfigError> errors, Set<String> brokenSections) {
         for (Map.Entry<String, ConfigValue> leaf : layerLeaves.entrySet()) {
             String key = leaf.getKey();
             if (REFERENCE_LEAVES.containsKey(key)) {
                 continue;
             }
-            String where = " (from " + describe(leaf.getValue().origin()) + ")";
+            String where = " (from " + originOf.apply(key) + ")";
             List<String> children = REFERENCE_LEAVES.keySet().stream()
                     .filter(k -> k.startsWith(key + ".")).map(k -> k.substring(key.length() + 1))
                     .collect(Collectors.toList());
@@ -157,8 +161,7 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigValue> ref : REFERENCE_LEAVES.entrySet()) {
             String key = ref.getKey();
             if (overrideLeaves.containsKey(key)) {
-                Object typed = overrides.containsKey(key) ? overrides.get(key) : overrideLeaves.get(key).unwrapped();
-                origins.put(key, new ValueOrigin(ValueOrigin.Layer.OVERRIDE, "-D" + key + "=" + typed));
+                origins.put(key, new ValueOrigin(ValueOrigin.Layer.OVERRIDE, overrideOrigin(key, overrides, overrideLeaves)));
             } else if (fileLeaves.containsKey(key)) {
                 origins.put(key, new ValueOrigin(ValueOrigin.Layer.FILE, describe(fileLeaves.get(key).origin())));
             } else {
@@ -167,6 +170,12 @@ public final class ConfigLoader {
             }
         }
         return origins;
+    }
+
+    /** As the user typed it: {@code -Dinception.cluster.replicas=8}. */
+    private static String overrideOrigin(String key, Map<String, ?> overrides, Map<String, ConfigValue> overrideLeaves) {
+        Object value = overrides.containsKey(key) ? overrides.get(key) : overrideLeaves.get(key).unwrapped();
+        return "-D" + key + "=" + value;
     }
 
     private static String describe(ConfigOrigin origin) {

@@ -52,7 +52,9 @@ public final class RecipeAudit {
             }
             boolean zero = actual instanceof Number n && n.doubleValue() == 0;
             String note = zero && e.ifZeroNote() != null ? e.ifZeroNote() : e.note();
-            departures.add(new Departure(e.key(), ConfigValueFormat.format(e.value()), ConfigValueFormat.format(actual), note));
+            // HOCON reads 1.0 as the integer 1: show the recipe's number in the key's own type.
+            Object recipe = actual instanceof Double && e.value() instanceof Number n ? (Object) n.doubleValue() : e.value();
+            departures.add(new Departure(e.key(), ConfigValueFormat.format(recipe), ConfigValueFormat.format(actual), note));
         }
         return departures;
     }

@@ -60,5 +60,8 @@ class ConfigFilesTest {
         List<String> keys = RecipeAudit.audit(c).stream().map(RecipeAudit.Departure::key).toList();
         assertEquals(List.of("inception.model.input-size", "inception.model.classes", "inception.model.width-multiplier",
                 "inception.cluster.replicas", "inception.schedule.max-steps"), keys);
+        RecipeAudit.Departure width = RecipeAudit.audit(c).get(2);
+        assertEquals("1.0", width.recipeValue(), "shown in the key's own type");
+        assertEquals("0.25", width.effectiveValue());
     }
 }

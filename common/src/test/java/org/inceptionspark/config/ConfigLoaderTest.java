@@ -88,6 +88,7 @@ class ConfigLoaderTest {
         assertEquals(ConfigError.Kind.UNKNOWN_KEY, e.kind());
         assertEquals("inception.cluster.batch-per-replca", e.key());
         assertTrue(e.message().contains("did you mean inception.cluster.batch-per-replica?"), e.message());
+        assertTrue(e.message().contains("(from -Dinception.cluster.batch-per-replca=32)"), e.message());
     }
 
     @Test

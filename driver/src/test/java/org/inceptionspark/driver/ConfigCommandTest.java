@@ -66,7 +66,7 @@ class ConfigCommandTest {
         String e = err();
         assertTrue(e.contains("invalid configuration (2 errors)"), e);
         assertTrue(e.contains("inception.cluster.batch-per-replica = -1"), e);
-        assertTrue(e.contains("inception.cluster.batch-per-replca (from -D overrides): unknown key; did you mean "
+        assertTrue(e.contains("inception.cluster.batch-per-replca (from -Dinception.cluster.batch-per-replca=3): unknown key; did you mean "
                 + "inception.cluster.batch-per-replica?"), e);
     }
 
