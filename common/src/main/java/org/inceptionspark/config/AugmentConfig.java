@@ -1,0 +1,15 @@
+package org.inceptionspark.config;
+
+import java.io.Serializable;
+
+/** {@code inception.augment}: training distortions and the evaluation crop (TF reference image_processing.py). */
+public record AugmentConfig(
+        double minArea,
+        double maxArea,
+        double minAspect,
+        double maxAspect,
+        int maxAttempts,
+        boolean flip,
+        boolean colorDistortion,
+        double evalCentralFraction) implements Serializable {
+}
