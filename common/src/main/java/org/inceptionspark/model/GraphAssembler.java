@@ -60,10 +60,11 @@ final class GraphAssembler {
     private String batchNorm(String name, String input) {
         BatchNormalization.Builder bn = new BatchNormalization.Builder()
                 .decay(spec.bnDecay())
-                .eps(spec.bnEpsilon())
-                // Keep the moving variance itself (not log10 of its root) so that the engine's
-                // moving averages and checkpoints hold the same statistic as TF's moving_variance.
-                .useLogStd(false);
+                .eps(spec.bnEpsilon());
+        // The moving variance stays in DL4J's default form, log10 of the standard deviation
+        // (parameter "log10stdev"): useLogStd(false) would be the TF form, but DL4J 1.0.0-M2.1's
+        // JSON reader turns it back to true, so a configuration shipped as JSON would reinterpret
+        // the stored statistic.
         if (spec.bnScale()) {
             graph.addLayer(name, bn.build(), input);
             return name;
