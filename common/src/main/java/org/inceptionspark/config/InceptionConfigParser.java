@@ -56,7 +56,8 @@ final class InceptionConfigParser {
                 r.bool("model.batch-norm.scale"),
                 r.number("model.init.conv-stddev", positive()),
                 r.number("model.init.aux-conv-stddev", positive()),
-                r.number("model.init.aux-fc-stddev", positive()));
+                r.number("model.init.aux-fc-stddev", positive()),
+                r.number("model.init.fc-stddev", positive()));
     }
 
     private ClusterConfig cluster() {

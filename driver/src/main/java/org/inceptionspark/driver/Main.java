@@ -15,6 +15,7 @@ public final class Main {
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("config", new ConfigCommand());
+        c.put("models", new ModelsCommand());
         return c;
     }
 
