@@ -60,7 +60,7 @@ class SyncEquivalenceTest {
                 LabeledImages b = s.data().load(step, r, s.replicas());
                 float[] m = new float[len];
                 ReplicaGradient.compute(graph, layout, b.features(), b.labels(), s.classes(), s.labelSmoothing(),
-                        Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), m);
+                        Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), s.rule().sumReplicas(), m);
                 if (sum == null) {
                     sum = m;
                 } else {
