@@ -14,6 +14,7 @@ public final class Main {
 
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
+        c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
         return c;
     }
 
