@@ -39,6 +39,10 @@ public final class ImageInspector {
         if (format == null) {
             return Inspection.skip("not a JPEG or PNG image (unrecognised header bytes)");
         }
+        if (format.equals("jpeg") && jpegComponents(bytes) == 4) {
+            // The JDK may "decode" an Adobe-less 4-channel JPEG, but the colours come out wrong.
+            return Inspection.skip("CMYK/YCCK JPEG (4-channel colour space, not supported)");
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
             if (!readers.hasNext()) {
@@ -88,6 +92,31 @@ public final class ImageInspector {
             return "png";
         }
         return null;
+    }
+
+    /** Component count from the JPEG's start-of-frame marker, or -1 when none is found. */
+    static int jpegComponents(byte[] b) {
+        int i = 2;
+        while (i + 9 < b.length) {
+            if ((b[i] & 0xFF) != 0xFF) {
+                return -1;
+            }
+            int marker = b[i + 1] & 0xFF;
+            if (marker == 0xFF) {
+                i++;
+                continue;
+            }
+            int len = ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
+            boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+            if (sof) {
+                return b[i + 9] & 0xFF;
+            }
+            if (marker == 0xDA || marker == 0xD9) {
+                return -1;
+            }
+            i += 2 + len;
+        }
+        return -1;
     }
 
     private static String conversionOf(ImageReader reader) throws IOException {
