@@ -15,6 +15,8 @@ public final class Main {
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
+        c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
+        c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());
         return c;
     }
 
