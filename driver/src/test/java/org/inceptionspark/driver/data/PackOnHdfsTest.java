@@ -87,10 +87,13 @@ class PackOnHdfsTest {
         assertEquals("Ankle boot", train.classLabel(9));
         assertEquals("09_ankle_boot", train.className(9));
         PackManifest m = train.manifest();
-        assertEquals(5, m.skipped());
+        // Each split's manifest counts the files skipped from that split.
+        assertEquals(5, m.skipped() + val.manifest().skipped());
         assertEquals(3, m.shards());
         for (PackManifest.ClassCount c : m.classes()) {
-            assertEquals(c.index() == 3 ? 18 : 16, c.count(), "train count of " + c.name());
+            long both = c.count() + val.manifest().classes().get(c.index()).count();
+            assertEquals(c.index() == 3 ? 22 : 20, both, "images of " + c.name());
+            assertTrue(c.count() >= 16, "train holds ~80% of " + c.name());
         }
         assertTrue(m.converted().get("grayscale") >= 150, m.converted().toString());
         assertTrue(m.converted().containsKey("16-bit"), m.converted().toString());
