@@ -1,5 +1,6 @@
 package org.inceptionspark.train;
 
+import org.inceptionspark.config.OptimizerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +23,7 @@ class ParameterServerStateTest {
             new ParameterSegment("conv/b", 2, 1, ParameterRole.TRAINABLE),
             new ParameterSegment("bn/mean", 3, 1, ParameterRole.BATCH_NORM_STATISTIC)), 4);
 
-    private static ParameterServerState state(boolean sum, double wd, GradientClipping.Mode clip) {
+    private static ParameterServerState state(boolean sum, double wd, OptimizerConfig.ClipMode clip) {
         UpdateRule rule = new UpdateRule(sum, wd, clip, 2.0, true, 0.9999, true);
         return new ParameterServerState(LAYOUT, Nd4j.createFromArray(1f, 2f, 3f, 10f), rule,
                 new LearningRateSchedule(0.5, 0.94, 1000, true), () -> new MomentumSgd(4, 0.9));
@@ -48,7 +49,7 @@ class ParameterServerStateTest {
 
     @Test
     void meanCombineWeighsReplicasByTheirImages() {
-        ParameterServerState s = state(false, 0.0, GradientClipping.Mode.NONE);
+        ParameterServerState s = state(false, 0.0, OptimizerConfig.ClipMode.NONE);
         // last step of an epoch: replica 0 had 3 images with per-image gradients summing to 3, replica 1 one image of 5
         float[] m = new float[GradientMessage.length(4)];
         m[0] = 3f + 5f;
@@ -63,7 +64,7 @@ class ParameterServerStateTest {
 
     @Test
     void meanCombineDecayAndStatistics() {
-        ParameterServerState s = state(false, 0.1, GradientClipping.Mode.NONE);
+        ParameterServerState s = state(false, 0.1, OptimizerConfig.ClipMode.NONE);
         StepOutcome o = s.apply(twoReplicas(false, new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
         assertTrue(o.applied());
         assertEquals(3.0, o.loss(), 1e-6);
@@ -80,7 +81,7 @@ class ParameterServerStateTest {
 
     @Test
     void sumCombineAddsEveryReplicasDecayTerm() {
-        ParameterServerState s = state(true, 0.1, GradientClipping.Mode.NONE);
+        ParameterServerState s = state(true, 0.1, OptimizerConfig.ClipMode.NONE);
         s.apply(twoReplicas(true, new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
         // sum [0.6, 0.4, 4] + 2 * 0.1 * w = [0.8, 0.8, 4]
         assertEquals(1 - 0.5 * 0.8, s.params().getDouble(0), 1e-6);
@@ -90,7 +91,7 @@ class ParameterServerStateTest {
 
     @Test
     void globalNormClipExcludesStatistics() {
-        ParameterServerState s = state(false, 0.0, GradientClipping.Mode.GLOBAL_NORM);
+        ParameterServerState s = state(false, 0.0, OptimizerConfig.ClipMode.GLOBAL_NORM);
         // mean trainable gradient [3, 0, 4] (norm 5) and a huge statistic update that must not count
         StepOutcome o = s.apply(twoReplicas(false, new float[] {6f, 0f, 8f, 100f}, new float[] {0f, 0f, 0f, 100f}, 1f, 1f));
         assertEquals(5.0, o.gradientNorm(), 1e-5);
@@ -101,7 +102,7 @@ class ParameterServerStateTest {
 
     @Test
     void nonFiniteGradientSkipsTheStepAndChangesNothing() {
-        ParameterServerState s = state(false, 0.1, GradientClipping.Mode.GLOBAL_NORM);
+        ParameterServerState s = state(false, 0.1, OptimizerConfig.ClipMode.GLOBAL_NORM);
         StepOutcome o = s.apply(twoReplicas(false, new float[] {Float.NaN, 0f, 0f, 0f}, new float[] {0f, 0f, 0f, 0f}, 1f, 1f));
         assertFalse(o.applied());
         assertEquals("non-finite gradient", o.skipReason());

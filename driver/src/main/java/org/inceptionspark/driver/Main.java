@@ -16,6 +16,7 @@ public final class Main {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("config", new ConfigCommand());
         c.put("models", new ModelsCommand());
+        c.put("train", new TrainCommand());
         c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
         c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
         c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());
