@@ -14,6 +14,9 @@ public final class Main {
 
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
+        c.put("config", new ConfigCommand());
+        c.put("models", new ModelsCommand());
+        c.put("train", new TrainCommand());
         c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
         c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
         c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());

@@ -15,6 +15,13 @@ public record AugmentParams(double minArea, double maxArea, double minAspect, do
                 0.875);
     }
 
+    /** The typed {@code inception.augment} section. */
+    public static AugmentParams from(org.inceptionspark.config.AugmentConfig a) {
+        return new AugmentParams(a.minArea(), a.maxArea(), a.minAspect(), a.maxAspect(), a.maxAttempts(), a.flip(),
+                a.colorDistortion(), a.brightnessDelta(), a.saturationLower(), a.saturationUpper(), a.hueDelta(),
+                a.contrastLower(), a.contrastUpper(), a.evalCentralFraction());
+    }
+
     /** @param augment the {@code inception.augment} sub-tree */
     public static AugmentParams fromConfig(Config augment) {
         return new AugmentParams(augment.getDouble("min-area"), augment.getDouble("max-area"),

@@ -1,0 +1,21 @@
+package org.inceptionspark.config;
+
+import java.io.Serializable;
+
+/** {@code inception.augment}: training distortions and the evaluation crop (TF reference image_processing.py). */
+public record AugmentConfig(
+        double minArea,
+        double maxArea,
+        double minAspect,
+        double maxAspect,
+        int maxAttempts,
+        boolean flip,
+        boolean colorDistortion,
+        double brightnessDelta,
+        double saturationLower,
+        double saturationUpper,
+        double hueDelta,
+        double contrastLower,
+        double contrastUpper,
+        double evalCentralFraction) implements Serializable {
+}

@@ -1,0 +1,26 @@
+package org.inceptionspark.config;
+
+import java.io.Serializable;
+
+/** {@code inception.cluster}: how many replicas make one synchronous step and how their gradients combine. */
+public record ClusterConfig(int replicas, int batchPerReplica, Combine combine) implements Serializable {
+
+    /** {@code replicas = 0}: the replica count is the number of executors found at start-up. */
+    public static final int ONE_PER_EXECUTOR = 0;
+
+    public enum Combine {
+        /** Average of the replica gradients: the step equals one on the global batch. */
+        MEAN,
+        /** Sum, as the 2016 TF SyncReplicasOptimizer did; differs from MEAN under RMSProp's eps = 1.0. */
+        SUM
+    }
+
+    public boolean replicasDecidedAtStartup() {
+        return replicas == ONE_PER_EXECUTOR;
+    }
+
+    /** Images per synchronous step once the replica count is known. */
+    public long globalBatch(int actualReplicas) {
+        return (long) actualReplicas * batchPerReplica;
+    }
+}

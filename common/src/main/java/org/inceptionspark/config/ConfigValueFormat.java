@@ -1,0 +1,23 @@
+package org.inceptionspark.config;
+
+/** How configuration values are shown to users: as they would be written in a .conf file. */
+public final class ConfigValueFormat {
+    private ConfigValueFormat() {
+    }
+
+    public static String format(Object value) {
+        if (value instanceof String s) {
+            return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            // 4.0E-5 is a valid HOCON number but 4e-5 is how the recipe writes it.
+            String s = Double.toString(d);
+            return s.contains("E") ? s.replace(".0E", "e").replace("E", "e") : s;
+        }
+        if (value instanceof Enum<?> e) {
+            return format(ValueReader.spell(e));
+        }
+        return String.valueOf(value);
+    }
+}

@@ -1,0 +1,139 @@
+package org.inceptionspark.config;
+
+import org.inceptionspark.config.OptimizerConfig;
+import static org.inceptionspark.config.Bound.ANY;
+import static org.inceptionspark.config.Bound.atLeast;
+import static org.inceptionspark.config.Bound.decay;
+import static org.inceptionspark.config.Bound.fractionAboveZero;
+import static org.inceptionspark.config.Bound.positive;
+
+/**
+ * Turns the resolved {@code inception} tree into typed records, with every range rule in one
+ * place. The ranges are those under which the training code's maths is defined, not the recipe's
+ * values: departures from the recipe are {@link RecipeAudit}'s business, not an error.
+ */
+final class InceptionConfigParser {
+    private final ValueReader r;
+
+    InceptionConfigParser(ValueReader reader) {
+        this.r = reader;
+    }
+
+    InceptionConfig parse() {
+        return new InceptionConfig(run(), model(), cluster(), optimizer(), movingAverage(), schedule(), data(),
+                augment(), checkpoint(), eval(), spark());
+    }
+
+    private RunConfig run() {
+        String name = r.nonEmptyString("run.name");
+        r.require(!name.contains("/") && !name.contains("\\"), "run.name",
+                "must be a single directory name, without / or \\");
+        return new RunConfig(name, r.nonEmptyString("run.dir"), r.longInteger("run.seed", ANY));
+    }
+
+    private ModelConfig model() {
+        String name = r.oneOf("model.name", ModelConfig.NAMES);
+        int inputSize = r.integer("model.input-size", atLeast(1));
+        if (name.equals(ModelConfig.INCEPTION_V3)) {
+            r.require(ModelConfig.INCEPTION_V3_INPUT_SIZES.contains(inputSize), "model.input-size",
+                    "inception_v3 takes 299, 151 or 79 (paper section 9's variants of about the same cost)");
+        } else if (ModelConfig.NAMES.contains(name)) {
+            r.require(inputSize >= ModelConfig.MIN_INPUT_SIZE, "model.input-size",
+                    name + " needs at least " + ModelConfig.MIN_INPUT_SIZE + " (its paper uses 224)");
+        }
+        return new ModelConfig(
+                name,
+                inputSize,
+                r.integer("model.classes", atLeast(2)),
+                r.number("model.width-multiplier", fractionAboveZero()),
+                r.integer("model.min-depth", atLeast(1)),
+                r.bool("model.aux-head"),
+                r.number("model.aux-loss-weight", atLeast(0)),
+                r.number("model.dropout-keep", fractionAboveZero()),
+                r.number("model.label-smoothing", new Bound(0, true, 1, false)),
+                r.number("model.weight-decay", atLeast(0)),
+                r.number("model.batch-norm.decay", decay()),
+                r.number("model.batch-norm.epsilon", positive()),
+                r.bool("model.batch-norm.scale"),
+                r.number("model.init.conv-stddev", positive()),
+                r.number("model.init.aux-conv-stddev", positive()),
+                r.number("model.init.aux-fc-stddev", positive()),
+                r.number("model.init.fc-stddev", positive()));
+    }
+
+    private ClusterConfig cluster() {
+        return new ClusterConfig(
+                r.integer("cluster.replicas", atLeast(0)),
+                r.integer("cluster.batch-per-replica", atLeast(1)),
+                r.choice("cluster.combine", ClusterConfig.Combine.class));
+    }
+
+    private OptimizerConfig optimizer() {
+        return new OptimizerConfig(
+                r.choice("optimizer.type", OptimizerConfig.Type.class),
+                r.number("optimizer.learning-rate", positive()),
+                r.number("optimizer.decay-factor", fractionAboveZero()),
+                r.number("optimizer.epochs-per-decay", positive()),
+                r.bool("optimizer.staircase"),
+                r.number("optimizer.rmsprop.decay", decay()),
+                r.number("optimizer.rmsprop.momentum", decay()),
+                // > 0: with ms decaying towards a zero gradient, sqrt(ms + eps) must stay away from 0.
+                r.number("optimizer.rmsprop.epsilon", positive()),
+                r.number("optimizer.rmsprop.initial-mean-square", atLeast(0)),
+                r.number("optimizer.momentum", decay()),
+                r.choice("optimizer.clip.mode", OptimizerConfig.ClipMode.class),
+                r.number("optimizer.clip.threshold", positive()));
+    }
+
+    private MovingAverageConfig movingAverage() {
+        return new MovingAverageConfig(
+                r.bool("moving-average.enabled"),
+                r.number("moving-average.decay", decay()),
+                r.bool("moving-average.warmup"));
+    }
+
+    private ScheduleConfig schedule() {
+        return new ScheduleConfig(
+                r.number("schedule.epochs", positive()),
+                r.longInteger("schedule.max-steps", atLeast(0)),
+                r.integer("schedule.log-every-steps", atLeast(1)));
+    }
+
+    private DataConfig data() {
+        return new DataConfig(r.string("data.train"), r.string("data.validation"),
+                r.bool("data.prefetch"), r.integer("data.decode-threads", atLeast(0)));
+    }
+
+    private AugmentConfig augment() {
+        double minArea = r.number("augment.min-area", fractionAboveZero());
+        double maxArea = r.number("augment.max-area", fractionAboveZero());
+        r.require(minArea <= maxArea, "augment.min-area", "must be <= augment.max-area (" + maxArea + ")");
+        double minAspect = r.number("augment.min-aspect", positive());
+        double maxAspect = r.number("augment.max-aspect", positive());
+        r.require(minAspect <= maxAspect, "augment.min-aspect", "must be <= augment.max-aspect (" + maxAspect + ")");
+        return new AugmentConfig(minArea, maxArea, minAspect, maxAspect,
+                r.integer("augment.max-attempts", atLeast(1)),
+                r.bool("augment.flip"),
+                r.bool("augment.color-distortion"),
+                r.number("augment.brightness-delta", new Bound(0, true, 1, true)),
+                r.number("augment.saturation-lower", atLeast(0)),
+                r.number("augment.saturation-upper", atLeast(0)),
+                r.number("augment.hue-delta", new Bound(0, true, 0.5, true)),
+                r.number("augment.contrast-lower", atLeast(0)),
+                r.number("augment.contrast-upper", atLeast(0)),
+                r.number("augment.eval-central-fraction", fractionAboveZero()));
+    }
+
+    private CheckpointConfig checkpoint() {
+        return new CheckpointConfig(r.integer("checkpoint.every-steps", atLeast(1)),
+                r.integer("checkpoint.keep", atLeast(1)));
+    }
+
+    private EvalConfig eval() {
+        return new EvalConfig(r.integer("eval.every-steps", atLeast(0)), r.longInteger("eval.max-images", atLeast(0)));
+    }
+
+    private SparkConfig spark() {
+        return new SparkConfig(r.nonEmptyString("spark.master"), r.nonEmptyString("spark.app-name"));
+    }
+}

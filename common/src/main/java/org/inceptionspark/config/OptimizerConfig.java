@@ -1,0 +1,44 @@
+package org.inceptionspark.config;
+
+import java.io.Serializable;
+
+/**
+ * {@code inception.optimizer}: update rule, learning-rate schedule and gradient clipping. The
+ * {@code rmsprop} and {@code clip} sub-sections are flattened into {@code rms*} and {@code clip*}.
+ */
+public record OptimizerConfig(
+        Type type,
+        double learningRate,
+        double decayFactor,
+        double epochsPerDecay,
+        boolean staircase,
+        double rmsDecay,
+        double rmsMomentum,
+        double rmsEpsilon,
+        double rmsInitialMeanSquare,
+        double momentum,
+        ClipMode clipMode,
+        double clipThreshold) implements Serializable {
+
+    public enum Type {
+        /** TF semantics: epsilon inside the square root, mean square starting at 1.0, with momentum. */
+        RMSPROP,
+        /** SGD with momentum, the recipe before RMSProp. */
+        MOMENTUM
+    }
+
+    public enum ClipMode {
+        NONE,
+        /** The paper's: one L2 norm over the whole combined gradient. */
+        GLOBAL_NORM,
+        PER_TENSOR
+    }
+
+    /**
+     * Global steps between two learning-rate decays. Epochs are counted in global steps, as the TF
+     * reference does: {@code imagesPerEpoch / (batchPerReplica * replicas) * epochsPerDecay}.
+     */
+    public long decaySteps(long imagesPerEpoch, long globalBatch) {
+        return Math.max(1L, (long) (imagesPerEpoch / (double) globalBatch * epochsPerDecay));
+    }
+}

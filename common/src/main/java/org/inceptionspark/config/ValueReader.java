@@ -1,0 +1,226 @@
+package org.inceptionspark.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads typed values out of a resolved configuration, collecting every problem instead of stopping
+ * at the first. Keys are given relative to {@code inception.}; messages name the full path, the bad
+ * value, the layer it came from and what is allowed. A read that fails returns a placeholder: the
+ * caller throws before anything sees it.
+ */
+final class ValueReader {
+    private final Config raw;
+    private final Map<String, ValueOrigin> origins;
+    /** Sections the loader already reported as overwritten by a plain value; their keys are not re-reported as missing. */
+    private final Set<String> brokenSections;
+    private final List<ConfigError> errors = new ArrayList<>();
+
+    ValueReader(Config raw, Map<String, ValueOrigin> origins, Set<String> brokenSections) {
+        this.raw = raw;
+        this.origins = origins;
+        this.brokenSections = brokenSections;
+    }
+
+    List<ConfigError> errors() {
+        return errors;
+    }
+
+    String string(String key) {
+        ConfigValue v = value(key, "a string");
+        if (v == null) {
+            return "";
+        }
+        if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
+            wrongType(key, v, "a string");
+            return "";
+        }
+        return String.valueOf(v.unwrapped());
+    }
+
+    String nonEmptyString(String key) {
+        String s = string(key);
+        if (s.isBlank() && raw.hasPath(full(key))) {
+            outOfRange(key, "must not be empty");
+        }
+        return s;
+    }
+
+    String oneOf(String key, List<String> allowed) {
+        String s = string(key);
+        if (raw.hasPath(full(key)) && !allowed.contains(s)) {
+            outOfRange(key, "must be one of " + String.join(", ", allowed));
+        }
+        return s;
+    }
+
+    boolean bool(String key) {
+        ConfigValue v = value(key, "a boolean");
+        if (v == null) {
+            return false;
+        }
+        if (v.valueType() == ConfigValueType.BOOLEAN) {
+            return (Boolean) v.unwrapped();
+        }
+        if (v.valueType() == ConfigValueType.STRING) {
+            switch (((String) v.unwrapped()).trim().toLowerCase(Locale.ROOT)) {
+                case "true", "yes", "on" -> {
+                    return true;
+                }
+                case "false", "no", "off" -> {
+                    return false;
+                }
+                default -> {
+                }
+            }
+        }
+        wrongType(key, v, "a boolean (true or false)");
+        return false;
+    }
+
+    double number(String key, Bound bound) {
+        BigDecimal d = decimal(key, "a number");
+        if (d == null) {
+            return 0;
+        }
+        double x = d.doubleValue();
+        if (!bound.contains(x)) {
+            outOfRange(key, "must be " + bound.describe());
+        }
+        return x;
+    }
+
+    int integer(String key, Bound bound) {
+        long l = longInteger(key, bound);
+        if (l != (int) l) {
+            outOfRange(key, "must fit a 32-bit integer");
+            return 0;
+        }
+        return (int) l;
+    }
+
+    long longInteger(String key, Bound bound) {
+        BigDecimal d = decimal(key, "an integer");
+        if (d == null) {
+            return 0;
+        }
+        long l;
+        try {
+            l = d.stripTrailingZeros().longValueExact();
+        } catch (ArithmeticException notWhole) {
+            wrongType(key, raw.getValue(full(key)), "an integer");
+            return 0;
+        }
+        if (!bound.contains(l)) {
+            outOfRange(key, "must be " + bound.describe());
+        }
+        return l;
+    }
+
+    /** Enum constants are written in lower case with dashes: {@code GLOBAL_NORM} is {@code global-norm}. */
+    <E extends Enum<E>> E choice(String key, Class<E> type) {
+        E[] constants = type.getEnumConstants();
+        String allowed = Arrays.stream(constants).map(ValueReader::spell).collect(Collectors.joining(", "));
+        ConfigValue v = value(key, "one of " + allowed);
+        if (v == null) {
+            return constants[0];
+        }
+        if (v.valueType() == ConfigValueType.STRING) {
+            String normalised = ((String) v.unwrapped()).trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            for (E c : constants) {
+                if (c.name().equals(normalised)) {
+                    return c;
+                }
+            }
+            outOfRange(key, "must be one of " + allowed);
+        } else {
+            wrongType(key, v, "one of " + allowed);
+        }
+        return constants[0];
+    }
+
+    /** A rule between several keys; reported against {@code key}. */
+    void require(boolean holds, String key, String rule) {
+        if (!holds) {
+            outOfRange(key, rule);
+        }
+    }
+
+    static String spell(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static String full(String key) {
+        return ConfigLoader.ROOT + "." + key;
+    }
+
+    private BigDecimal decimal(String key, String expected) {
+        ConfigValue v = value(key, expected);
+        if (v == null) {
+            return null;
+        }
+        if (v.valueType() == ConfigValueType.NUMBER || v.valueType() == ConfigValueType.STRING) {
+            try {
+                return new BigDecimal(String.valueOf(v.unwrapped()).trim());
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+        }
+        wrongType(key, v, expected);
+        return null;
+    }
+
+    private ConfigValue value(String key, String expected) {
+        String path = full(key);
+        if (raw.hasPath(path)) {
+            return raw.getValue(path);
+        }
+        boolean underBrokenSection = brokenSections.stream().anyMatch(s -> path.startsWith(s + "."));
+        if (!underBrokenSection) {
+            errors.add(new ConfigError(path, ConfigError.Kind.WRONG_TYPE,
+                    path + " is null or missing" + from(path) + "; expected " + expected));
+        }
+        return null;
+    }
+
+    private void wrongType(String key, ConfigValue v, String expected) {
+        String path = full(key);
+        errors.add(new ConfigError(path, ConfigError.Kind.WRONG_TYPE,
+                path + " = " + show(v) + from(path) + ": wrong type (" + typeName(v) + "), expected " + expected));
+    }
+
+    private void outOfRange(String key, String allowed) {
+        String path = full(key);
+        errors.add(new ConfigError(path, ConfigError.Kind.OUT_OF_RANGE,
+                path + " = " + show(raw.getValue(path)) + from(path) + ": " + allowed));
+    }
+
+    private String from(String path) {
+        ValueOrigin o = origins.get(path);
+        return o == null ? "" : " (from " + o.description() + ")";
+    }
+
+    private static String typeName(ConfigValue v) {
+        return v.valueType().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Override values all arrive as strings; show "-1" as -1 so the message reads like what was typed. */
+    static String show(ConfigValue v) {
+        if (v.valueType() != ConfigValueType.STRING) {
+            return v.render(com.typesafe.config.ConfigRenderOptions.concise());
+        }
+        String s = (String) v.unwrapped();
+        boolean looksTyped = s.equals("true") || s.equals("false") || s.matches("-?[0-9][0-9.eE+-]*");
+        return looksTyped ? s : "\"" + s + "\"";
+    }
+}

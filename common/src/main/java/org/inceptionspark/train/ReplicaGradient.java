@@ -1,0 +1,92 @@
+package org.inceptionspark.train;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.optim.ParameterSegment;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One replica's forward/backward on its shard, written as a {@link GradientMessage}. The same code
+ * runs in a Spark task and in the single-process reference the equivalence tests compare with.
+ */
+public final class ReplicaGradient {
+    private ReplicaGradient() {
+    }
+
+    /**
+     * @param graph         the replica's network, parameters already set to this step's weights
+     * @param features      NCHW images, or null when the replica has no image this step
+     * @param labels        class index per image
+     * @param classes       K
+     * @param labelSmoothing e in (1-e) onehot + e/K, applied to every output head
+     * @param dropoutSeed   seed of this replica's dropout masks at this step
+     * @param replicaMean   send the replica's mean gradient (sum combine) instead of its per-image sum
+     * @param out           receives the message; length {@link GradientMessage#length}(P)
+     */
+    public static void compute(ComputationGraph graph, ParameterLayout layout, INDArray features, int[] labels,
+                               int classes, double labelSmoothing, long dropoutSeed, boolean replicaMean, float[] out) {
+        long p = layout.length();
+        Arrays.fill(out, 0f);
+        int n = labels == null ? 0 : labels.length;
+        if (n == 0) {
+            return;
+        }
+        INDArray target = smoothedTargets(labels, classes, labelSmoothing);
+        int outputs = graph.getNumOutputArrays();
+        INDArray[] targets = new INDArray[outputs];
+        Arrays.fill(targets, target);
+        graph.setInputs(features);
+        graph.setLabels(targets);
+        Nd4j.getRandom().setSeed(dropoutSeed);
+        graph.computeGradientAndScore();
+        double loss = graph.score();
+        float[] g = graph.getFlattenedGradients().toFloatVector();
+        // DL4J's trainable gradients are sums over the batch (its updater divides by the minibatch);
+        // the statistics' entries are already per-step updates.
+        float inv = replicaMean ? 1f / n : 1f;
+        int nonFinite = 0;
+        for (ParameterSegment s : layout.segments()) {
+            int from = (int) s.offset();
+            int to = (int) s.end();
+            if (s.role().trainable()) {
+                for (int i = from; i < to; i++) {
+                    float v = g[i] * inv;
+                    out[i] = v;
+                    if (!Float.isFinite(v)) {
+                        nonFinite++;
+                    }
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    out[i] = g[i];
+                    if (!Float.isFinite(g[i])) {
+                        nonFinite++;
+                    }
+                }
+            }
+        }
+        int base = Math.toIntExact(p);
+        out[base + GradientMessage.LOSS] = (float) (loss * n);
+        out[base + GradientMessage.IMAGES] = n;
+        out[base + GradientMessage.CONTRIBUTORS] = 1;
+        out[base + GradientMessage.NON_FINITE] = Double.isFinite(loss) ? nonFinite : nonFinite + 1;
+        graph.clearLayersStates();
+    }
+
+    public static INDArray smoothedTargets(int[] labels, int classes, double smoothing) {
+        float off = (float) (smoothing / classes);
+        float on = (float) (1.0 - smoothing) + off;
+        float[] t = new float[labels.length * classes];
+        Arrays.fill(t, off);
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException("label " + labels[i] + " outside [0, " + classes + ")");
+            }
+            t[i * classes + labels[i]] = on;
+        }
+        return Nd4j.create(t, new long[] {labels.length, classes}, 'c').castTo(DataType.FLOAT);
+    }
+}

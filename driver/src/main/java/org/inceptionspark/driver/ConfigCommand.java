@@ -1,0 +1,86 @@
+package org.inceptionspark.driver;
+
+import org.inceptionspark.config.ConfigValueFormat;
+import org.inceptionspark.config.LoadedConfig;
+import org.inceptionspark.config.RecipeAudit;
+import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.driver.cli.ConfigArgs;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code inception-spark config [--config FILE] [-Dkey=value ...]}: prints the effective
+ * configuration, each value with the layer it came from, then how it departs from the paper's
+ * recipe. Lets a user check a run before spending a cluster on it. Exit 2 on an invalid configuration.
+ */
+public final class ConfigCommand implements Main.Command {
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public ConfigCommand() {
+        this(System.out, System.err);
+    }
+
+    ConfigCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public int run(String[] args) {
+        CliArgs cli;
+        try {
+            cli = CliArgs.parse(args, Set.of(ConfigArgs.OPTION), Set.of());
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        if (!cli.positional().isEmpty()) {
+            return usage("unexpected argument(s) " + cli.positional());
+        }
+        Optional<LoadedConfig> loaded = ConfigArgs.load(cli, err);
+        if (loaded.isEmpty()) {
+            return ConfigArgs.EXIT_INVALID_CONFIG;
+        }
+        printEffective(loaded.get(), cli.option(ConfigArgs.OPTION).orElse(null));
+        out.println();
+        printDepartures(RecipeAudit.audit(loaded.get().config()));
+        return 0;
+    }
+
+    private void printEffective(LoadedConfig loaded, String file) {
+        out.println("# effective configuration: reference.conf" + (file == null ? "" : " < " + file) + " < -D overrides");
+        List<String> assignments = new ArrayList<>();
+        List<String> origins = new ArrayList<>();
+        for (Map.Entry<String, Object> e : loaded.config().toMap().entrySet()) {
+            assignments.add(e.getKey() + " = " + ConfigValueFormat.format(e.getValue()));
+            origins.add(loaded.origin(e.getKey()).description());
+        }
+        int width = assignments.stream().mapToInt(String::length).max().orElse(0);
+        for (int i = 0; i < assignments.size(); i++) {
+            out.println(String.format("%-" + width + "s  # %s", assignments.get(i), origins.get(i)));
+        }
+    }
+
+    private void printDepartures(List<RecipeAudit.Departure> departures) {
+        if (departures.isEmpty()) {
+            out.println("# no departure from the paper's recipe");
+            return;
+        }
+        out.println("# " + departures.size() + (departures.size() == 1 ? " departure" : " departures")
+                + " from the paper's recipe (shared/RECIPE.md):");
+        for (RecipeAudit.Departure d : departures) {
+            out.println(d.key() + ": recipe " + d.recipeValue() + ", effective " + d.effectiveValue() + " - " + d.note());
+        }
+    }
+
+    private int usage(String problem) {
+        err.println("config: " + problem);
+        err.println("usage: inception-spark config [--config FILE] [-Dkey=value ...]");
+        return ConfigArgs.EXIT_INVALID_CONFIG;
+    }
+}

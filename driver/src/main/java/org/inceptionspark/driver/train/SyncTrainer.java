@@ -1,0 +1,68 @@
+package org.inceptionspark.driver.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.train.ParameterServerState;
+import org.inceptionspark.train.StepOutcome;
+import org.inceptionspark.worker.ReplicaModelPool;
+import org.inceptionspark.worker.ReplicaStepTask;
+
+/**
+ * The driver's side of synchronous data-parallel training: holds the parameter state and runs one
+ * {@link SynchronousStep} after another, each applied by {@link ParameterServerState}.
+ */
+public final class SyncTrainer implements AutoCloseable {
+    private final TrainingSetup setup;
+    private final ParameterServerState state;
+    private final SynchronousStep step;
+    private final ReplicaStepTask.Meters meters;
+    private StepTimings lastTimings;
+
+    public SyncTrainer(JavaSparkContext sc, TrainingSetup setup) {
+        this.setup = setup;
+        ComputationGraph graph = new ComputationGraph(setup.graph());
+        graph.init();
+        ParameterLayout layout = ParameterLayout.of(graph);
+        this.state = new ParameterServerState(layout, graph.params(), setup.rule(), setup.schedule(),
+                setup.optimizerFor(layout.length()));
+        this.meters = new ReplicaStepTask.Meters(sc.sc().longAccumulator("images"),
+                sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"));
+        int messageLength = SynchronousStep.messageLength(layout.length());
+        int slices = setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas();
+        this.step = new SynchronousStep(sc, setup.runKey(), setup.graph().toJson(), setup.data(), setup.replicas(),
+                setup.classes(), setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), messageLength,
+                Math.min(slices, messageLength),
+                meters);
+    }
+
+    public ParameterServerState state() {
+        return state;
+    }
+
+    public ReplicaStepTask.Meters meters() {
+        return meters;
+    }
+
+    public StepTimings lastTimings() {
+        return lastTimings;
+    }
+
+    /** Runs one synchronous step and applies it. */
+    public StepOutcome step(String description) {
+        long t0 = System.nanoTime();
+        SynchronousStep.Result r = step.run(state.step(), state.params().toFloatVector(), description);
+        long t1 = System.nanoTime();
+        StepOutcome outcome = state.apply(r.summed());
+        long t2 = System.nanoTime();
+        lastTimings = new StepTimings((t2 - t0) / 1e9, r.slowestReplicaSeconds(), (t2 - t1) / 1e9, r.weightBytes(),
+                r.messageBytes());
+        return outcome;
+    }
+
+    @Override
+    public void close() {
+        step.close();
+        ReplicaModelPool.release(setup.runKey());
+    }
+}

@@ -1,0 +1,119 @@
+package org.inceptionspark.driver.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.CollectionAccumulator;
+import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.worker.BatchSource;
+import org.inceptionspark.worker.GradientSlice;
+import org.inceptionspark.worker.ReplicaStepTask;
+import org.inceptionspark.worker.SliceRanges;
+import org.inceptionspark.worker.SliceSum;
+import org.inceptionspark.worker.StepWeights;
+import scala.Tuple2;
+
+/**
+ * One synchronous step as one Spark job of two stages:
+ * <ol>
+ *   <li>N replica tasks read the step's weights from a torrent broadcast, train on their shards
+ *       and write their messages cut into S slices to the shuffle;</li>
+ *   <li>S reduce tasks each sum one slice over all replicas in replica order (a reduce-scatter),
+ *       and the driver collects the S summed slices: one message's worth of bytes.</li>
+ * </ol>
+ * The driver thus sends about one copy of the weights and receives one summed message per step,
+ * whatever N is.
+ */
+public final class SynchronousStep {
+    private final JavaSparkContext sc;
+    private final String runKey;
+    private final Broadcast<String> graphJson;
+    private final BatchSource data;
+    private final int replicas;
+    private final int classes;
+    private final double labelSmoothing;
+    private final boolean replicaMean;
+    private final long seed;
+    private final SliceRanges slices;
+    private final ReplicaStepTask.Meters meters;
+    private final CollectionAccumulator<Long> computeNanos;
+    private final JavaRDD<Integer> replicaIds;
+
+    public SynchronousStep(JavaSparkContext sc, String runKey, String graphJson, BatchSource data, int replicas,
+                           int classes, double labelSmoothing, boolean replicaMean, long seed, int messageLength,
+                           int sliceCount,
+                           ReplicaStepTask.Meters meters) {
+        this.sc = sc;
+        this.runKey = runKey;
+        this.graphJson = sc.broadcast(graphJson);
+        this.data = data;
+        this.replicas = replicas;
+        this.classes = classes;
+        this.labelSmoothing = labelSmoothing;
+        this.replicaMean = replicaMean;
+        this.seed = seed;
+        this.slices = new SliceRanges(messageLength, sliceCount);
+        this.meters = meters;
+        this.computeNanos = sc.sc().collectionAccumulator("replica compute ns");
+        List<Integer> ids = IntStream.range(0, replicas).boxed().toList();
+        this.replicaIds = sc.parallelize(ids, replicas);
+    }
+
+    /** Result of a step: the replicas' messages summed in replica order, and where the time went. */
+    public record Result(float[] summed, double slowestReplicaSeconds, long weightBytes, long messageBytes) {
+    }
+
+    public Result run(long step, float[] weights, String description) {
+        Broadcast<StepWeights> w = sc.broadcast(new StepWeights(step, weights));
+        computeNanos.reset();
+        try {
+            sc.setJobDescription(description);
+            ReplicaStepTask task = new ReplicaStepTask(runKey, graphJson, w, data, step, replicas, classes,
+                    labelSmoothing, replicaMean, seed, slices, meters, computeNanos);
+            List<Tuple2<Integer, float[]>> parts = replicaIds
+                    .mapPartitionsToPair(task)
+                    .groupByKey(new HashPartitioner(slices.slices()))
+                    .mapValues(SliceSum::sumInReplicaOrder)
+                    .collect();
+            float[] summed = new float[slices.length()];
+            boolean[] seen = new boolean[slices.slices()];
+            for (Tuple2<Integer, float[]> part : parts) {
+                int s = part._1();
+                if (part._2().length != slices.size(s)) {
+                    throw new IllegalStateException("slice " + s + " has " + part._2().length + " values, expected " + slices.size(s));
+                }
+                System.arraycopy(part._2(), 0, summed, slices.from(s), part._2().length);
+                seen[s] = true;
+            }
+            for (int s = 0; s < seen.length; s++) {
+                if (!seen[s]) {
+                    throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
+                }
+            }
+            long slowest = 0;
+            for (Long ns : new ArrayList<>(computeNanos.value())) {
+                slowest = Math.max(slowest, ns);
+            }
+            return new Result(summed, slowest / 1e9, 4L * weights.length, 4L * summed.length);
+        } finally {
+            sc.setJobDescription(null);
+            w.destroy(false);
+        }
+    }
+
+    public int replicas() {
+        return replicas;
+    }
+
+    public void close() {
+        graphJson.destroy(false);
+    }
+
+    static int messageLength(long parameters) {
+        return GradientMessage.length(parameters);
+    }
+}

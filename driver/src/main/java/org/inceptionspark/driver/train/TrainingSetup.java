@@ -1,0 +1,29 @@
+package org.inceptionspark.driver.train;
+
+import java.util.function.Supplier;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.inceptionspark.optim.LearningRateSchedule;
+import org.inceptionspark.optim.Optimizer;
+import org.inceptionspark.train.UpdateRule;
+import org.inceptionspark.worker.BatchSource;
+
+/**
+ * Everything a synchronous run needs, resolved from the configuration before any Spark work:
+ * the network, the data, the replica count and the driver's update recipe.
+ *
+ * @param runKey unique per run and model: executors key their cached networks by it
+ */
+public record TrainingSetup(String runKey, ComputationGraphConfiguration graph, BatchSource data, int replicas,
+                            int batchPerReplica, int classes, double labelSmoothing, long seed, UpdateRule rule,
+                            LearningRateSchedule schedule, OptimizerFactory optimizer, long totalSteps,
+                            int reduceSlices) {
+
+    /** Builds the optimizer for a parameter count (serializable so setups can be rebuilt anywhere). */
+    public interface OptimizerFactory extends java.io.Serializable {
+        Optimizer create(long parameters);
+    }
+
+    public Supplier<Optimizer> optimizerFor(long parameters) {
+        return () -> optimizer.create(parameters);
+    }
+}

@@ -1,0 +1,85 @@
+package org.inceptionspark.driver;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private static String paperConf() {
+        return Path.of(System.getProperty("inception.repo.root"), "conf", "inception-v3-imagenet-50x32.conf").toString();
+    }
+
+    private int run(String... args) {
+        return new ConfigCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void paperConfigPrintsEveryKeyWithItsOriginAndNoDeparture() {
+        assertEquals(0, run("--config", paperConf()), err());
+        String o = out();
+        assertTrue(o.matches("(?s).*\ninception\\.cluster\\.replicas = 50 +# .*inception-v3-imagenet-50x32\\.conf:\\d+\n.*"), o);
+        assertTrue(o.matches("(?s).*\ninception\\.model\\.min-depth = 16 +# reference\\.conf:\\d+\n.*"), o);
+        assertTrue(o.contains("inception.data.train = \"hdfs:///datasets/imagenet/packed/train\""), o);
+        assertTrue(o.contains("no departure from the paper's recipe"), o);
+        assertEquals("", err());
+    }
+
+    @Test
+    void overridesShowAsOverridesAndDeparturesAreListed() {
+        assertEquals(0, run("--config", paperConf(), "-Doptimizer.learning-rate=0.1"), err());
+        String o = out();
+        assertTrue(o.contains("# -Dinception.optimizer.learning-rate=0.1"), o);
+        assertTrue(o.contains("1 departure from the paper's recipe"), o);
+        assertTrue(o.contains("inception.optimizer.learning-rate: recipe 0.045, effective 0.1 - "), o);
+    }
+
+    @Test
+    void defaultsReportTheReplicaCountAsDecidedAtStartup() {
+        assertEquals(0, run());
+        assertTrue(out().contains("inception.cluster.replicas: recipe 50, effective 0 - "), out());
+        assertTrue(out().contains("decided at start-up"), out());
+    }
+
+    @Test
+    void invalidConfigurationListsEveryErrorOnStderrAndExitsTwo() {
+        assertEquals(2, run("--config", paperConf(), "-Dcluster.batch-per-replica=-1", "-Dcluster.batch-per-replca=3"));
+        assertEquals("", out());
+        String e = err();
+        assertTrue(e.contains("invalid configuration (2 errors)"), e);
+        assertTrue(e.contains("inception.cluster.batch-per-replica = -1"), e);
+        assertTrue(e.contains("inception.cluster.batch-per-replca (from -Dinception.cluster.batch-per-replca=3): unknown key; did you mean "
+                + "inception.cluster.batch-per-replica?"), e);
+    }
+
+    @Test
+    void badCommandLineIsAUsageError() {
+        assertEquals(2, run("--confg", "x.conf"));
+        assertTrue(err().contains("unknown option --confg"), err());
+        assertEquals(2, run("stray"));
+    }
+
+    @Test
+    void mainDispatchesConfigAndReturnsNonZeroForAnInvalidConfiguration() throws Exception {
+        assertNotEquals(0, Main.run(new String[]{"config", "--config", paperConf(), "-Dcluster.batch-per-replica=-1"}));
+        assertEquals(0, Main.run(new String[]{"config", "--config", paperConf()}));
+    }
+}

@@ -1,0 +1,57 @@
+package org.inceptionspark.driver.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.inceptionspark.driver.cluster.StandaloneCluster;
+import org.inceptionspark.train.StepOutcome;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The same properties on a real standalone cluster: a master and two workers, each its own JVM on loopback. */
+class SyncEquivalenceOnClusterTest {
+    private static StandaloneCluster cluster;
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = StandaloneCluster.start(2, 1, "2g");
+        sc = new JavaSparkContext(cluster.conf("equivalence-on-cluster", 2, "1g"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) {
+            sc.stop();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void fourReplicasOnTwoExecutorsEqualOneProcessAndRepeat() throws InterruptedException {
+        int steps = 3;
+        TrainingSetup s = SyncEquivalenceTest.setup("cluster-4", 4, 5);
+        assertEquals(2, ExecutorCount.await(sc, 2, java.time.Duration.ofSeconds(120)), "two executors must register");
+        float[] first;
+        try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
+            for (int i = 0; i < steps; i++) {
+                StepOutcome o = trainer.step("step " + i);
+                assertTrue(o.applied(), "step " + i + " applied");
+            }
+            first = trainer.state().params().toFloatVector();
+        }
+        assertArrayEquals(SyncEquivalenceTest.singleProcess(s, steps).params().toFloatVector(), first,
+                "cluster and single process must agree bit for bit");
+        try (SyncTrainer again = new SyncTrainer(sc, SyncEquivalenceTest.setup("cluster-4-again", 4, 5))) {
+            for (int i = 0; i < steps; i++) {
+                again.step("again " + i);
+            }
+            assertArrayEquals(first, again.state().params().toFloatVector(), "a second run must be bit-identical");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.inceptionspark.driver.train;
+
+import org.inceptionspark.config.OptimizerConfig;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.optim.GradientClipping;
+import org.inceptionspark.optim.LearningRateSchedule;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.optim.TfRmsProp;
+import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.train.ParameterServerState;
+import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Seeds;
+import org.inceptionspark.train.StepOutcome;
+import org.inceptionspark.train.UpdateRule;
+import org.inceptionspark.worker.LabeledImages;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The VGG paper's property on Spark local mode: N replicas on Spark == one process doing the same work. */
+class SyncEquivalenceTest {
+    static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() {
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("equivalence")
+                .set("spark.ui.enabled", "false"));
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.stop();
+    }
+
+    static TrainingSetup setup(String runKey, int replicas, long seed) {
+        UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
+        return new TrainingSetup(runKey, TinyNetwork.graph(seed), new TinyNetwork.NoiseBatches(seed, 8), replicas, 8,
+                TinyNetwork.CLASSES, 0.1, seed, rule, new LearningRateSchedule(0.045, 0.94, 10, true),
+                p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 100, 0);
+    }
+
+    /** The same step computed without Spark: each replica's message in turn, summed in replica order. */
+    static ParameterServerState singleProcess(TrainingSetup s, int steps) {
+        ComputationGraph graph = new ComputationGraph(s.graph());
+        graph.init();
+        ParameterLayout layout = ParameterLayout.of(graph);
+        ParameterServerState state = new ParameterServerState(layout, graph.params(), s.rule(), s.schedule(),
+                s.optimizerFor(layout.length()));
+        int len = GradientMessage.length(layout.length());
+        for (int step = 0; step < steps; step++) {
+            float[] sum = null;
+            for (int r = 0; r < s.replicas(); r++) {
+                graph.setParams(Nd4j.createFromArray(state.params().toFloatVector()).reshape(1, layout.length()));
+                LabeledImages b = s.data().load(step, r, s.replicas());
+                float[] m = new float[len];
+                ReplicaGradient.compute(graph, layout, b.features(), b.labels(), s.classes(), s.labelSmoothing(),
+                        Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), s.rule().sumReplicas(), m);
+                if (sum == null) {
+                    sum = m;
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        sum[i] += m[i];
+                    }
+                }
+            }
+            assertTrue(state.apply(sum).applied());
+        }
+        return state;
+    }
+
+    @Test
+    void fourReplicasOnSparkEqualOneProcessBitForBit() {
+        int steps = 3;
+        TrainingSetup s = setup("equivalence-4", 4, 7);
+        float[] spark;
+        try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
+            for (int i = 0; i < steps; i++) {
+                StepOutcome o = trainer.step("step " + i);
+                assertTrue(o.applied());
+                assertEquals(32, o.images());
+            }
+            spark = trainer.state().params().toFloatVector();
+            ComputationGraph initial = new ComputationGraph(s.graph());
+            initial.init();
+            assertTrue(!java.util.Arrays.equals(initial.params().toFloatVector(), spark), "training must move the weights");
+            assertArrayEquals(singleProcess(s, steps).evaluationParams().toFloatVector(),
+                    trainer.state().evaluationParams().toFloatVector());
+        }
+        float[] reference = singleProcess(s, steps).params().toFloatVector();
+        assertArrayEquals(reference, spark, "Spark and the single process must agree bit for bit");
+    }
+
+    @Test
+    void twoRunsWithTheSameSeedAreBitIdentical() {
+        float[] first;
+        float[] second;
+        try (SyncTrainer a = new SyncTrainer(sc, setup("determinism-a", 3, 11))) {
+            for (int i = 0; i < 4; i++) {
+                a.step("a " + i);
+            }
+            first = a.state().params().toFloatVector();
+        }
+        try (SyncTrainer b = new SyncTrainer(sc, setup("determinism-b", 3, 11))) {
+            for (int i = 0; i < 4; i++) {
+                b.step("b " + i);
+            }
+            second = b.state().params().toFloatVector();
+        }
+        assertArrayEquals(first, second);
+    }
+}

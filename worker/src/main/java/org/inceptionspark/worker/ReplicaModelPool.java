@@ -1,0 +1,58 @@
+package org.inceptionspark.worker;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.optim.ParameterLayout;
+
+/**
+ * The networks an executor JVM keeps between steps, keyed by run. A JVM running several task
+ * slots at once (local mode, or an executor with more cores than a replica needs) holds one
+ * network per concurrent replica: borrowed for a task, returned after it.
+ */
+public final class ReplicaModelPool {
+    /** A network and its parameter layout, built once per JVM and run. */
+    public record Replica(ComputationGraph graph, ParameterLayout layout) {
+    }
+
+    private static final Map<String, Deque<Replica>> IDLE = new ConcurrentHashMap<>();
+    private static final Map<String, Integer> CREATED = new ConcurrentHashMap<>();
+
+    private ReplicaModelPool() {
+    }
+
+    public static Replica borrow(String runKey, String graphJson) {
+        Deque<Replica> idle = IDLE.computeIfAbsent(runKey, k -> new ArrayDeque<>());
+        synchronized (idle) {
+            Replica r = idle.pollFirst();
+            if (r != null) {
+                return r;
+            }
+        }
+        ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(graphJson));
+        graph.init();
+        CREATED.merge(runKey, 1, Integer::sum);
+        return new Replica(graph, ParameterLayout.of(graph));
+    }
+
+    public static void giveBack(String runKey, Replica replica) {
+        Deque<Replica> idle = IDLE.computeIfAbsent(runKey, k -> new ArrayDeque<>());
+        synchronized (idle) {
+            idle.addFirst(replica);
+        }
+    }
+
+    /** Networks built in this JVM for a run (tests check that steps reuse them). */
+    public static int created(String runKey) {
+        return CREATED.getOrDefault(runKey, 0);
+    }
+
+    /** Drops a finished run's networks so their memory can be reclaimed. */
+    public static void release(String runKey) {
+        IDLE.remove(runKey);
+        CREATED.remove(runKey);
+    }
+}

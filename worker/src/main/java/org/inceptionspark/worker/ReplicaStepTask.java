@@ -1,0 +1,114 @@
+package org.inceptionspark.worker;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Seeds;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * The map side of a synchronous step: each partition is one replica. It sets its cached network
+ * to the step's broadcast weights, trains on its shard, and emits its message cut into slices
+ * keyed by slice index, so the reduce side sums each slice over the replicas (a reduce-scatter)
+ * and no single node ever receives N whole gradients.
+ */
+public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integer>, Integer, GradientSlice> {
+    private static final long serialVersionUID = 1L;
+
+    /** Accumulators shown in the Spark UI. */
+    public record Meters(LongAccumulator images, DoubleAccumulator lossSum, LongAccumulator skippedImages)
+            implements java.io.Serializable {
+    }
+
+    private final String runKey;
+    private final Broadcast<String> graphJson;
+    private final Broadcast<StepWeights> weights;
+    private final BatchSource data;
+    private final long step;
+    private final int replicas;
+    private final int classes;
+    private final double labelSmoothing;
+    private final boolean replicaMean;
+    private final long seed;
+    private final SliceRanges slices;
+    private final Meters meters;
+    private final CollectionAccumulator<Long> computeNanos;
+
+    public ReplicaStepTask(String runKey, Broadcast<String> graphJson, Broadcast<StepWeights> weights, BatchSource data,
+                           long step, int replicas, int classes, double labelSmoothing, boolean replicaMean, long seed,
+                           SliceRanges slices,
+                           Meters meters, CollectionAccumulator<Long> computeNanos) {
+        this.runKey = runKey;
+        this.graphJson = graphJson;
+        this.weights = weights;
+        this.data = data;
+        this.step = step;
+        this.replicas = replicas;
+        this.classes = classes;
+        this.labelSmoothing = labelSmoothing;
+        this.replicaMean = replicaMean;
+        this.seed = seed;
+        this.slices = slices;
+        this.meters = meters;
+        this.computeNanos = computeNanos;
+    }
+
+    @Override
+    public Iterator<Tuple2<Integer, GradientSlice>> call(Iterator<Integer> replicaIds) {
+        List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
+        while (replicaIds.hasNext()) {
+            int replica = replicaIds.next();
+            long t0 = System.nanoTime();
+            float[] message = computeMessage(replica);
+            if (computeNanos != null) {
+                computeNanos.add(System.nanoTime() - t0);
+            }
+            for (int s = 0; s < slices.slices(); s++) {
+                out.add(new Tuple2<>(s, new GradientSlice(replica, message, slices.from(s), slices.size(s))));
+            }
+        }
+        return out.iterator();
+    }
+
+    float[] computeMessage(int replica) {
+        LabeledImages batch = data.load(step, replica, replicas);
+        data.prefetch(step + 1, replica, replicas);
+        ReplicaModelPool.Replica model = ReplicaModelPool.borrow(runKey, graphJson.value());
+        try {
+            StepWeights w = weights.value();
+            if (w.values().length != model.layout().length()) {
+                throw new IllegalStateException("step " + step + " weights have " + w.values().length
+                        + " values but the network has " + model.layout().length());
+            }
+            model.graph().setParams(Nd4j.createFromArray(w.values()).reshape(1, w.values().length));
+            float[] message = new float[GradientMessage.length(model.layout().length())];
+            ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), classes,
+                    labelSmoothing, Seeds.derive(seed, Seeds.DROPOUT, step, replica), replicaMean, message);
+            int p = Math.toIntExact(model.layout().length());
+            message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();
+            if (meters != null) {
+                meters.images().add(batch.size());
+                meters.lossSum().add(message[p + GradientMessage.LOSS]);
+                meters.skippedImages().add(batch.skipped());
+            }
+            return message;
+        } finally {
+            ReplicaModelPool.giveBack(runKey, model);
+        }
+    }
+
+    /** The stage attempt, for log lines that an operator can match with the Spark UI. */
+    static String where() {
+        TaskContext tc = TaskContext.get();
+        return tc == null ? "driver" : "stage " + tc.stageId() + " task " + tc.partitionId();
+    }
+}
