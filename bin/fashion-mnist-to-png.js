@@ -9,6 +9,8 @@ const zlib = require('zlib');
 
 const CLASSES = ['00_tshirt_top', '01_trouser', '02_pullover', '03_dress', '04_coat',
   '05_sandal', '06_shirt', '07_sneaker', '08_bag', '09_ankle_boot'];
+const LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+  'Ankle boot'];
 const [pkgDir, outDir, perClassArg] = process.argv.slice(2);
 if (!pkgDir || !outDir) {
   console.error('usage: fashion-mnist-to-png.js PACKAGE_DIR OUT [PER_CLASS|all]');
@@ -57,4 +59,6 @@ CLASSES.forEach((name, label) => {
   total += n;
   console.log(`${name}: ${n} images`);
 });
+// `pack` reads SRC/labels.tsv for the human-readable class names.
+fs.writeFileSync(path.join(outDir, 'labels.tsv'), CLASSES.map((c, i) => `${c}\t${LABELS[i]}\n`).join(''));
 console.log(`wrote ${total} PNGs under ${outDir}`);

@@ -12,9 +12,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.inceptionspark.common.data.ImageRecord;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
@@ -92,12 +90,9 @@ public final class SourceListing {
         for (int label = 0; label < classes.size(); label++) {
             Path dir = new Path(root, classes.get(label));
             int before = images.size();
-            RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
-            while (it.hasNext()) {
-                Path p = it.next().getPath();
-                if (hidden(p.getName())) {
-                    continue;
-                }
+            List<Path> files = new ArrayList<>();
+            listRecursively(fs, dir, files);
+            for (Path p : files) {
                 String rel = relative(root, p);
                 images.add(new SourceImage(p.toString(), rel, label, ImageRecord.idOf(rel)));
             }
@@ -156,6 +151,23 @@ public final class SourceListing {
             }
         }
         return new SourceListing(List.copyOf(classes), new LinkedHashMap<>(labels), images, skipped);
+    }
+
+    /**
+     * listStatus, not listFiles: on the local file system listFiles' LocatedFileStatus asks every
+     * file for its permissions, which Hadoop answers by forking a shell per file.
+     */
+    private static void listRecursively(FileSystem fs, Path dir, List<Path> out) throws IOException {
+        for (FileStatus st : fs.listStatus(dir)) {
+            if (hidden(st.getPath().getName())) {
+                continue;
+            }
+            if (st.isDirectory()) {
+                listRecursively(fs, st.getPath(), out);
+            } else {
+                out.add(st.getPath());
+            }
+        }
     }
 
     private static String relative(Path root, Path p) {

@@ -39,8 +39,10 @@ class PackOnHdfsTest {
         File base = Files.createTempDirectory("minidfs").toFile();
         Configuration conf = new Configuration();
         conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
+        long t0 = System.nanoTime();
         cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
         cluster.waitActive();
+        System.out.printf("MiniDFSCluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         fs = cluster.getFileSystem();
         hdfs = fs.getUri().toString();
         fs.copyFromLocalFile(false, true, new Path(TestData.fashionSubset().toUri()), new Path("/src"));
@@ -59,7 +61,9 @@ class PackOnHdfsTest {
     static void stopHdfs() {
         ReplicaBatchLoader.clearCache();
         if (cluster != null) {
+            long t0 = System.nanoTime();
             cluster.shutdown();
+            System.out.printf("MiniDFSCluster down in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
     }
 
