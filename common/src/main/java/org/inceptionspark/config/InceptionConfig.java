@@ -99,6 +99,8 @@ public record InceptionConfig(
         put(m, "data.validation", data.validation());
         put(m, "data.prefetch", data.prefetch());
         put(m, "data.decode-threads", data.decodeThreads());
+        put(m, "data.max-pixels", data.maxPixels());
+        put(m, "data.max-side", data.maxSide());
 
         put(m, "augment.min-area", augment.minArea());
         put(m, "augment.max-area", augment.maxArea());

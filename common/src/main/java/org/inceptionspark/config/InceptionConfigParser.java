@@ -101,7 +101,8 @@ final class InceptionConfigParser {
 
     private DataConfig data() {
         return new DataConfig(r.string("data.train"), r.string("data.validation"),
-                r.bool("data.prefetch"), r.integer("data.decode-threads", atLeast(0)));
+                r.bool("data.prefetch"), r.integer("data.decode-threads", atLeast(0)),
+                r.longInteger("data.max-pixels", atLeast(1)), r.integer("data.max-side", atLeast(1)));
     }
 
     private AugmentConfig augment() {

@@ -1,6 +1,9 @@
 package org.inceptionspark.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.model.ModelSpec;
@@ -24,39 +27,45 @@ class InceptionGradientCheckTest {
     @Test
     void gradientMatchesFiniteDifferencesThroughTheWholeNetwork() {
         ModelSpec d = ModelSpec.inceptionV3Defaults(10).withInputSize(79).withWidthMultiplier(0.25);
-        // dropout off: finite differences need the same network function on every evaluation
-        ModelSpec spec = new ModelSpec(d.name(), d.inputSize(), d.classes(), d.widthMultiplier(), d.minDepth(), d.auxHead(),
+        // Dropout off (finite differences need one network function) and no auxiliary head: its batch
+        // norm sees a 1x1 grid, i.e. as many values as images, where finite differences are unreliable.
+        ModelSpec spec = new ModelSpec(d.name(), d.inputSize(), d.classes(), d.widthMultiplier(), d.minDepth(), false,
                 d.auxLossWeight(), 1.0, d.bnDecay(), d.bnEpsilon(), d.bnScale(), d.convStddev(), d.auxConvStddev(),
                 d.auxFcStddev(), d.fcStddev());
         ComputationGraph g = new ComputationGraph(ModelZoo.build(spec, 1));
         g.init();
         g = g.convertDataType(DataType.DOUBLE);
         ParameterLayout layout = ParameterLayout.of(g);
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 79, 79).subi(0.5).muli(2);
-        int[] labels = {1, 7};
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 3, 79, 79).subi(0.5).muli(2);
+        int[] labels = {1, 7, 3, 3};
         float[] m = new float[GradientMessage.length(layout.length())];
         ReplicaGradient.compute(g, layout, x, labels, 10, 0.1, 1, true, m);
         INDArray p0 = g.params().dup();
         INDArray t = ReplicaGradient.smoothedTargets(labels, 10, 0.1).castTo(DataType.DOUBLE);
-        String[] checked0 = {"Conv2d_1a_3x3/Conv2D/W", "Conv2d_1a_3x3/BatchNorm/beta", "Mixed_6e/Branch_1/Conv2d_0b_1x7/Conv2D/W",
-                "AuxLogits/Conv2d_2a_5x5/Conv2D/W", "Mixed_7c/Branch_3/Conv2d_0b_1x1/BatchNorm/beta", "Logits/Conv2d_1c_1x1/W"};
-        String[] checked = {"/W", "/beta"};
+        List<String> checked = List.of("Conv2d_1a_3x3/Conv2D/W", "Conv2d_1a_3x3/BatchNorm/beta",
+                "Mixed_5b/Branch_1/Conv2d_0b_5x5/Conv2D/W", "Mixed_6e/Branch_1/Conv2d_0b_1x7/Conv2D/W",
+                "Mixed_7c/Branch_3/Conv2d_0b_1x1/BatchNorm/beta", "output/W");
         int found = 0;
+        StringBuilder report = new StringBuilder();
+        boolean ok = true;
         for (ParameterSegment s : layout.segments()) {
-            boolean wanted = s.name().endsWith("/W") && (found % 1 == 0);
-            if (!wanted || !s.role().trainable()) {
+            if (!checked.contains(s.name())) {
                 continue;
             }
             found++;
-            int idx = (int) (s.offset() + s.length() / 2);
+            int idx = (int) (s.offset() + s.length() / 3);
             double h = 1e-5;
-            double up = score(g, p0, idx, h, x, t);
-            double down = score(g, p0, idx, -h, x, t);
-            double numeric = (up - down) / (2 * h);
-            System.out.println("GC " + s.name() + " numeric " + numeric + " analytic " + m[idx]);
+            double numeric = (score(g, p0, idx, h, x, t) - score(g, p0, idx, -h, x, t)) / (2 * h);
+            report.append(String.format("%s: numeric %.6g analytic %.6g%n", s.name(), numeric, m[idx]));
+            // Measured: deep tensors agree to 6 digits; the stem's, whose effect passes through ~90 batch
+            // norms over 4 images, to 2-3% (second-order terms in the central difference). The bug this
+            // guards against was off by factors of 2^k.
+            ok &= Math.abs(numeric - m[idx]) <= 1e-5 + 5e-2 * Math.abs(numeric);
         }
-        assertEquals(true, found >= 4, "checked " + found + " tensors");
-        assertEquals(true, layout.count(ParameterRole.FROZEN) > 0, "shift-only batch norm has frozen scales");
+        System.out.print(report);
+        assertEquals(checked.size(), found, "every checked tensor exists: " + report);
+        assertTrue(ok, report.toString());
+        assertTrue(layout.count(ParameterRole.FROZEN) > 0, "shift-only batch norm has frozen scales");
     }
 
     private static double score(ComputationGraph g, INDArray p0, int idx, double delta, INDArray x, INDArray t) {
@@ -64,7 +73,7 @@ class InceptionGradientCheckTest {
         q.putScalar(idx, p0.getDouble(idx) + delta);
         g.setParams(q);
         g.setInputs(x);
-        g.setLabels(t, t);
+        g.setLabels(t);
         Nd4j.getRandom().setSeed(1);
         g.computeGradientAndScore();
         return g.score();

@@ -17,6 +17,7 @@ public final class Main {
         c.put("config", new ConfigCommand());
         c.put("models", new ModelsCommand());
         c.put("train", new TrainCommand());
+        c.put("export", new ExportCommand());
         c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
         c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
         c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());

@@ -6,7 +6,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.config.InceptionConfig;
@@ -16,7 +15,6 @@ import org.inceptionspark.driver.cli.ConfigArgs;
 import org.inceptionspark.driver.train.EvaluationValidator;
 import org.inceptionspark.driver.train.ExecutorCount;
 import org.inceptionspark.driver.train.RunOptions;
-import org.inceptionspark.driver.train.SparkSettings;
 import org.inceptionspark.driver.train.TrainingRun;
 import org.inceptionspark.driver.train.TrainingSetup;
 import org.inceptionspark.driver.train.TrainingSetups;
@@ -59,12 +57,7 @@ public final class TrainCommand implements Main.Command {
             return ConfigArgs.EXIT_INVALID_CONFIG;
         }
 
-        SparkConf sparkConf = new SparkConf().setAppName(c.spark().appName());
-        if (!sparkConf.contains("spark.master")) {
-            sparkConf.setMaster(c.spark().master());
-        }
-        SparkSettings.apply(sparkConf);
-        try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+        try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
             int replicas = replicas(sc, c);
             PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
                     c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),

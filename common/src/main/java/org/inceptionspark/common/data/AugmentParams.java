@@ -1,6 +1,5 @@
 package org.inceptionspark.common.data;
 
-import com.typesafe.config.Config;
 import java.io.Serializable;
 
 /** The {@code inception.augment} section: crop, flip, colour distortion and evaluation crop settings. */
@@ -22,14 +21,4 @@ public record AugmentParams(double minArea, double maxArea, double minAspect, do
                 a.contrastLower(), a.contrastUpper(), a.evalCentralFraction());
     }
 
-    /** @param augment the {@code inception.augment} sub-tree */
-    public static AugmentParams fromConfig(Config augment) {
-        return new AugmentParams(augment.getDouble("min-area"), augment.getDouble("max-area"),
-                augment.getDouble("min-aspect"), augment.getDouble("max-aspect"), augment.getInt("max-attempts"),
-                augment.getBoolean("flip"), augment.getBoolean("color-distortion"),
-                augment.getDouble("brightness-delta"), augment.getDouble("saturation-lower"),
-                augment.getDouble("saturation-upper"), augment.getDouble("hue-delta"),
-                augment.getDouble("contrast-lower"), augment.getDouble("contrast-upper"),
-                augment.getDouble("eval-central-fraction"));
-    }
 }

@@ -16,16 +16,22 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.common.data.CropScheme;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
-import org.inceptionspark.driver.data.DataConfig;
+import org.inceptionspark.config.ConfigLoader;
+import org.inceptionspark.config.InceptionConfig;
+import org.inceptionspark.config.InvalidConfigException;
+import org.inceptionspark.driver.SparkContexts;
+import org.inceptionspark.driver.checkpoint.CheckpointModels;
+import org.inceptionspark.driver.checkpoint.CheckpointStore;
+import org.inceptionspark.driver.cli.ConfigArgs;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.inceptionspark.worker.data.PackedDataset;
 
 /**
- * {@code eval --model ZIP --data PACKED [--crops 1|12|144] [--ensemble ZIP2,ZIP3] [--input-size S]
- * [--max-images N] [--master M]}: top-1/top-5 error and per-class accuracy, computed on the
- * executors. Models are DL4J ComputationGraph zips on any Hadoop path. {@code --checkpoint} is
- * reserved for the training engine's checkpoints (moving-average weights), added with it.
+ * {@code eval (--checkpoint PATH | --model ZIP) --data PACKED [--crops 1|12|144] [--ensemble P2,P3]
+ * [--input-size S] [--max-images N] [--master M]}: top-1/top-5 error and per-class accuracy,
+ * computed on the executors. A checkpoint (folder or run directory) is evaluated with its
+ * moving-average weights; ensemble members may be checkpoints or DL4J model zips.
  */
 public final class EvalCommand implements Main.Command {
 
@@ -33,7 +39,7 @@ public final class EvalCommand implements Main.Command {
     public int run(String[] argv) throws Exception {
         try {
             return eval(argv);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | InvalidConfigException e) {
             System.err.println("eval: error: " + e.getMessage());
             return 2;
         }
@@ -41,16 +47,17 @@ public final class EvalCommand implements Main.Command {
 
     private int eval(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("model", "checkpoint", "data", "crops", "ensemble", "input-size",
-                "max-images", "master"), Set.of());
-        if (args.option("checkpoint").isPresent()) {
-            throw new IllegalArgumentException("--checkpoint is not supported yet: pass a DL4J model zip with --model");
-        }
-        Config conf = DataConfig.load(args.overrides());
+                "max-images", "master", ConfigArgs.OPTION), Set.of());
+        InceptionConfig conf = ConfigLoader.load(args.option(ConfigArgs.OPTION).map(java.nio.file.Path::of).orElse(null),
+                args.overrides()).config();
         String data = args.require("data");
         CropScheme scheme = CropScheme.of(args.intOption("crops", 1));
-        int inputSize = args.intOption("input-size", conf.getInt("model.input-size"));
         List<String> modelPaths = new ArrayList<>();
-        modelPaths.add(args.require("model"));
+        if (args.option("checkpoint").isPresent() == args.option("model").isPresent()) {
+            throw new IllegalArgumentException("give exactly one of --checkpoint PATH (checkpoint folder or run directory) "
+                    + "and --model ZIP");
+        }
+        modelPaths.add(args.option("checkpoint").orElseGet(() -> args.require("model")));
         args.option("ensemble").ifPresent(e -> modelPaths.addAll(List.of(e.split(","))));
         Configuration hadoop = new Configuration();
         try {
@@ -58,35 +65,20 @@ public final class EvalCommand implements Main.Command {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot open --data " + data + ": " + e.getMessage(), e);
         }
+        int inputSize = args.intOption("input-size", args.option("checkpoint").isPresent()
+                ? CheckpointModels.inputSize(CheckpointStore.read(args.require("checkpoint"), hadoop))
+                : conf.model().inputSize());
         List<ComputationGraph> models = new ArrayList<>();
         for (String p : modelPaths) {
-            models.add(load(p.strip(), hadoop));
+            models.add(CheckpointModels.load(p.strip(), hadoop));
         }
-        SparkConf sparkConf = new SparkConf().setAppName("inception-spark eval")
-                .setMaster(args.option("master").orElse(conf.getString("spark.master")));
-        try (JavaSparkContext sc = new JavaSparkContext(sparkConf);
+        try (JavaSparkContext sc = SparkContexts.create("eval", conf, args.option("master"));
              PackedDataset dataset = PackedDataset.open(data, hadoop)) {
             sc.setLogLevel("WARN");
             EvalReport report = new DistributedEvaluator(sc).evaluate(models, data, scheme, inputSize,
-                    conf.getDouble("augment.eval-central-fraction"), Long.parseLong(args.option("max-images").orElse("0")));
+                    conf.augment().evalCentralFraction(), Long.parseLong(args.option("max-images").orElse("0")));
             report.print(System.out, dataset);
         }
         return 0;
-    }
-
-    /** ComputationGraph.load needs a local file, so a remote zip is copied to a temporary one first. */
-    static ComputationGraph load(String path, Configuration hadoop) throws IOException {
-        Path p = new Path(path);
-        FileSystem fs = p.getFileSystem(hadoop);
-        if (!fs.exists(p)) {
-            throw new IllegalArgumentException("model file does not exist: " + path);
-        }
-        File local = Files.createTempFile("model", ".zip").toFile();
-        try {
-            fs.copyToLocalFile(false, p, new Path(local.toURI()), true);
-            return ComputationGraph.load(local, false);
-        } finally {
-            local.delete();
-        }
     }
 }

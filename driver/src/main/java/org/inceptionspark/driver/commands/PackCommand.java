@@ -15,7 +15,6 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
-import org.inceptionspark.driver.data.DataConfig;
 import org.inceptionspark.driver.data.HadoopPreflight;
 import org.inceptionspark.driver.data.PackJob;
 import org.inceptionspark.driver.data.PackSplit;
@@ -45,14 +44,15 @@ public final class PackCommand implements Main.Command {
     public int run(String[] argv) throws Exception {
         try {
             return pack(argv);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | org.inceptionspark.config.InvalidConfigException e) {
             System.err.println("pack: error: " + e.getMessage());
             return 2;
         }
     }
 
     private int pack(String[] argv) throws Exception {
-        CliArgs args = CliArgs.parse(argv, Set.of("images", "out", "shards", "val-fraction", "labels", "master"),
+        CliArgs args = CliArgs.parse(argv, Set.of("images", "out", "shards", "val-fraction", "labels", "master",
+                        org.inceptionspark.driver.cli.ConfigArgs.OPTION),
                 Set.of("overwrite"));
         String src = args.require("images");
         String dst = args.require("out");
@@ -64,7 +64,9 @@ public final class PackCommand implements Main.Command {
         if (valFraction < 0 || valFraction >= 1) {
             throw new IllegalArgumentException("--val-fraction must be in [0, 1), got " + valFraction);
         }
-        Config conf = DataConfig.load(args.overrides());
+        org.inceptionspark.config.InceptionConfig conf = org.inceptionspark.config.ConfigLoader.load(
+                args.option(org.inceptionspark.driver.cli.ConfigArgs.OPTION).map(java.nio.file.Path::of).orElse(null),
+                args.overrides()).config();
         Configuration hadoop = new Configuration();
 
         // Everything that can make the whole job pointless is checked here, before Spark starts.
@@ -85,23 +87,21 @@ public final class PackCommand implements Main.Command {
         out.printf("pack: %d candidate files in %d classes from %s%n", listing.images().size(),
                 listing.classNames().size(), src);
 
-        SparkConf sparkConf = new SparkConf().setAppName("inception-spark pack")
-                .setMaster(args.option("master").orElse(conf.getString("spark.master")));
-        try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+        try (JavaSparkContext sc = org.inceptionspark.driver.SparkContexts.create("pack", conf, args.option("master"))) {
             sc.setLogLevel("WARN");
-            PackJob job = new PackJob(sc, conf.getLong("data.max-pixels"), conf.getInt("data.max-side"));
-            try (FileSystem fs = new Path(dst).getFileSystem(hadoop)) {
-                if (valFraction > 0) {
-                    List<List<SourceImage>> split = PackSplit.split(listing.images(), listing.classNames().size(),
-                            valFraction);
-                    report(job.packSplit(listing, split.get(0), "train", dst + "/train", shards, valFraction, src,
-                            listing.skipped(), fs));
-                    int valShards = Math.max(1, (int) Math.round(shards * valFraction));
-                    report(job.packSplit(listing, split.get(1), "val", dst + "/val", valShards, valFraction, src,
-                            List.of(), fs));
-                } else {
-                    report(job.packSplit(listing, listing.images(), "all", dst, shards, 0, src, listing.skipped(), fs));
-                }
+            PackJob job = new PackJob(sc, conf.data().maxPixels(), conf.data().maxSide());
+            // The JVM-wide cached instance: closing it would break every later user in this JVM.
+            FileSystem fs = new Path(dst).getFileSystem(hadoop);
+            if (valFraction > 0) {
+                List<List<SourceImage>> split = PackSplit.split(listing.images(), listing.classNames().size(),
+                        valFraction);
+                report(job.packSplit(listing, split.get(0), "train", dst + "/train", shards, valFraction, src,
+                        listing.skipped(), fs));
+                int valShards = Math.max(1, (int) Math.round(shards * valFraction));
+                report(job.packSplit(listing, split.get(1), "val", dst + "/val", valShards, valFraction, src,
+                        List.of(), fs));
+            } else {
+                report(job.packSplit(listing, listing.images(), "all", dst, shards, 0, src, listing.skipped(), fs));
             }
         }
         return 0;

@@ -11,25 +11,25 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** The committed real images (testdata/) and bad files derived from them. */
-final class TestData {
+public final class TestData {
     private TestData() {
     }
 
-    static Path repoRoot() {
+    public static Path repoRoot() {
         String root = System.getProperty("inception.repo.root");
         return root != null ? Paths.get(root) : Paths.get("").toAbsolutePath().getParent();
     }
 
-    static Path fashionSubset() {
+    public static Path fashionSubset() {
         return repoRoot().resolve("testdata/fashion-mnist-20");
     }
 
-    static BufferedImage realImage() throws IOException {
+    public static BufferedImage realImage() throws IOException {
         return ImageIO.read(fashionSubset().resolve("08_bag/00000.png").toFile());
     }
 
     /** A real image upscaled to JPEG size, as RGB JPEG bytes. */
-    static byte[] realJpeg() throws IOException {
+    public static byte[] realJpeg() throws IOException {
         BufferedImage src = realImage();
         BufferedImage rgb = new BufferedImage(224, 224, BufferedImage.TYPE_3BYTE_BGR);
         var g = rgb.createGraphics();
@@ -40,13 +40,13 @@ final class TestData {
         return bos.toByteArray();
     }
 
-    static byte[] truncatedJpeg() throws IOException {
+    public static byte[] truncatedJpeg() throws IOException {
         byte[] j = realJpeg();
         return Arrays.copyOf(j, j.length / 2);
     }
 
     /** A 4-channel (CMYK) JPEG: ImageIO writes a raster's 4 bands as Adobe CMYK. */
-    static byte[] cmykJpeg() throws IOException {
+    public static byte[] cmykJpeg() throws IOException {
         BufferedImage src = realImage();
         var raster = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 28, 28, 4, null);
         for (int y = 0; y < 28; y++) {
@@ -69,7 +69,7 @@ final class TestData {
     }
 
     /** The real image as a 16-bit grayscale PNG. */
-    static byte[] png16() throws IOException {
+    public static byte[] png16() throws IOException {
         BufferedImage src = realImage();
         BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_USHORT_GRAY);
         for (int y = 0; y < 28; y++) {
@@ -83,7 +83,7 @@ final class TestData {
     }
 
     /** A real PNG whose IHDR is rewritten to claim 100000 x 100000 pixels (CRC fixed, so only the size is wrong). */
-    static byte[] hugeDimensionPng() throws IOException {
+    public static byte[] hugeDimensionPng() throws IOException {
         byte[] b = Files.readAllBytes(fashionSubset().resolve("08_bag/00001.png"));
         writeInt(b, 16, 100_000);
         writeInt(b, 20, 100_000);

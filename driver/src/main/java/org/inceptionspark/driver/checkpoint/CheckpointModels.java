@@ -1,0 +1,52 @@
+package org.inceptionspark.driver.checkpoint;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Networks for evaluation and export: from a checkpoint (its moving-average weights) or a DL4J model zip. */
+public final class CheckpointModels {
+    private CheckpointModels() {
+    }
+
+    /** The checkpoint's network with its evaluation weights (the moving average when there is one). */
+    public static ComputationGraph evaluationGraph(Checkpoint c) {
+        ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(c.graphJson()));
+        g.init();
+        float[] w = c.evaluationParams();
+        g.setParams(Nd4j.createFromArray(w).reshape(1, w.length));
+        return g;
+    }
+
+    /** The input size the checkpoint's run trained at. */
+    public static int inputSize(Checkpoint c) {
+        return ConfigFactory.parseString(c.configText()).getInt("inception.model.input-size");
+    }
+
+    /** A model zip (ends in .zip) or a checkpoint folder / run directory, on any Hadoop path. */
+    public static ComputationGraph load(String path, Configuration hadoop) throws IOException {
+        if (path.endsWith(".zip")) {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(hadoop);
+            if (!fs.exists(p)) {
+                throw new IllegalArgumentException("model file does not exist: " + path);
+            }
+            // ComputationGraph.load needs a local file.
+            File local = Files.createTempFile("model", ".zip").toFile();
+            try {
+                fs.copyToLocalFile(false, p, new Path(local.toURI()), true);
+                return ComputationGraph.load(local, false);
+            } finally {
+                local.delete();
+            }
+        }
+        return evaluationGraph(CheckpointStore.read(path, hadoop));
+    }
+}

@@ -1,0 +1,121 @@
+package org.inceptionspark.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointStore;
+import org.inceptionspark.driver.commands.PackCommand;
+import org.inceptionspark.driver.data.TestData;
+import org.inceptionspark.worker.data.ReplicaBatchLoader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The product path on HDFS (MiniDFSCluster) and Spark local mode: pack real images with a corrupt
+ * one among them -> train a few synchronous steps with evaluation -> checkpoint -> resume ->
+ * export -> 12-crop evaluation of the checkpoint.
+ */
+class EndToEndOnHdfsTest {
+    private static MiniDFSCluster cluster;
+    private static FileSystem fs;
+    private static String hdfs;
+
+    @BeforeAll
+    static void startHdfs() throws Exception {
+        File base = Files.createTempDirectory("minidfs-e2e").toFile();
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
+        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        cluster.waitActive();
+        fs = cluster.getFileSystem();
+        hdfs = fs.getUri().toString();
+        fs.copyFromLocalFile(false, true, new Path(TestData.fashionSubset().toUri()), new Path("/images"));
+        try (OutputStream out = fs.create(new Path("/images/03_dress/truncated.jpg"), true)) {
+            out.write(TestData.truncatedJpeg());
+        }
+    }
+
+    @AfterAll
+    static void stopHdfs() {
+        ReplicaBatchLoader.clearCache();
+        if (cluster != null) {
+            cluster.shutdown();
+        }
+    }
+
+    private static String run(String... argv) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.run(argv);
+        } finally {
+            System.setOut(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        original.print(out);
+        assertEquals(0, rc, String.join(" ", argv) + " failed:\n" + out);
+        return out;
+    }
+
+    private static String[] train(int steps) {
+        String root = System.getProperty("inception.repo.root", ".");
+        List<String> a = new ArrayList<>(List.of("train", "--config", root + "/conf/local-demo.conf",
+                "-Ddata.train=" + hdfs + "/packed/train", "-Ddata.validation=" + hdfs + "/packed/val",
+                "-Drun.dir=" + hdfs + "/runs", "-Drun.name=e2e",
+                // the demo's network, thinner: the same graph at a fraction of the cost
+                "-Dmodel.width-multiplier=0.1", "-Dmodel.min-depth=8",
+                "-Dcluster.batch-per-replica=4", "-Dschedule.max-steps=" + steps, "-Dschedule.log-every-steps=1",
+                "-Dcheckpoint.every-steps=2", "-Deval.every-steps=2", "-Deval.max-images=20", "-Dspark.master=local[2]"));
+        return a.toArray(new String[0]);
+    }
+
+    @Test
+    void packTrainCheckpointResumeExportEvaluate(@TempDir java.nio.file.Path tmp) throws Exception {
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        int rc = new PackCommand(new PrintStream(packed, true, StandardCharsets.UTF_8)).run(new String[] {
+                "--images", hdfs + "/images", "--out", hdfs + "/packed", "--shards", "2", "--val-fraction", "0.2"});
+        assertEquals(0, rc, packed.toString(StandardCharsets.UTF_8));
+        assertTrue(packed.toString(StandardCharsets.UTF_8).contains("truncated.jpg"), "the corrupt file is listed as skipped");
+
+        String first = run(train(3));
+        assertTrue(first.contains("step 1/3 ·"), first);
+        assertTrue(first.contains("evaluation at step 2: top-1 error"), first);
+        Checkpoint afterThree = CheckpointStore.read(hdfs + "/runs/e2e", new Configuration());
+        assertEquals(3, afterThree.step());
+        assertTrue(fs.exists(new Path("/runs/e2e/metrics.csv")));
+        assertTrue(fs.getFileStatus(new Path("/runs/e2e/training.png")).getLen() > 1000);
+
+        String resumed = run(train(4));
+        assertTrue(resumed.contains("resumed from " + hdfs + "/runs/e2e/checkpoints/step-000000003"), resumed);
+        Checkpoint afterFour = CheckpointStore.read(hdfs + "/runs/e2e", new Configuration());
+        assertEquals(4, afterFour.step());
+
+        File zip = tmp.resolve("model.zip").toFile();
+        run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath());
+        ComputationGraph exported = ComputationGraph.load(zip, false);
+        assertArrayEquals(afterFour.average(), exported.params().toFloatVector(), "export carries the moving-average weights");
+
+        String eval = run("eval", "--checkpoint", hdfs + "/runs/e2e", "--data", hdfs + "/packed/val", "--crops", "12",
+                "-Dspark.master=local[2]");
+        assertTrue(eval.contains("top-1"), eval);
+    }
+}
