@@ -16,6 +16,7 @@ public final class Main {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("config", new ConfigCommand());
         c.put("models", new ModelsCommand());
+        c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());
         return c;
     }
 

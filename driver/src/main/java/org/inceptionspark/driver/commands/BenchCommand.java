@@ -1,0 +1,31 @@
+package org.inceptionspark.driver.commands;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.inceptionspark.driver.Main;
+import org.inceptionspark.driver.bench.SyncBench;
+
+/**
+ * {@code bench <target> [options]}: dispatches to one benchmark. Each target ends its output with
+ * one {@code RESULT key=value} line. Register further targets ("input", "replica") in {@link #targets()}.
+ */
+public final class BenchCommand implements Main.Command {
+
+    static Map<String, Main.Command> targets() {
+        Map<String, Main.Command> t = new LinkedHashMap<>();
+        t.put("sync", new SyncBench());
+        return t;
+    }
+
+    @Override
+    public int run(String[] args) throws Exception {
+        Map<String, Main.Command> targets = targets();
+        if (args.length == 0 || !targets.containsKey(args[0])) {
+            System.err.println("usage: inception-spark bench <target> [options]; targets: "
+                    + String.join(", ", targets.keySet()));
+            return 2;
+        }
+        return targets.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+    }
+}
