@@ -54,6 +54,7 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 public final class SyncBench implements Main.Command {
     private static final String RUN_KEY = "bench-sync";
+    private static final String TIME_SOURCE = "org.deeplearning4j.spark.time.TimeSource";
 
     /** One measured step. */
     record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut) {
@@ -109,6 +110,10 @@ public final class SyncBench implements Main.Command {
                         .set("spark.executor.cores", "1");
             }
         }
+        // DL4J's training stats time-stamp events with an NTP clock by default (no network here)
+        String clock = "-D" + TIME_SOURCE + "=org.deeplearning4j.spark.time.SystemClockTimeSource";
+        System.setProperty(TIME_SOURCE, "org.deeplearning4j.spark.time.SystemClockTimeSource");
+        conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + clock).trim());
         // one core per executor: one OpenMP thread, or replicas oversubscribe the cores
         conf.set("spark.executorEnv.OMP_NUM_THREADS", "1");
         for (String kv : args.option("spark-conf").map(s -> s.split(",")).orElse(new String[0])) {
@@ -123,7 +128,8 @@ public final class SyncBench implements Main.Command {
         JavaSparkContext sc = new JavaSparkContext(conf);
         try {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
-            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, seed, executors);
+            int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
+            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, seed, executors, cores);
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -133,7 +139,8 @@ public final class SyncBench implements Main.Command {
     }
 
     static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelSpec spec, int[] replicaCounts,
-                       int steps, int warmup, int batch, int slices, long seed, int executors) throws Exception {
+                       int steps, int warmup, int batch, int slices, long seed, int executors, int cores)
+            throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
         BenchImages images = new BenchImages(seed, batch, spec.inputSize(), spec.classes());
@@ -154,7 +161,8 @@ public final class SyncBench implements Main.Command {
         System.out.println("DL4J: ParameterAveragingTrainingMaster(workers=N, batchSizePerWorker=B, averagingFrequency=1,"
                 + " RDDTrainingApproach.Direct (no export to disk), repartition only if partitions != N, prefetch 0,"
                 + " collectTrainingStats); ours: SyncTrainer (broadcast + reduce-scatter of S slices), TF RMSProp on the driver.");
-        System.out.println("compute = the busiest executor's summed replica compute (= the slowest replica when N <= executors);"
+        System.out.println("compute = max(slowest replica, busiest executor's summed replica compute / its cores) (= the"
+                + " slowest replica when N <= executor cores);"
                 + " ours from the engine's per-task accumulator, DL4J from its worker fit times. overhead = wall - compute.");
         System.out.println("driver bytes = deltas of the driver JVM's /proc/self/io rchar (in) / wchar (out) around the step:"
                 + " socket reads/writes (Java NIO uses read/write system calls) plus any file I/O; a no-op job of N tasks"
@@ -194,11 +202,11 @@ public final class SyncBench implements Main.Command {
                     Step a;
                     Step b;
                     if (i % 2 == 0) {
-                        a = oursStep(sc, trainer, listener, n, tag);
-                        b = dl4jStep(dl4j, rdd, n);
+                        a = oursStep(sc, trainer, listener, n, cores, tag);
+                        b = dl4jStep(dl4j, rdd, n, cores);
                     } else {
-                        b = dl4jStep(dl4j, rdd, n);
-                        a = oursStep(sc, trainer, listener, n, tag);
+                        b = dl4jStep(dl4j, rdd, n, cores);
+                        a = oursStep(sc, trainer, listener, n, cores, tag);
                     }
                     System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB"
                             + " | dl4j: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB%n",
@@ -229,7 +237,8 @@ public final class SyncBench implements Main.Command {
         return 0;
     }
 
-    private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener, int n, String tag)
+    private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener, int n, int cores,
+                                 String tag)
             throws InterruptedException {
         listener.clear();
         DriverIo io0 = DriverIo.now();
@@ -239,12 +248,12 @@ public final class SyncBench implements Main.Command {
         DriverIo io = DriverIo.now().minus(io0);
         StepTimings t = trainer.lastTimings();
         List<ComputeListener.Sample> samples = listener.await(n, 10_000);
-        double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6
-                : t.slowestReplicaSeconds() * 1e3;
-        return new Step((t1 - t0) / 1e6, busiest, t.slowestReplicaSeconds() * 1e3, io.read(), io.written());
+        double slowest = t.slowestReplicaSeconds() * 1e3;
+        double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written());
     }
 
-    private static Step dl4jStep(SparkComputationGraph dl4j, JavaRDD<DataSet> rdd, int n) {
+    private static Step dl4jStep(SparkComputationGraph dl4j, JavaRDD<DataSet> rdd, int n, int cores) {
         long startMillis = System.currentTimeMillis() - 1;
         DriverIo io0 = DriverIo.now();
         long t0 = System.nanoTime();
@@ -259,8 +268,8 @@ public final class SyncBench implements Main.Command {
                 slowest = Math.max(slowest, e.getDurationMs());
             }
         }
-        long busiest = perJvm.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        return new Step((t1 - t0) / 1e6, busiest, slowest, io.read(), io.written());
+        double busiest = perJvm.values().stream().mapToLong(Long::longValue).max().orElse(0) / (double) cores;
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written());
     }
 
     /** DL4J's per-minibatch worker fit times, wherever in the nested stats they sit. */
