@@ -9,7 +9,7 @@ import org.apache.spark.SparkConf;
  * a SparkContext ({@code train}, {@code bench sync}, ...). Only keys the user did not set (in
  * spark-defaults.conf, with {@code spark-submit --conf}, or in code) are filled in.
  *
- * <p>Why each (measured by {@code bench sync}, see README): every step moves one 96 MB weight
+ * <p>Why each (reasoning; {@code bench sync --no-spark-settings} measures without them): every step moves one 96 MB weight
  * vector out by torrent broadcast and one 96 MB summed gradient in through the shuffle; floats
  * of trained weights and gradients do not compress (LZ4 saves a few percent), so compressing them
  * only costs CPU on the driver and on every executor, on the critical path of every step.

@@ -57,7 +57,8 @@ public final class SyncBench implements Main.Command {
     private static final String TIME_SOURCE = "org.deeplearning4j.spark.time.TimeSource";
 
     /** One measured step. */
-    record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut) {
+    record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut,
+                double driverUpdateMs) {
         double overheadMs() {
             return wallMs - computeMs;
         }
@@ -208,9 +209,9 @@ public final class SyncBench implements Main.Command {
                         b = dl4jStep(dl4j, rdd, n, cores);
                         a = oursStep(sc, trainer, listener, n, cores, tag);
                     }
-                    System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB"
+                    System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f (driver update %5.0f) in %7.1f MB out %7.1f MB"
                             + " | dl4j: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB%n",
-                            n, tag, a.wallMs, a.computeMs, a.overheadMs(), a.bytesIn / 1e6, a.bytesOut / 1e6,
+                            n, tag, a.wallMs, a.computeMs, a.overheadMs(), a.driverUpdateMs, a.bytesIn / 1e6, a.bytesOut / 1e6,
                             b.wallMs, b.computeMs, b.overheadMs(), b.bytesIn / 1e6, b.bytesOut / 1e6);
                     if (measured) {
                         ourSteps.add(a);
@@ -250,7 +251,8 @@ public final class SyncBench implements Main.Command {
         List<ComputeListener.Sample> samples = listener.await(n, 10_000);
         double slowest = t.slowestReplicaSeconds() * 1e3;
         double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
-        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written());
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
+                t.driverUpdateSeconds() * 1e3);
     }
 
     private static Step dl4jStep(SparkComputationGraph dl4j, JavaRDD<DataSet> rdd, int n, int cores) {
@@ -269,7 +271,7 @@ public final class SyncBench implements Main.Command {
             }
         }
         double busiest = perJvm.values().stream().mapToLong(Long::longValue).max().orElse(0) / (double) cores;
-        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written());
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(), 0);
     }
 
     /** DL4J's per-minibatch worker fit times, wherever in the nested stats they sit. */
@@ -293,7 +295,7 @@ public final class SyncBench implements Main.Command {
         sc.parallelize(ids, n).map(i -> i + 1).collect();
         long t1 = System.nanoTime();
         DriverIo io = DriverIo.now().minus(io0);
-        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written());
+        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written(), 0);
     }
 
     private static void printTable(int n, int executors, int batch, Summary ours, Summary dl4j, Step noop) {
