@@ -4,7 +4,6 @@ import java.util.Optional;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.config.InceptionConfig;
-import org.inceptionspark.driver.train.SparkSettings;
 
 /** The one way commands start Spark: spark-submit's master wins, then --master, then inception.spark.master. */
 public final class SparkContexts {

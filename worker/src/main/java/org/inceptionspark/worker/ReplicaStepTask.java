@@ -67,11 +67,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (replicaIds.hasNext()) {
             int replica = replicaIds.next();
-            long t0 = System.nanoTime();
             float[] message = computeMessage(replica);
-            if (computeNanos != null) {
-                computeNanos.add(System.nanoTime() - t0);
-            }
             for (int s = 0; s < slices.slices(); s++) {
                 out.add(new Tuple2<>(s, new GradientSlice(replica, message, slices.from(s), slices.size(s))));
             }
@@ -91,8 +87,14 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             }
             model.graph().setParams(Nd4j.createFromArray(w.values()).reshape(1, w.values().length));
             float[] message = new float[GradientMessage.length(model.layout().length())];
+            // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
+            // broadcast weights and setting them are synchronisation overhead, timed outside it
+            long t0 = System.nanoTime();
             ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), classes,
                     labelSmoothing, Seeds.derive(seed, Seeds.DROPOUT, step, replica), replicaMean, message);
+            if (computeNanos != null) {
+                computeNanos.add(System.nanoTime() - t0);
+            }
             int p = Math.toIntExact(model.layout().length());
             message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();
             if (meters != null) {

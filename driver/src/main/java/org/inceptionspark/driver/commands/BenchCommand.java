@@ -5,16 +5,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.bench.InputBench;
+import org.inceptionspark.driver.bench.SyncBench;
 
 /**
  * {@code bench <target> [options]}: dispatches to one benchmark. Each target ends its output with
- * one {@code RESULT key=value} line. Register further targets ("sync", "replica") in {@link #targets()}.
+ * one {@code RESULT key=value} line.
  */
 public final class BenchCommand implements Main.Command {
 
     static Map<String, Main.Command> targets() {
         Map<String, Main.Command> t = new LinkedHashMap<>();
         t.put("input", new InputBench());
+        t.put("sync", new SyncBench());
         return t;
     }
 

@@ -1,0 +1,339 @@
+package org.inceptionspark.driver.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.stats.SparkTrainingStats;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.stats.ParameterAveragingTrainingWorkerStats;
+import org.deeplearning4j.spark.stats.EventStats;
+import org.inceptionspark.driver.Main;
+import org.inceptionspark.driver.SparkSettings;
+import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.driver.cluster.StandaloneCluster;
+import org.inceptionspark.driver.train.ExecutorCount;
+import org.inceptionspark.driver.train.StepTimings;
+import org.inceptionspark.driver.train.SyncTrainer;
+import org.inceptionspark.driver.train.TrainingSetup;
+import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.model.ModelZoo;
+import org.inceptionspark.optim.GradientClipping;
+import org.inceptionspark.optim.LearningRateSchedule;
+import org.inceptionspark.optim.TfRmsProp;
+import org.inceptionspark.train.UpdateRule;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * {@code bench sync --replicas 2,4 [--steps K] [--warmup W] [--batch B] [--size 79] [--workers 2]
+ * [--master URL] [--slices S] [--width 1.0] [--classes 1000] [--executor-memory 3g]
+ * [--spark-conf k=v,k=v] [--no-spark-settings]}
+ *
+ * <p>The synchronisation cost of one training step of full-width Inception-v3 (23.9M parameters),
+ * our engine against DL4J's {@link ParameterAveragingTrainingMaster} (averaging frequency 1), on
+ * the same executors, model, images and SparkContext, steps alternated between the two so that
+ * machine noise hits both alike. Per step: wall time; compute, the busiest executor's summed
+ * replica compute (ours: the engine's accumulator per task; DL4J: its worker fit times from
+ * {@code collectTrainingStats}); overhead = wall - compute; driver bytes in and out, from
+ * {@code /proc/self/io} deltas of the driver JVM around the step.
+ */
+public final class SyncBench implements Main.Command {
+    private static final String RUN_KEY = "bench-sync";
+    private static final String TIME_SOURCE = "org.deeplearning4j.spark.time.TimeSource";
+
+    /** One measured step. */
+    record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut,
+                double driverUpdateMs) {
+        double overheadMs() {
+            return wallMs - computeMs;
+        }
+    }
+
+    /** Medians over the measured steps of one engine at one replica count. */
+    record Summary(double wallMs, double computeMs, double slowestReplicaMs, double overheadMs, double bytesIn,
+                   double bytesOut) {
+        static Summary of(List<Step> steps) {
+            return new Summary(median(steps, Step::wallMs), median(steps, Step::computeMs),
+                    median(steps, Step::slowestReplicaMs), median(steps, Step::overheadMs),
+                    median(steps, s -> s.bytesIn), median(steps, s -> s.bytesOut));
+        }
+
+        double bytes() {
+            return bytesIn + bytesOut;
+        }
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
+                "slices", "width", "classes", "executor-memory", "spark-conf", "seed"), Set.of("no-spark-settings"));
+        int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
+                .map(String::trim).mapToInt(Integer::parseInt).toArray();
+        int steps = args.intOption("steps", 5);
+        int warmup = args.intOption("warmup", 1);
+        int batch = args.intOption("batch", 2);
+        int size = args.intOption("size", 79);
+        int workers = args.intOption("workers", 2);
+        int slices = args.intOption("slices", 0);
+        int classes = args.intOption("classes", 1000);
+        long seed = args.intOption("seed", 42);
+        double width = Double.parseDouble(args.option("width").orElse("1.0"));
+        String executorMemory = args.option("executor-memory").orElse("3g");
+        String master = args.option("master").orElse(null);
+
+        ModelSpec spec = ModelSpec.inceptionV3Defaults(classes).withInputSize(size).withAuxHead(false)
+                .withWidthMultiplier(width);
+        ComputationGraphConfiguration graph = ModelZoo.build(spec, seed);
+        StandaloneCluster cluster = null;
+        SparkConf conf;
+        if (master == null) {
+            cluster = StandaloneCluster.start(workers, 1, executorMemory);
+            conf = cluster.conf("bench sync", workers, executorMemory);
+        } else {
+            conf = new SparkConf().setMaster(master).setAppName("bench sync").set("spark.ui.enabled", "false");
+            if (!master.startsWith("local")) {
+                conf.set("spark.executor.memory", executorMemory).set("spark.cores.max", String.valueOf(workers))
+                        .set("spark.executor.cores", "1");
+            }
+        }
+        // DL4J's training stats time-stamp events with an NTP clock by default (no network here)
+        String clock = "-D" + TIME_SOURCE + "=org.deeplearning4j.spark.time.SystemClockTimeSource";
+        System.setProperty(TIME_SOURCE, "org.deeplearning4j.spark.time.SystemClockTimeSource");
+        conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + clock).trim());
+        // one core per executor: one OpenMP thread, or replicas oversubscribe the cores
+        conf.set("spark.executorEnv.OMP_NUM_THREADS", "1");
+        for (String kv : args.option("spark-conf").map(s -> s.split(",")).orElse(new String[0])) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                conf.set(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        if (!args.flag("no-spark-settings")) {
+            SparkSettings.apply(conf);
+        }
+        JavaSparkContext sc = new JavaSparkContext(conf);
+        try {
+            int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
+            int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
+            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, seed, executors, cores);
+        } finally {
+            sc.stop();
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
+    static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelSpec spec, int[] replicaCounts,
+                       int steps, int warmup, int batch, int slices, long seed, int executors, int cores)
+            throws Exception {
+        ComputeListener listener = new ComputeListener();
+        sc.sc().addSparkListener(listener);
+        BenchImages images = new BenchImages(seed, batch, spec.inputSize(), spec.classes());
+        long params;
+        {
+            ComputationGraph g = new ComputationGraph(graph);
+            g.init();
+            params = g.numParams();
+        }
+        String load = loadAverage();
+        System.out.printf(Locale.ROOT, "bench sync: %s width %.2f at %dx%d, %d classes: %,d parameters (%.1f MB per vector)%n",
+                spec.name(), spec.widthMultiplier(), spec.inputSize(), spec.inputSize(), spec.classes(), params,
+                params * 4 / 1e6);
+        System.out.printf(Locale.ROOT, "master %s, %d executor(s) of 1 core; %d image(s) per replica; %d warm-up + %d "
+                + "measured steps per engine, alternated ours/DL4J; load average at start: %s%n", sc.master(), executors,
+                batch, warmup, steps, load);
+        System.out.println("Spark settings: " + settings(sc.getConf()));
+        System.out.println("DL4J: ParameterAveragingTrainingMaster(workers=N, batchSizePerWorker=B, averagingFrequency=1,"
+                + " RDDTrainingApproach.Direct (no export to disk), repartition only if partitions != N, prefetch 0,"
+                + " collectTrainingStats); ours: SyncTrainer (broadcast + reduce-scatter of S slices), TF RMSProp on the driver.");
+        System.out.println("compute = max(slowest replica, busiest executor's summed replica compute / its cores) (= the"
+                + " slowest replica when N <= executor cores);"
+                + " ours from the engine's per-task accumulator, DL4J from its worker fit times. overhead = wall - compute.");
+        System.out.println("driver bytes = deltas of the driver JVM's /proc/self/io rchar (in) / wchar (out) around the step:"
+                + " socket reads/writes (Java NIO uses read/write system calls) plus any file I/O; a no-op job of N tasks"
+                + " shows that floor." + (DriverIo.available() ? "" : " (/proc/self/io unavailable here: bytes read 0)"));
+
+        Map<Integer, Summary> ours = new HashMap<>();
+        Map<Integer, Summary> theirs = new HashMap<>();
+        for (int n : replicaCounts) {
+            List<Step> ourSteps = new ArrayList<>();
+            List<Step> dl4jSteps = new ArrayList<>();
+            Step noop = noopJob(sc, n);
+            TrainingSetup setup = new TrainingSetup(RUN_KEY, graph, images, n, batch, spec.classes(), 0.1, seed,
+                    new UpdateRule(false, 4e-5, GradientClipping.Mode.GLOBAL_NORM, 2.0, true, 0.9999, true),
+                    LearningRateSchedule.of(0.045, 0.94, 2.0, true, images.imagesPerEpoch(), batch, n),
+                    p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 1_000_000, slices);
+            List<DataSet> data = images.dataSets(n);
+            JavaRDD<DataSet> rdd = sc.parallelize(data, n).persist(StorageLevel.MEMORY_ONLY());
+            rdd.count();
+            ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(n, 1)
+                    .batchSizePerWorker(batch)
+                    .averagingFrequency(1)
+                    .workerPrefetchNumBatches(0)
+                    .rddTrainingApproach(RDDTrainingApproach.Direct)
+                    .repartionData(Repartition.NumPartitionsWorkersDiffers)
+                    .collectTrainingStats(true)
+                    .rngSeed(seed)
+                    .build();
+            ComputationGraph dl4jNet = new ComputationGraph(graph);
+            dl4jNet.init();
+            SparkComputationGraph dl4j = new SparkComputationGraph(sc, dl4jNet, tm);
+            dl4j.setCollectTrainingStats(true);
+            try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
+                for (int i = 0; i < warmup + steps; i++) {
+                    boolean measured = i >= warmup;
+                    String tag = (measured ? "step " + (i - warmup + 1) : "warm-up " + (i + 1));
+                    // alternate who goes first, so neither always runs right after the other's GC or cleanup
+                    Step a;
+                    Step b;
+                    if (i % 2 == 0) {
+                        a = oursStep(sc, trainer, listener, n, cores, tag);
+                        b = dl4jStep(dl4j, rdd, n, cores);
+                    } else {
+                        b = dl4jStep(dl4j, rdd, n, cores);
+                        a = oursStep(sc, trainer, listener, n, cores, tag);
+                    }
+                    System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f (driver update %5.0f) in %7.1f MB out %7.1f MB"
+                            + " | dl4j: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB%n",
+                            n, tag, a.wallMs, a.computeMs, a.overheadMs(), a.driverUpdateMs, a.bytesIn / 1e6, a.bytesOut / 1e6,
+                            b.wallMs, b.computeMs, b.overheadMs(), b.bytesIn / 1e6, b.bytesOut / 1e6);
+                    if (measured) {
+                        ourSteps.add(a);
+                        dl4jSteps.add(b);
+                    }
+                    System.gc(); // untimed: lets Spark's ContextCleaner drop stale broadcasts of both engines
+                }
+            } finally {
+                rdd.unpersist(false);
+            }
+            ours.put(n, Summary.of(ourSteps));
+            theirs.put(n, Summary.of(dl4jSteps));
+            printTable(n, executors, batch, ours.get(n), theirs.get(n), noop);
+        }
+        int max = Arrays.stream(replicaCounts).max().orElseThrow();
+        int min = Arrays.stream(replicaCounts).min().orElseThrow();
+        double ratio = ours.get(max).bytes() / ours.get(min).bytes();
+        System.out.printf(Locale.ROOT, "overhead at N=%d: ours %.0f ms, DL4J %.0f ms (%.1fx lower); our driver bytes N=%d/N=%d:"
+                + " %.3f, DL4J's %.3f; load average at end: %s%n", max, ours.get(max).overheadMs(), theirs.get(max).overheadMs(),
+                theirs.get(max).overheadMs() / ours.get(max).overheadMs(), max, min, ratio,
+                theirs.get(max).bytes() / theirs.get(min).bytes(), loadAverage());
+        System.out.printf(Locale.ROOT, "RESULT overhead_ms=%.0f dl4j_overhead_ms=%.0f driver_bytes_n4_over_n2=%.3f%n",
+                ours.get(max).overheadMs(), theirs.get(max).overheadMs(), ratio);
+        return 0;
+    }
+
+    private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener, int n, int cores,
+                                 String tag)
+            throws InterruptedException {
+        listener.clear();
+        DriverIo io0 = DriverIo.now();
+        long t0 = System.nanoTime();
+        trainer.step("bench sync N=" + n + " " + tag);
+        long t1 = System.nanoTime();
+        DriverIo io = DriverIo.now().minus(io0);
+        StepTimings t = trainer.lastTimings();
+        List<ComputeListener.Sample> samples = listener.await(n, 10_000);
+        double slowest = t.slowestReplicaSeconds() * 1e3;
+        double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
+                t.driverUpdateSeconds() * 1e3);
+    }
+
+    private static Step dl4jStep(SparkComputationGraph dl4j, JavaRDD<DataSet> rdd, int n, int cores) {
+        long startMillis = System.currentTimeMillis() - 1;
+        DriverIo io0 = DriverIo.now();
+        long t0 = System.nanoTime();
+        dl4j.fit(rdd);
+        long t1 = System.nanoTime();
+        DriverIo io = DriverIo.now().minus(io0);
+        Map<String, Long> perJvm = new HashMap<>();
+        long slowest = 0;
+        for (EventStats e : fitTimes(dl4j.getSparkTrainingStats())) {
+            if (e.getStartTime() >= startMillis) {
+                perJvm.merge(e.getJvmID(), e.getDurationMs(), Long::sum);
+                slowest = Math.max(slowest, e.getDurationMs());
+            }
+        }
+        double busiest = perJvm.values().stream().mapToLong(Long::longValue).max().orElse(0) / (double) cores;
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(), 0);
+    }
+
+    /** DL4J's per-minibatch worker fit times, wherever in the nested stats they sit. */
+    private static List<EventStats> fitTimes(SparkTrainingStats stats) {
+        String key = ParameterAveragingTrainingWorkerStats.PARAMETER_AVERAGING_WORKER_FIT_TIMES_MS;
+        for (SparkTrainingStats s = stats; s != null; s = s.getNestedTrainingStats()) {
+            if (s.getKeySet().contains(key)) {
+                List<EventStats> v = s.getValue(key);
+                return v == null ? List.of() : v;
+            }
+        }
+        return List.of();
+    }
+
+    /** A job of N trivial tasks: Spark's own per-job floor of time and driver bytes. */
+    private static Step noopJob(JavaSparkContext sc, int n) {
+        List<Integer> ids = IntStream.range(0, n).boxed().toList();
+        sc.parallelize(ids, n).map(i -> i + 1).collect();
+        DriverIo io0 = DriverIo.now();
+        long t0 = System.nanoTime();
+        sc.parallelize(ids, n).map(i -> i + 1).collect();
+        long t1 = System.nanoTime();
+        DriverIo io = DriverIo.now().minus(io0);
+        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written(), 0);
+    }
+
+    private static void printTable(int n, int executors, int batch, Summary ours, Summary dl4j, Step noop) {
+        System.out.printf(Locale.ROOT, "%nN=%d replicas x %d image(s) on %d executor(s), medians:%n", n, batch, executors);
+        System.out.printf(Locale.ROOT, "  %-14s %9s %11s %12s %11s %14s %15s%n", "engine", "wall ms", "compute ms",
+                "overhead ms", "slowest ms", "driver in MB", "driver out MB");
+        for (Map.Entry<String, Summary> e : List.of(Map.entry("ours", ours), Map.entry("dl4j-paramavg", dl4j))) {
+            Summary s = e.getValue();
+            System.out.printf(Locale.ROOT, "  %-14s %9.0f %11.0f %12.0f %11.0f %14.1f %15.1f%n", e.getKey(), s.wallMs,
+                    s.computeMs, s.overheadMs, s.slowestReplicaMs, s.bytesIn / 1e6, s.bytesOut / 1e6);
+        }
+        System.out.printf(Locale.ROOT, "  %-14s %9.0f %11s %12s %11s %14.3f %15.3f%n%n", "no-op job", noop.wallMs, "-", "-",
+                "-", noop.bytesIn / 1e6, noop.bytesOut / 1e6);
+    }
+
+    private static String settings(SparkConf conf) {
+        StringBuilder b = new StringBuilder();
+        for (String k : List.of("spark.serializer", "spark.broadcast.compress", "spark.shuffle.compress",
+                "spark.io.compression.codec", "spark.broadcast.blockSize")) {
+            b.append(k.substring("spark.".length())).append('=').append(conf.get(k, "(default)")).append(' ');
+        }
+        return b.toString().trim();
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (Exception e) {
+            return "n/a";
+        }
+    }
+
+    static double median(List<Step> steps, ToDoubleFunction<Step> f) {
+        double[] v = steps.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}

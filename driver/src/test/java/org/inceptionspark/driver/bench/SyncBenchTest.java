@@ -1,0 +1,47 @@
+package org.inceptionspark.driver.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkConf;
+import org.inceptionspark.driver.SparkSettings;
+import org.junit.jupiter.api.Test;
+
+/** Exercises `bench sync` end to end on a tiny configuration (not a timed test: it checks the output's shape). */
+class SyncBenchTest {
+    private static final Pattern RESULT = Pattern.compile(
+            "(?m)^RESULT overhead_ms=-?\\d+ dl4j_overhead_ms=-?\\d+ driver_bytes_n4_over_n2=(\\d+\\.\\d{3}|NaN|Infinity)$");
+
+    @Test
+    void tinyBenchOnLocalModePrintsTablesAndResultLine() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        int rc;
+        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            rc = new SyncBench().run(new String[] {"--master", "local[2]", "--replicas", "1,2", "--steps", "1",
+                    "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5"});
+        } finally {
+            System.setOut(original);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        original.println(out.lines().filter(l -> !l.startsWith("Added differentiated")).reduce("", (a, b) -> a + b + "\n"));
+        assertEquals(0, rc);
+        assertTrue(out.contains("N=1 replicas x 1 image(s)"), "table for N=1");
+        assertTrue(out.contains("N=2 replicas x 1 image(s)"), "table for N=2");
+        assertTrue(out.contains("dl4j-paramavg"), "DL4J row");
+        assertTrue(RESULT.matcher(out).find(), "RESULT line in:\n" + out);
+    }
+
+    @Test
+    void sparkSettingsOnlyFillWhatTheUserLeftUnset() {
+        SparkConf conf = new SparkConf(false).set("spark.shuffle.compress", "true");
+        SparkSettings.apply(conf);
+        assertEquals("true", conf.get("spark.shuffle.compress"));
+        assertEquals("false", conf.get("spark.broadcast.compress"));
+    }
+}
