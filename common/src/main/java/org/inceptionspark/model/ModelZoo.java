@@ -1,0 +1,47 @@
+package org.inceptionspark.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+
+/**
+ * The networks this project trains, built as DL4J computation graphs (NCHW, float).
+ * Output layers are named {@code "output"} and, with auxiliary heads, {@code "aux_output"}
+ * (Inception-v3) or {@code "aux1_output"}, {@code "aux2_output"} (GoogLeNet), in that order.
+ */
+public final class ModelZoo {
+
+    /** Names accepted by {@link #build}: inception_v3, googlenet, vgg_a .. vgg_e. */
+    public static List<String> names() {
+        List<String> names = new ArrayList<>();
+        names.add(InceptionV3.NAME);
+        names.add(GoogLeNet.NAME);
+        names.addAll(Vgg.names());
+        return List.copyOf(names);
+    }
+
+    /**
+     * The network's configuration; {@code seed} seeds its weight initialisation and dropout.
+     * Weight decay and label smoothing are not part of it: the training engine applies them.
+     */
+    public static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
+        return switch (spec.name()) {
+            case InceptionV3.NAME -> InceptionV3.build(spec, seed);
+            case GoogLeNet.NAME -> GoogLeNet.build(spec, seed);
+            default -> {
+                if (!Vgg.names().contains(spec.name())) {
+                    throw new IllegalArgumentException("unknown model '" + spec.name() + "'; known: " + names());
+                }
+                yield Vgg.build(spec, seed);
+            }
+        };
+    }
+
+    /** Parameter counts and multiply-adds per image, read off the built configuration. */
+    public static ModelSummary summarize(ModelSpec spec) {
+        return ModelCost.of(spec, build(spec, 0L));
+    }
+
+    private ModelZoo() {
+    }
+}
