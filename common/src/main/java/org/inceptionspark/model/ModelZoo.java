@@ -10,6 +10,10 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
  * (Inception-v3) or {@code "aux1_output"}, {@code "aux2_output"} (GoogLeNet), in that order.
  */
 public final class ModelZoo {
+    static {
+        // Networks built from zoo configurations get DL4J's oneDNN helpers (see NativeRuntime).
+        org.inceptionspark.runtime.NativeRuntime.configure();
+    }
 
     /** Names accepted by {@link #build}: inception_v3, googlenet, vgg_a .. vgg_e. */
     public static List<String> names() {

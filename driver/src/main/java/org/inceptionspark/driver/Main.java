@@ -15,10 +15,21 @@ public final class Main {
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("config", new ConfigCommand());
+        c.put("bench", Main::bench);
         return c;
     }
 
+    /** {@code bench <target>}: replica (one training step against the CPU's GEMM peak). */
+    private static int bench(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("replica")) {
+            return new org.inceptionspark.driver.bench.ReplicaBench().run(Arrays.copyOfRange(args, 1, args.length));
+        }
+        System.err.println("usage: inception-spark bench replica [options]");
+        return 2;
+    }
+
     public static void main(String[] args) throws Exception {
+        org.inceptionspark.runtime.NativeRuntime.configure();
         System.exit(run(args));
     }
 
