@@ -11,5 +11,11 @@ public record AugmentConfig(
         int maxAttempts,
         boolean flip,
         boolean colorDistortion,
+        double brightnessDelta,
+        double saturationLower,
+        double saturationUpper,
+        double hueDelta,
+        double contrastLower,
+        double contrastUpper,
         double evalCentralFraction) implements Serializable {
 }

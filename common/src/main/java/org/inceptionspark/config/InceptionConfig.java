@@ -68,6 +68,7 @@ public record InceptionConfig(
         put(m, "model.init.conv-stddev", model.convInitStddev());
         put(m, "model.init.aux-conv-stddev", model.auxConvInitStddev());
         put(m, "model.init.aux-fc-stddev", model.auxFcInitStddev());
+        put(m, "model.init.fc-stddev", model.fcInitStddev());
 
         put(m, "cluster.replicas", cluster.replicas());
         put(m, "cluster.batch-per-replica", cluster.batchPerReplica());
@@ -96,7 +97,8 @@ public record InceptionConfig(
 
         put(m, "data.train", data.train());
         put(m, "data.validation", data.validation());
-        put(m, "data.prefetch-steps", data.prefetchSteps());
+        put(m, "data.prefetch", data.prefetch());
+        put(m, "data.decode-threads", data.decodeThreads());
 
         put(m, "augment.min-area", augment.minArea());
         put(m, "augment.max-area", augment.maxArea());
@@ -105,6 +107,12 @@ public record InceptionConfig(
         put(m, "augment.max-attempts", augment.maxAttempts());
         put(m, "augment.flip", augment.flip());
         put(m, "augment.color-distortion", augment.colorDistortion());
+        put(m, "augment.brightness-delta", augment.brightnessDelta());
+        put(m, "augment.saturation-lower", augment.saturationLower());
+        put(m, "augment.saturation-upper", augment.saturationUpper());
+        put(m, "augment.hue-delta", augment.hueDelta());
+        put(m, "augment.contrast-lower", augment.contrastLower());
+        put(m, "augment.contrast-upper", augment.contrastUpper());
         put(m, "augment.eval-central-fraction", augment.evalCentralFraction());
 
         put(m, "checkpoint.every-steps", checkpoint.everySteps());

@@ -1,5 +1,6 @@
 package org.inceptionspark.config;
 
+import org.inceptionspark.config.OptimizerConfig;
 import static org.inceptionspark.config.Bound.ANY;
 import static org.inceptionspark.config.Bound.atLeast;
 import static org.inceptionspark.config.Bound.decay;
@@ -56,7 +57,8 @@ final class InceptionConfigParser {
                 r.bool("model.batch-norm.scale"),
                 r.number("model.init.conv-stddev", positive()),
                 r.number("model.init.aux-conv-stddev", positive()),
-                r.number("model.init.aux-fc-stddev", positive()));
+                r.number("model.init.aux-fc-stddev", positive()),
+                r.number("model.init.fc-stddev", positive()));
     }
 
     private ClusterConfig cluster() {
@@ -99,7 +101,7 @@ final class InceptionConfigParser {
 
     private DataConfig data() {
         return new DataConfig(r.string("data.train"), r.string("data.validation"),
-                r.integer("data.prefetch-steps", atLeast(0)));
+                r.bool("data.prefetch"), r.integer("data.decode-threads", atLeast(0)));
     }
 
     private AugmentConfig augment() {
@@ -113,6 +115,12 @@ final class InceptionConfigParser {
                 r.integer("augment.max-attempts", atLeast(1)),
                 r.bool("augment.flip"),
                 r.bool("augment.color-distortion"),
+                r.number("augment.brightness-delta", new Bound(0, true, 1, true)),
+                r.number("augment.saturation-lower", atLeast(0)),
+                r.number("augment.saturation-upper", atLeast(0)),
+                r.number("augment.hue-delta", new Bound(0, true, 0.5, true)),
+                r.number("augment.contrast-lower", atLeast(0)),
+                r.number("augment.contrast-upper", atLeast(0)),
                 r.number("augment.eval-central-fraction", fractionAboveZero()));
     }
 

@@ -23,7 +23,8 @@ public record ModelConfig(
         boolean bnScale,
         double convInitStddev,
         double auxConvInitStddev,
-        double auxFcInitStddev) implements Serializable {
+        double auxFcInitStddev,
+        double fcInitStddev) implements Serializable {
 
     public static final String INCEPTION_V3 = "inception_v3";
     public static final String GOOGLENET = "googlenet";

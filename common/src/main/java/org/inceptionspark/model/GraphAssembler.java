@@ -56,7 +56,7 @@ final class GraphAssembler {
         return scope;
     }
 
-    /** Batch norm as the spec asks: with a learned scale, or shift-only (see {@link ChannelShift}). */
+    /** Batch norm as the spec asks: with a learned scale, or shift-only (see {@link ShiftOnlyBatchNormalization}). */
     private String batchNorm(String name, String input) {
         BatchNormalization.Builder bn = new BatchNormalization.Builder()
                 .decay(spec.bnDecay())
@@ -69,9 +69,9 @@ final class GraphAssembler {
             graph.addLayer(name, bn.build(), input);
             return name;
         }
-        graph.addLayer(name, bn.lockGammaBeta(true).gamma(1.0).beta(0.0).build(), input);
-        graph.addLayer(name + "/beta", new ChannelShift(), name);
-        return name + "/beta";
+        ShiftOnlyBatchNormalization shiftOnly = ShiftOnlyBatchNormalization.of(spec.bnDecay(), spec.bnEpsilon());
+        graph.addLayer(name, shiftOnly, input);
+        return name;
     }
 
     /** A convolution with bias and ReLU, for the networks without batch norm (GoogLeNet, VGG). */

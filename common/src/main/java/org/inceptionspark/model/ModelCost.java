@@ -22,6 +22,7 @@ final class ModelCost {
                 InputType.convolutional(spec.inputSize(), spec.inputSize(), 3));
         long total = 0;
         long movingStatistics = 0;
+        long frozenScales = 0;
         long multiplyAdds = 0;
         for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
             if (!(e.getValue() instanceof LayerVertex vertex)) {
@@ -32,11 +33,15 @@ final class ModelCost {
             if (layer instanceof BatchNormalization bn) {
                 // Moving mean and variance: state, not trained by the optimizer.
                 movingStatistics += 2 * bn.getNOut();
+                if (layer instanceof ShiftOnlyBatchNormalization) {
+                    // A scale frozen at 1 is a constant of the network, not a parameter (TF/Keras have none).
+                    frozenScales += bn.getNOut();
+                }
             }
             multiplyAdds += multiplyAdds(layer, outputs.get(e.getKey()));
         }
         return new ModelSummary(spec.name(), spec.inputSize(), spec.classes(), spec.auxHead(),
-                total - movingStatistics, total, multiplyAdds);
+                total - movingStatistics - frozenScales, total - frozenScales, multiplyAdds);
     }
 
     /** Convolutions: kh*kw*cin*cout*hout*wout; fully connected: in*out; everything else: 0. */

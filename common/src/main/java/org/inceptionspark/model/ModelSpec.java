@@ -6,7 +6,7 @@ import java.util.Objects;
  * What the model zoo needs to build one network: the {@code inception.model} section of the
  * configuration minus what the training engine applies itself (label smoothing, weight decay).
  *
- * <p>{@code fcStddev} (init of the main classifier's weights) has no key in reference.conf yet:
+ * <p>{@code fcStddev} is {@code inception.model.init.fc-stddev}:
  * the tie-breaking TF reference ({@code inception/slim/ops.py}, {@code fc(..., stddev=0.01)})
  * initialises the logits with 0.01, a number that belongs in configuration like the others
  * (proposed key {@code inception.model.init.fc-stddev}).
@@ -43,6 +43,13 @@ public record ModelSpec(
         double auxConvStddev,
         double auxFcStddev,
         double fcStddev) {
+
+    /** The zoo's view of the configured model. */
+    public static ModelSpec from(org.inceptionspark.config.ModelConfig m) {
+        return new ModelSpec(m.name(), m.inputSize(), m.classes(), m.widthMultiplier(), m.minDepth(), m.auxHead(),
+                m.auxLossWeight(), m.dropoutKeep(), m.bnDecay(), m.bnEpsilon(), m.bnScale(), m.convInitStddev(),
+                m.auxConvInitStddev(), m.auxFcInitStddev(), m.fcInitStddev());
+    }
 
     public ModelSpec {
         Objects.requireNonNull(name, "name");

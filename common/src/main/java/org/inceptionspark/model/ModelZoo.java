@@ -10,6 +10,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
  * (Inception-v3) or {@code "aux1_output"}, {@code "aux2_output"} (GoogLeNet), in that order.
  */
 public final class ModelZoo {
+    private static final int PAPER_INPUT_SIZE = 224;
+
     static {
         // Networks built from zoo configurations get DL4J's oneDNN helpers (see NativeRuntime).
         org.inceptionspark.runtime.NativeRuntime.configure();
@@ -29,6 +31,12 @@ public final class ModelZoo {
      * Weight decay and label smoothing are not part of it: the training engine applies them.
      */
     public static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
+        if (!spec.name().equals(InceptionV3.NAME) && spec.inputSize() != PAPER_INPUT_SIZE) {
+            // Their classifiers are defined on the 7x7 grid of a 224x224 crop (VGG's FC-4096 sizes
+            // depend on it); another size would silently build a different network.
+            throw new IllegalArgumentException(spec.name() + " is defined for " + PAPER_INPUT_SIZE + "x"
+                    + PAPER_INPUT_SIZE + " input, got input-size " + spec.inputSize());
+        }
         return switch (spec.name()) {
             case InceptionV3.NAME -> InceptionV3.build(spec, seed);
             case GoogLeNet.NAME -> GoogLeNet.build(spec, seed);

@@ -1,11 +1,10 @@
 package org.inceptionspark.optim;
 
+import org.inceptionspark.config.OptimizerConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Gradient clipping by norm, as TF's clip_by_global_norm / clip_by_norm: {@code g * t / max(norm, t)}. */
 public final class GradientClipping {
-    public enum Mode { NONE, GLOBAL_NORM, PER_TENSOR }
-
     private GradientClipping() {
     }
 
@@ -13,7 +12,7 @@ public final class GradientClipping {
      * Clips {@code g} in place and returns its global L2 norm before clipping (over the whole
      * vector; non-trainable entries must already be zero).
      */
-    public static double clip(INDArray g, Mode mode, double threshold, ParameterLayout layout) {
+    public static double clip(INDArray g, OptimizerConfig.ClipMode mode, double threshold, ParameterLayout layout) {
         double norm = g.norm2Number().doubleValue();
         switch (mode) {
             case NONE:

@@ -48,7 +48,12 @@ public final class ParameterLayout implements Serializable {
                 INDArray view = e.getValue();
                 // A parameter that were not a view of the flat vector would break the tiling check below.
                 long offset = view.offset() - flat.offset();
-                segments.add(new ParameterSegment(layerName + "/" + e.getKey(), offset, view.length(), roleOf(e.getKey())));
+                ParameterRole role = roleOf(e.getKey());
+                if (role != ParameterRole.BATCH_NORM_STATISTIC
+                        && layer.getConfig().getUpdaterByParam(e.getKey()) instanceof org.nd4j.linalg.learning.config.NoOp) {
+                    role = ParameterRole.FROZEN;
+                }
+                segments.add(new ParameterSegment(layerName + "/" + e.getKey(), offset, view.length(), role));
             }
         }
         return new ParameterLayout(segments, flat.length());

@@ -6,6 +6,8 @@ public enum ParameterRole {
     WEIGHT,
     /** Biases and batch-norm shift/scale: optimised and clipped, never decayed. */
     TRAINABLE,
+    /** Declared constant by the network (its DL4J updater is NoOp), e.g. a shift-only batch norm's scale of 1. */
+    FROZEN,
     /**
      * Batch-norm moving mean and variance (or log10 std). Not optimised: DL4J reports their
      * update {@code stat[t] - stat[t+1]} in the gradient slot, the driver averages it over the
@@ -14,6 +16,6 @@ public enum ParameterRole {
     BATCH_NORM_STATISTIC;
 
     public boolean trainable() {
-        return this != BATCH_NORM_STATISTIC;
+        return this == WEIGHT || this == TRAINABLE;
     }
 }

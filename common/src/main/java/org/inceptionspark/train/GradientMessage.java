@@ -1,12 +1,15 @@
 package org.inceptionspark.train;
 
 /**
- * Layout of what a replica sends for one step: the P gradient entries (the mean over its
- * images for trainable parameters, DL4J's moving-statistics update for batch-norm statistics),
- * followed by a few scalars that are summed along with it, so one reduction carries everything.
+ * Layout of what a replica sends for one step: the P gradient entries, followed by a few
+ * scalars that are summed along with it, so one reduction carries everything. Trainable entries
+ * are the sum of the per-image gradients over the replica's images when combining by mean (the
+ * driver divides by all images of the step: exactly one large batch, even when the last step of
+ * an epoch gives replicas unequal shards) and the replica's mean gradient when combining by sum.
+ * Batch-norm statistic entries are DL4J's moving-statistics update.
  */
 public final class GradientMessage {
-    /** Replica's mean loss over its images (0 when it had none). */
+    /** Sum over the replica's images of their loss (0 when it had none). */
     public static final int LOSS = 0;
     /** Images the replica trained on. */
     public static final int IMAGES = 1;

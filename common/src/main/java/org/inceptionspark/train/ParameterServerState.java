@@ -15,7 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The state the driver holds (parameters, optimizer slots, moving average, step) and the one
  * place where a step's combined replica messages are turned into new parameters:
  * <ol>
- *   <li>trainable gradient = mean (or sum) over contributing replicas, plus L2 weight decay on weights;</li>
+ *   <li>trainable gradient = mean over the step's images (or sum of the replicas' means), plus L2
+ *       weight decay on weights;</li>
  *   <li>any non-finite value anywhere: the step is skipped, nothing changes but the skip counter;</li>
  *   <li>clipping, then the optimizer with the scheduled learning rate;</li>
  *   <li>batch-norm moving statistics: minus the replicas' mean update;</li>
@@ -63,7 +64,7 @@ public final class ParameterServerState {
         if (contributors == 0) {
             return skip("no replica had an image", Double.NaN, Double.NaN, lr, images, contributors, skippedImages);
         }
-        double loss = summedMessages[p + GradientMessage.LOSS] / contributors;
+        double loss = summedMessages[p + GradientMessage.LOSS] / Math.max(1, images);
         INDArray combined = Nd4j.createFromArray(java.util.Arrays.copyOf(summedMessages, p));
         boolean nonFinite = summedMessages[p + GradientMessage.NON_FINITE] != 0f
                 || combined.isNaN().any() || combined.isInfinite().any();
@@ -72,9 +73,8 @@ public final class ParameterServerState {
         }
         INDArray statisticUpdate = combined.mul(statisticMask).divi(contributors);
         INDArray gradient = combined.muli(trainableMask);
-        double replicaScale = rule.sumReplicas() ? 1.0 : 1.0 / contributors;
-        if (replicaScale != 1.0) {
-            gradient.muli(replicaScale);
+        if (!rule.sumReplicas()) {
+            gradient.muli(1.0 / images);
         }
         if (rule.weightDecay() != 0) {
             // Each replica's loss carries the decay term, so a sum over replicas carries it that many times.

@@ -23,10 +23,11 @@ public final class ReplicaGradient {
      * @param classes       K
      * @param labelSmoothing e in (1-e) onehot + e/K, applied to every output head
      * @param dropoutSeed   seed of this replica's dropout masks at this step
+     * @param replicaMean   send the replica's mean gradient (sum combine) instead of its per-image sum
      * @param out           receives the message; length {@link GradientMessage#length}(P)
      */
     public static void compute(ComputationGraph graph, ParameterLayout layout, INDArray features, int[] labels,
-                               int classes, double labelSmoothing, long dropoutSeed, float[] out) {
+                               int classes, double labelSmoothing, long dropoutSeed, boolean replicaMean, float[] out) {
         long p = layout.length();
         Arrays.fill(out, 0f);
         int n = labels == null ? 0 : labels.length;
@@ -45,7 +46,7 @@ public final class ReplicaGradient {
         float[] g = graph.getFlattenedGradients().toFloatVector();
         // DL4J's trainable gradients are sums over the batch (its updater divides by the minibatch);
         // the statistics' entries are already per-step updates.
-        float inv = 1f / n;
+        float inv = replicaMean ? 1f / n : 1f;
         int nonFinite = 0;
         for (ParameterSegment s : layout.segments()) {
             int from = (int) s.offset();
@@ -68,7 +69,7 @@ public final class ReplicaGradient {
             }
         }
         int base = Math.toIntExact(p);
-        out[base + GradientMessage.LOSS] = (float) loss;
+        out[base + GradientMessage.LOSS] = (float) (loss * n);
         out[base + GradientMessage.IMAGES] = n;
         out[base + GradientMessage.CONTRIBUTORS] = 1;
         out[base + GradientMessage.NON_FINITE] = Double.isFinite(loss) ? nonFinite : nonFinite + 1;

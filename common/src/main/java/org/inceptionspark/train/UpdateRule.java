@@ -1,10 +1,11 @@
 package org.inceptionspark.train;
 
+import org.inceptionspark.config.OptimizerConfig;
 import java.io.Serializable;
 import org.inceptionspark.optim.GradientClipping;
 
 /** The driver-side recipe: how combined gradients become a parameter update. */
-public record UpdateRule(boolean sumReplicas, double weightDecay, GradientClipping.Mode clipMode, double clipThreshold,
+public record UpdateRule(boolean sumReplicas, double weightDecay, OptimizerConfig.ClipMode clipMode, double clipThreshold,
                          boolean movingAverage, double movingAverageDecay, boolean movingAverageWarmup)
         implements Serializable {
 }

@@ -1,5 +1,6 @@
 package org.inceptionspark.config;
 
+import org.inceptionspark.config.OptimizerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

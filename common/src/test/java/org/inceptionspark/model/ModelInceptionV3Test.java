@@ -98,6 +98,14 @@ class ModelInceptionV3Test {
     }
 
     @Test
+    void withScaleAndAuxHeadTrainableParametersEqualTorchvision() {
+        // torchvision's inception_v3(aux_logits=True) learns gamma and beta and keeps the moving
+        // statistics as buffers, not parameters: 27,161,264.
+        ModelSummary s = ModelZoo.summarize(ModelSpec.inceptionV3Defaults(1000).withBnScale(true));
+        assertEquals(27_161_264L, s.trainableParameters());
+    }
+
+    @Test
     void shiftOnlyBatchNormHasNoGammaParameter() {
         ComputationGraphConfiguration conf = ModelZoo.build(NO_AUX, 1);
         int batchNorms = 0;

@@ -18,6 +18,10 @@ class ModelOtherNetworksTest {
     void zooListsEveryNetwork() {
         assertEquals(List.of("inception_v3", "googlenet", "vgg_a", "vgg_b", "vgg_c", "vgg_d", "vgg_e"), ModelZoo.names());
         assertThrows(IllegalArgumentException.class, () -> ModelZoo.build(ModelSpec.vggDefaults("vgg_f", 10), 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> ModelZoo.build(ModelSpec.vggDefaults("vgg_a", 10).withInputSize(299), 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> ModelZoo.build(ModelSpec.googLeNetDefaults(10).withInputSize(299), 1));
     }
 
     @Test

@@ -45,7 +45,7 @@ class ModelScaledLossTest {
         ScaledLoss loss = assertInstanceOf(ScaledLoss.class, aux.getLossFn());
         assertEquals(0.4, loss.weight());
         assertInstanceOf(LossMCXENT.class, loss.loss());
-        assertEquals(conf, back, "every vertex, ChannelShift layers included, survives the round trip");
+        assertEquals(conf, back, "every vertex, shift-only batch norms included, survives the round trip");
         assertEquals(json, back.toJson());
     }
 

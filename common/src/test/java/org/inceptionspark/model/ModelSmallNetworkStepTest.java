@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.junit.jupiter.api.BeforeAll;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.optim.ParameterRole;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,17 +43,26 @@ class ModelSmallNetworkStepTest {
     @Test
     void parameterCountMatchesTheSummary() {
         ModelSummary s = ModelZoo.summarize(SPEC);
-        assertEquals(s.totalParameters(), graph.numParams());
+        ParameterLayout layout = ParameterLayout.of(graph);
+        // the summary leaves out the shift-only batch norms' scales: constants frozen at 1
+        assertEquals(s.totalParameters() + layout.count(ParameterRole.FROZEN), graph.numParams());
+        assertEquals(s.trainableParameters(), layout.count(ParameterRole.WEIGHT) + layout.count(ParameterRole.TRAINABLE));
     }
 
     @Test
-    void batchNormKeepsOnlyMovingStatisticsAndTheShiftIsItsOwnParameter() {
+    void shiftOnlyBatchNormTrainsTheShiftAndFreezesTheScaleAtOne() {
         Layer bn = graph.getLayer("Mixed_6b/Branch_1/Conv2d_0b_1x7/BatchNorm");
-        assertEquals(java.util.Set.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
-                BatchNormalizationParamInitializer.GLOBAL_LOG_STD), bn.paramTable().keySet());
-        Layer shift = graph.getLayer("Mixed_6b/Branch_1/Conv2d_0b_1x7/BatchNorm/beta");
-        INDArray beta = shift.paramTable().get(ChannelShift.BETA);
-        assertArrayEquals(new long[]{1, 32, 1, 1}, beta.shape());
+        assertEquals(java.util.Set.of(BatchNormalizationParamInitializer.GAMMA, BatchNormalizationParamInitializer.BETA,
+                BatchNormalizationParamInitializer.GLOBAL_MEAN, BatchNormalizationParamInitializer.GLOBAL_LOG_STD),
+                bn.paramTable().keySet());
+        assertEquals(32, bn.paramTable().get(BatchNormalizationParamInitializer.BETA).length());
+        assertEquals(32.0, bn.paramTable().get(BatchNormalizationParamInitializer.GAMMA).sumNumber().doubleValue(), 0);
+        java.util.Map<String, ParameterRole> roles = new java.util.HashMap<>();
+        ParameterLayout.of(graph).segments().forEach(s -> roles.put(s.name(), s.role()));
+        assertEquals(ParameterRole.FROZEN, roles.get("Mixed_6b/Branch_1/Conv2d_0b_1x7/BatchNorm/gamma"));
+        assertEquals(ParameterRole.TRAINABLE, roles.get("Mixed_6b/Branch_1/Conv2d_0b_1x7/BatchNorm/beta"));
+        assertEquals(ParameterRole.BATCH_NORM_STATISTIC, roles.get("Mixed_6b/Branch_1/Conv2d_0b_1x7/BatchNorm/mean"));
+        assertEquals(ParameterRole.WEIGHT, roles.get("Mixed_6b/Branch_1/Conv2d_0b_1x7/Conv2D/W"));
     }
 
     @Test
@@ -69,11 +80,9 @@ class ModelSmallNetworkStepTest {
         double score = graph.score();
         assertTrue(Double.isFinite(score) && score > 0, "score " + score);
         Map<String, INDArray> grads = graph.gradient().gradientForVariable();
-        INDArray shiftGrad = grads.get("Mixed_7c/Branch_3/Conv2d_0b_1x1/BatchNorm/beta_" + ChannelShift.BETA);
+        INDArray shiftGrad = grads.get("Mixed_7c/Branch_3/Conv2d_0b_1x1/BatchNorm_" + BatchNormalizationParamInitializer.BETA);
         assertTrue(shiftGrad != null, "shift gradient present: " + grads.keySet().stream().filter(k -> k.startsWith("Mixed_7c/Branch_3")).toList());
         assertTrue(shiftGrad.norm2Number().doubleValue() > 0, "the shift is trained");
-        // DL4J's gradient map also lists gamma/beta gradients of locked batch norms; they belong to
-        // no parameter, and the flattened gradient the engine reads holds exactly the parameters.
         assertEquals(graph.numParams(), graph.getFlattenedGradients().length());
         double norm = graph.getFlattenedGradients().norm2Number().doubleValue();
         assertTrue(Double.isFinite(norm) && norm > 0, "gradient norm " + norm);

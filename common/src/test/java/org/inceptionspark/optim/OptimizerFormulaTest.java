@@ -1,5 +1,6 @@
 package org.inceptionspark.optim;
 
+import org.inceptionspark.config.OptimizerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -75,12 +76,12 @@ class OptimizerFormulaTest {
                 new ParameterSegment("a/W", 0, 2, ParameterRole.WEIGHT),
                 new ParameterSegment("b/b", 2, 1, ParameterRole.TRAINABLE)), 3);
         INDArray g = Nd4j.createFromArray(3.0f, 0.0f, 4.0f);   // norm 5
-        double norm = GradientClipping.clip(g, GradientClipping.Mode.GLOBAL_NORM, 2.0, layout);
+        double norm = GradientClipping.clip(g, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, layout);
         assertEquals(5.0, norm, 1e-6);
         assertEquals(1.2, g.getDouble(0), 1e-6);
         assertEquals(1.6, g.getDouble(2), 1e-6);
         INDArray small = Nd4j.createFromArray(0.3f, 0.0f, 0.4f);
-        GradientClipping.clip(small, GradientClipping.Mode.GLOBAL_NORM, 2.0, layout);
+        GradientClipping.clip(small, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, layout);
         assertEquals(0.3, small.getDouble(0), 1e-7);
     }
 
@@ -90,7 +91,7 @@ class OptimizerFormulaTest {
                 new ParameterSegment("a/W", 0, 2, ParameterRole.WEIGHT),
                 new ParameterSegment("b/b", 2, 1, ParameterRole.TRAINABLE)), 3);
         INDArray g = Nd4j.createFromArray(3.0f, 4.0f, 1.0f);
-        GradientClipping.clip(g, GradientClipping.Mode.PER_TENSOR, 2.0, layout);
+        GradientClipping.clip(g, OptimizerConfig.ClipMode.PER_TENSOR, 2.0, layout);
         assertEquals(1.2, g.getDouble(0), 1e-6);
         assertEquals(1.6, g.getDouble(1), 1e-6);
         assertEquals(1.0, g.getDouble(2), 1e-7);

@@ -1,5 +1,6 @@
 package org.inceptionspark.train;
 
+import org.inceptionspark.config.OptimizerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,28 +23,49 @@ class ParameterServerStateTest {
             new ParameterSegment("conv/b", 2, 1, ParameterRole.TRAINABLE),
             new ParameterSegment("bn/mean", 3, 1, ParameterRole.BATCH_NORM_STATISTIC)), 4);
 
-    private static ParameterServerState state(boolean sum, double wd, GradientClipping.Mode clip) {
+    private static ParameterServerState state(boolean sum, double wd, OptimizerConfig.ClipMode clip) {
         UpdateRule rule = new UpdateRule(sum, wd, clip, 2.0, true, 0.9999, true);
         return new ParameterServerState(LAYOUT, Nd4j.createFromArray(1f, 2f, 3f, 10f), rule,
                 new LearningRateSchedule(0.5, 0.94, 1000, true), () -> new MomentumSgd(4, 0.9));
     }
 
-    /** Two replicas' messages summed: gradients, loss, images, contributors. */
-    private static float[] twoReplicas(float[] g1, float[] g2, float loss1, float loss2) {
+    /**
+     * Two replicas of 32 images, messages summed: trainable entries as the replicas send them
+     * (per-image sums for mean combine, so the mean gradients given here are scaled by 32; replica
+     * means for sum combine), statistics updates, loss sums, images, contributors.
+     */
+    private static float[] twoReplicas(boolean sum, float[] g1, float[] g2, float loss1, float loss2) {
         float[] m = new float[GradientMessage.length(4)];
+        float scale = sum ? 1f : 32f;
         for (int i = 0; i < 4; i++) {
-            m[i] = g1[i] + g2[i];
+            float s = i < 3 ? scale : 1f;
+            m[i] = g1[i] * s + g2[i] * s;
         }
-        m[4 + GradientMessage.LOSS] = loss1 + loss2;
+        m[4 + GradientMessage.LOSS] = 32 * loss1 + 32 * loss2;
         m[4 + GradientMessage.IMAGES] = 64;
         m[4 + GradientMessage.CONTRIBUTORS] = 2;
         return m;
     }
 
     @Test
+    void meanCombineWeighsReplicasByTheirImages() {
+        ParameterServerState s = state(false, 0.0, OptimizerConfig.ClipMode.NONE);
+        // last step of an epoch: replica 0 had 3 images with per-image gradients summing to 3, replica 1 one image of 5
+        float[] m = new float[GradientMessage.length(4)];
+        m[0] = 3f + 5f;
+        m[4 + GradientMessage.LOSS] = 3 * 1f + 1 * 5f;
+        m[4 + GradientMessage.IMAGES] = 4;
+        m[4 + GradientMessage.CONTRIBUTORS] = 2;
+        StepOutcome o = s.apply(m);
+        assertEquals(2.0, o.loss(), 1e-6);
+        // mean over the 4 images = 2; momentum a = 2; w = 1 - 0.5 * 2
+        assertEquals(0.0, s.params().getDouble(0), 1e-6);
+    }
+
+    @Test
     void meanCombineDecayAndStatistics() {
-        ParameterServerState s = state(false, 0.1, GradientClipping.Mode.NONE);
-        StepOutcome o = s.apply(twoReplicas(new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
+        ParameterServerState s = state(false, 0.1, OptimizerConfig.ClipMode.NONE);
+        StepOutcome o = s.apply(twoReplicas(false, new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
         assertTrue(o.applied());
         assertEquals(3.0, o.loss(), 1e-6);
         // mean gradient [0.3, 0.2, 2] + wd * w on weights only = [0.4, 0.4, 2]; momentum: a = g; w -= 0.5 a
@@ -59,8 +81,8 @@ class ParameterServerStateTest {
 
     @Test
     void sumCombineAddsEveryReplicasDecayTerm() {
-        ParameterServerState s = state(true, 0.1, GradientClipping.Mode.NONE);
-        s.apply(twoReplicas(new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
+        ParameterServerState s = state(true, 0.1, OptimizerConfig.ClipMode.NONE);
+        s.apply(twoReplicas(true, new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
         // sum [0.6, 0.4, 4] + 2 * 0.1 * w = [0.8, 0.8, 4]
         assertEquals(1 - 0.5 * 0.8, s.params().getDouble(0), 1e-6);
         assertEquals(3 - 0.5 * 4.0, s.params().getDouble(2), 1e-6);
@@ -69,9 +91,9 @@ class ParameterServerStateTest {
 
     @Test
     void globalNormClipExcludesStatistics() {
-        ParameterServerState s = state(false, 0.0, GradientClipping.Mode.GLOBAL_NORM);
+        ParameterServerState s = state(false, 0.0, OptimizerConfig.ClipMode.GLOBAL_NORM);
         // mean trainable gradient [3, 0, 4] (norm 5) and a huge statistic update that must not count
-        StepOutcome o = s.apply(twoReplicas(new float[] {6f, 0f, 8f, 100f}, new float[] {0f, 0f, 0f, 100f}, 1f, 1f));
+        StepOutcome o = s.apply(twoReplicas(false, new float[] {6f, 0f, 8f, 100f}, new float[] {0f, 0f, 0f, 100f}, 1f, 1f));
         assertEquals(5.0, o.gradientNorm(), 1e-5);
         assertEquals(1 - 0.5 * 1.2, s.params().getDouble(0), 1e-6);
         assertEquals(3 - 0.5 * 1.6, s.params().getDouble(2), 1e-6);
@@ -80,8 +102,8 @@ class ParameterServerStateTest {
 
     @Test
     void nonFiniteGradientSkipsTheStepAndChangesNothing() {
-        ParameterServerState s = state(false, 0.1, GradientClipping.Mode.GLOBAL_NORM);
-        StepOutcome o = s.apply(twoReplicas(new float[] {Float.NaN, 0f, 0f, 0f}, new float[] {0f, 0f, 0f, 0f}, 1f, 1f));
+        ParameterServerState s = state(false, 0.1, OptimizerConfig.ClipMode.GLOBAL_NORM);
+        StepOutcome o = s.apply(twoReplicas(false, new float[] {Float.NaN, 0f, 0f, 0f}, new float[] {0f, 0f, 0f, 0f}, 1f, 1f));
         assertFalse(o.applied());
         assertEquals("non-finite gradient", o.skipReason());
         assertEquals(1.0, s.params().getDouble(0), 0);
@@ -89,7 +111,7 @@ class ParameterServerStateTest {
         assertEquals(1, s.skippedSteps());
         assertEquals(1, s.step());
         // a replica that reported a non-finite value is enough, even if the sum happens to be finite
-        float[] m = twoReplicas(new float[4], new float[4], 1f, 1f);
+        float[] m = twoReplicas(false, new float[4], new float[4], 1f, 1f);
         m[4 + GradientMessage.NON_FINITE] = 1;
         assertFalse(s.apply(m).applied());
     }

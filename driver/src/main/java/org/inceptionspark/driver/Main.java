@@ -15,20 +15,16 @@ public final class Main {
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("config", new ConfigCommand());
-        c.put("bench", Main::bench);
+        c.put("models", new ModelsCommand());
+        c.put("train", new TrainCommand());
+        c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
+        c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
+        c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());
         return c;
     }
 
-    /** {@code bench <target>}: replica (one training step against the CPU's GEMM peak). */
-    private static int bench(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("replica")) {
-            return new org.inceptionspark.driver.bench.ReplicaBench().run(Arrays.copyOfRange(args, 1, args.length));
-        }
-        System.err.println("usage: inception-spark bench replica [options]");
-        return 2;
-    }
-
     public static void main(String[] args) throws Exception {
+        // DL4J reads its layer-helper switch when layers are built: set it before anything else.
         org.inceptionspark.runtime.NativeRuntime.configure();
         System.exit(run(args));
     }

@@ -1,20 +1,21 @@
 package org.inceptionspark.worker;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * Writes float arrays as one block of little-endian bytes: with Java serialization or Kryo this
- * costs a memory copy, where a plain float[] would be encoded value by value.
+ * costs a memory copy, where a plain float[] would be encoded value by value. Checkpoints use
+ * the same encoding.
  */
-final class FloatBytes {
+public final class FloatBytes {
     private FloatBytes() {
     }
 
-    static void write(ObjectOutputStream out, float[] values, int from, int length) throws IOException {
+    public static void write(DataOutput out, float[] values, int from, int length) throws IOException {
         out.writeInt(length);
         ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         int i = from;
@@ -28,7 +29,7 @@ final class FloatBytes {
         }
     }
 
-    static float[] read(ObjectInputStream in) throws IOException {
+    public static float[] read(DataInput in) throws IOException {
         int length = in.readInt();
         float[] values = new float[length];
         byte[] chunk = new byte[1 << 20];

@@ -37,13 +37,15 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     private final int replicas;
     private final int classes;
     private final double labelSmoothing;
+    private final boolean replicaMean;
     private final long seed;
     private final SliceRanges slices;
     private final Meters meters;
     private final CollectionAccumulator<Long> computeNanos;
 
     public ReplicaStepTask(String runKey, Broadcast<String> graphJson, Broadcast<StepWeights> weights, BatchSource data,
-                           long step, int replicas, int classes, double labelSmoothing, long seed, SliceRanges slices,
+                           long step, int replicas, int classes, double labelSmoothing, boolean replicaMean, long seed,
+                           SliceRanges slices,
                            Meters meters, CollectionAccumulator<Long> computeNanos) {
         this.runKey = runKey;
         this.graphJson = graphJson;
@@ -53,6 +55,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         this.replicas = replicas;
         this.classes = classes;
         this.labelSmoothing = labelSmoothing;
+        this.replicaMean = replicaMean;
         this.seed = seed;
         this.slices = slices;
         this.meters = meters;
@@ -89,12 +92,12 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             model.graph().setParams(Nd4j.createFromArray(w.values()).reshape(1, w.values().length));
             float[] message = new float[GradientMessage.length(model.layout().length())];
             ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), classes,
-                    labelSmoothing, Seeds.derive(seed, Seeds.DROPOUT, step, replica), message);
+                    labelSmoothing, Seeds.derive(seed, Seeds.DROPOUT, step, replica), replicaMean, message);
             int p = Math.toIntExact(model.layout().length());
             message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();
             if (meters != null) {
                 meters.images().add(batch.size());
-                meters.lossSum().add(message[p + GradientMessage.LOSS] * batch.size());
+                meters.lossSum().add(message[p + GradientMessage.LOSS]);
                 meters.skippedImages().add(batch.skipped());
             }
             return message;

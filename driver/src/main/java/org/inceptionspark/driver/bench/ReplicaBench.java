@@ -109,7 +109,7 @@ public final class ReplicaBench implements Main.Command {
         double[] times = new double[steps];
         for (int s = -warmup; s < steps; s++) {
             long a = System.nanoTime();
-            ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed + s, out);
+            ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed + s, true, out);
             double dt = (System.nanoTime() - a) / 1e9;
             if (gcEachStep) {
                 System.gc();

@@ -31,7 +31,8 @@ public final class SyncTrainer implements AutoCloseable {
         int messageLength = SynchronousStep.messageLength(layout.length());
         int slices = setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas();
         this.step = new SynchronousStep(sc, setup.runKey(), setup.graph().toJson(), setup.data(), setup.replicas(),
-                setup.classes(), setup.labelSmoothing(), setup.seed(), messageLength, Math.min(slices, messageLength),
+                setup.classes(), setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), messageLength,
+                Math.min(slices, messageLength),
                 meters);
     }
 

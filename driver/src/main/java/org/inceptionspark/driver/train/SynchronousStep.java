@@ -36,6 +36,7 @@ public final class SynchronousStep {
     private final int replicas;
     private final int classes;
     private final double labelSmoothing;
+    private final boolean replicaMean;
     private final long seed;
     private final SliceRanges slices;
     private final ReplicaStepTask.Meters meters;
@@ -43,7 +44,8 @@ public final class SynchronousStep {
     private final JavaRDD<Integer> replicaIds;
 
     public SynchronousStep(JavaSparkContext sc, String runKey, String graphJson, BatchSource data, int replicas,
-                           int classes, double labelSmoothing, long seed, int messageLength, int sliceCount,
+                           int classes, double labelSmoothing, boolean replicaMean, long seed, int messageLength,
+                           int sliceCount,
                            ReplicaStepTask.Meters meters) {
         this.sc = sc;
         this.runKey = runKey;
@@ -52,6 +54,7 @@ public final class SynchronousStep {
         this.replicas = replicas;
         this.classes = classes;
         this.labelSmoothing = labelSmoothing;
+        this.replicaMean = replicaMean;
         this.seed = seed;
         this.slices = new SliceRanges(messageLength, sliceCount);
         this.meters = meters;
@@ -70,7 +73,7 @@ public final class SynchronousStep {
         try {
             sc.setJobDescription(description);
             ReplicaStepTask task = new ReplicaStepTask(runKey, graphJson, w, data, step, replicas, classes,
-                    labelSmoothing, seed, slices, meters, computeNanos);
+                    labelSmoothing, replicaMean, seed, slices, meters, computeNanos);
             List<Tuple2<Integer, float[]>> parts = replicaIds
                     .mapPartitionsToPair(task)
                     .groupByKey(new HashPartitioner(slices.slices()))

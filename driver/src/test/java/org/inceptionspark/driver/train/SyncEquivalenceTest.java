@@ -1,5 +1,6 @@
 package org.inceptionspark.driver.train;
 
+import org.inceptionspark.config.OptimizerConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ class SyncEquivalenceTest {
     }
 
     static TrainingSetup setup(String runKey, int replicas, long seed) {
-        UpdateRule rule = new UpdateRule(false, 4e-5, GradientClipping.Mode.GLOBAL_NORM, 2.0, true, 0.9999, true);
+        UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
         return new TrainingSetup(runKey, TinyNetwork.graph(seed), new TinyNetwork.NoiseBatches(seed, 8), replicas, 8,
                 TinyNetwork.CLASSES, 0.1, seed, rule, new LearningRateSchedule(0.045, 0.94, 10, true),
                 p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 100, 0);
@@ -60,7 +61,7 @@ class SyncEquivalenceTest {
                 LabeledImages b = s.data().load(step, r, s.replicas());
                 float[] m = new float[len];
                 ReplicaGradient.compute(graph, layout, b.features(), b.labels(), s.classes(), s.labelSmoothing(),
-                        Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), m);
+                        Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), s.rule().sumReplicas(), m);
                 if (sum == null) {
                     sum = m;
                 } else {

@@ -18,8 +18,8 @@ import org.apache.spark.SparkConf;
 
 /**
  * A real Spark standalone cluster on loopback: one master and {@code workers} workers, each its
- * own JVM started from this test JVM's classpath, executors launched by the workers as usual.
- * Started and stopped by the test; logs go to a temp folder that is printed on failure.
+ * own JVM started from this JVM's classpath, executors launched by the workers as usual. The
+ * tests and `bench sync` start and stop one; logs go to a temp folder named on failure.
  */
 public final class StandaloneCluster implements AutoCloseable {
     private final Path home;
@@ -62,7 +62,7 @@ public final class StandaloneCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
-    /** A SparkConf for an application on this cluster whose executors see the test classpath. */
+    /** A SparkConf for an application on this cluster whose executors see this JVM's classpath. */
     public SparkConf conf(String appName, int executors, String executorMemory) {
         return new SparkConf()
                 .setMaster(masterUrl())

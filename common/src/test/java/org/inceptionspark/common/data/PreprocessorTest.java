@@ -1,0 +1,114 @@
+package org.inceptionspark.common.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PreprocessorTest {
+    private final Preprocessor pre = new Preprocessor(AugmentParams.recipe());
+
+    @Test
+    void grayscaleDecodesToThreeEqualChannels() throws Exception {
+        RgbImage img = ImageDecoder.decode(RealImages.png("07_sneaker", 0));
+        assertEquals(28, img.width());
+        byte[] p = img.rgb();
+        for (int i = 0; i < p.length; i += 3) {
+            assertEquals(p[i], p[i + 1]);
+            assertEquals(p[i], p[i + 2]);
+        }
+    }
+
+    @Test
+    void trainingAugmentationIsInRangeAndDeterministicPerSeedEpochImage() throws Exception {
+        RgbImage img = ImageDecoder.decode(RealImages.png("04_coat", 3));
+        int s = 64;
+        float[] a = new float[3 * s * s];
+        float[] b = new float[3 * s * s];
+        pre.train(img, 1, 5, 1234L, s, a, 0);
+        pre.train(img, 1, 5, 1234L, s, b, 0);
+        assertArrayEquals(a, b);
+        for (float v : a) {
+            assertTrue(v >= -1f && v <= 1f, "value " + v);
+        }
+        pre.train(img, 1, 6, 1234L, s, b, 0);
+        assertFalse(Arrays.equals(a, b), "another epoch augments differently");
+        pre.train(img, 1, 5, 1235L, s, b, 0);
+        assertFalse(Arrays.equals(a, b), "another image id augments differently");
+    }
+
+    @Test
+    void randomCropsRespectAreaAndAspectBounds() {
+        RgbImage img = new RgbImage(500, 375, new byte[500 * 375 * 3]);
+        int whole = 0;
+        for (long id = 0; id < 2000; id++) {
+            CropBox c = pre.randomCrop(img, SplitMix64.of(1, 0, id));
+            double area = c.width() * c.height() / (500.0 * 375);
+            if (area == 1.0) {
+                whole++;
+                continue;
+            }
+            assertTrue(area >= 0.049 && area <= 1.0, "area " + area);
+            double aspect = c.width() / c.height();
+            assertTrue(aspect >= 0.74 && aspect <= 1.35, "aspect " + aspect);
+            assertTrue(c.x() >= 0 && c.y() >= 0 && c.x() + c.width() <= 500 && c.y() + c.height() <= 375);
+        }
+        assertTrue(whole < 20, "fallback to the whole image is rare: " + whole);
+    }
+
+    @Test
+    void evalIsTheCentralCropAndMirrorFlipsColumns() throws Exception {
+        RgbImage img = ImageDecoder.decode(RealImages.png("01_trouser", 0));
+        CropBox c = Preprocessor.centralCrop(img, 0.875);
+        assertEquals(28 * 0.875, c.width(), 1e-9);
+        assertEquals((28 - 24.5) / 2, c.x(), 1e-9);
+        int s = 16;
+        float[] plain = new float[3 * s * s];
+        float[] mirrored = new float[3 * s * s];
+        Preprocessor.crop(img, new CropBox(0, 0, 28, 28, false), s, plain, 0);
+        Preprocessor.crop(img, new CropBox(0, 0, 28, 28, true), s, mirrored, 0);
+        for (int y = 0; y < s; y++) {
+            for (int x = 0; x < s; x++) {
+                assertEquals(plain[y * s + x], mirrored[y * s + (s - 1 - x)], 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void cropSchemesHave1And12And144BoxesInsideTheImage() {
+        RgbImage img = new RgbImage(500, 375, new byte[500 * 375 * 3]);
+        for (CropScheme scheme : CropScheme.values()) {
+            List<CropBox> boxes = scheme.boxes(img, 299, 0.875);
+            assertEquals(scheme.crops(), boxes.size());
+            assertEquals(scheme == CropScheme.ONE ? 0 : scheme.crops() / 2, boxes.stream().filter(CropBox::mirror).count());
+            for (CropBox b : boxes) {
+                assertTrue(b.x() >= -1e-9 && b.y() >= -1e-9 && b.x() + b.width() <= 500 + 1e-9
+                        && b.y() + b.height() <= 375 + 1e-9, b.toString());
+            }
+        }
+        assertEquals(144, CropScheme.of(144).boxes(new RgbImage(300, 400, new byte[300 * 400 * 3]), 224, 0.875).size());
+    }
+
+    @Test
+    void colorDistortionKeepsPixelsInUnitRangeAndIdentityParametersChangeNothing() {
+        int plane = 100;
+        float[] img = new float[3 * plane];
+        SplitMix64 r = new SplitMix64(3);
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (float) r.nextDouble();
+        }
+        float[] copy = img.clone();
+        ColorDistortion.saturationAndHue(copy, 0, plane, 1f, 0f);
+        for (int i = 0; i < img.length; i++) {
+            assertEquals(img[i], copy[i], 1e-5);
+        }
+        ColorDistortion.apply(img, 0, plane, AugmentParams.recipe(), new SplitMix64(5));
+        for (float v : img) {
+            assertTrue(v >= 0f && v <= 1f);
+        }
+    }
+}

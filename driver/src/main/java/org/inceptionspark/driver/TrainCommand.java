@@ -1,0 +1,132 @@
+package org.inceptionspark.driver;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.InceptionConfig;
+import org.inceptionspark.config.LoadedConfig;
+import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.driver.cli.ConfigArgs;
+import org.inceptionspark.driver.train.EvaluationValidator;
+import org.inceptionspark.driver.train.ExecutorCount;
+import org.inceptionspark.driver.train.RunOptions;
+import org.inceptionspark.driver.train.SparkSettings;
+import org.inceptionspark.driver.train.TrainingRun;
+import org.inceptionspark.driver.train.TrainingSetup;
+import org.inceptionspark.driver.train.TrainingSetups;
+import org.inceptionspark.driver.train.Validator;
+import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.model.ModelZoo;
+import org.inceptionspark.worker.data.PackedBatchSource;
+import org.inceptionspark.worker.data.PackedDataset;
+
+/**
+ * {@code train --config FILE [-Dkey=value ...]}: synchronous data-parallel training, from
+ * bin/inception-spark or spark-submit. Everything that can be checked without Spark (the
+ * configuration, the model, the datasets and their class counts) is checked first.
+ */
+public final class TrainCommand implements Main.Command {
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        CliArgs args;
+        try {
+            args = CliArgs.parse(argv, Set.of(ConfigArgs.OPTION), Set.of());
+        } catch (IllegalArgumentException e) {
+            System.err.println("train: " + e.getMessage());
+            return ConfigArgs.EXIT_INVALID_CONFIG;
+        }
+        Optional<LoadedConfig> loaded = ConfigArgs.load(args, System.err);
+        if (loaded.isEmpty()) {
+            return ConfigArgs.EXIT_INVALID_CONFIG;
+        }
+        InceptionConfig c = loaded.get().config();
+        long trainImages;
+        try {
+            ModelZoo.build(ModelSpec.from(c.model()), 0);
+            trainImages = checkDataset("inception.data.train", c.data().train(), c.model().classes());
+            if (c.data().hasValidation()) {
+                checkDataset("inception.data.validation", c.data().validation(), c.model().classes());
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("train: " + e.getMessage());
+            return ConfigArgs.EXIT_INVALID_CONFIG;
+        }
+
+        SparkConf sparkConf = new SparkConf().setAppName(c.spark().appName());
+        if (!sparkConf.contains("spark.master")) {
+            sparkConf.setMaster(c.spark().master());
+        }
+        SparkSettings.apply(sparkConf);
+        try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+            int replicas = replicas(sc, c);
+            PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
+                    c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
+                    c.data().decodeThreads(), c.data().prefetch());
+            String runKey = c.run().name() + "@" + sc.sc().applicationId();
+            TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
+            String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
+            RunOptions options = new RunOptions(runDir, setup.totalSteps(), c.schedule().logEverySteps(),
+                    c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
+                    loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
+            Validator validator = c.data().hasValidation()
+                    ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
+                    c.augment().evalCentralFraction(), c.eval().maxImages())
+                    : null;
+            System.out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
+                            + "%d images per epoch, %d steps; Spark UI: %s%n",
+                    c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
+                    c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
+                    setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
+            TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, System.out).run();
+            System.out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
+                    c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
+                    r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",
+                            100 * r.lastEvaluation().top1Error(), 100 * r.lastEvaluation().top5Error(), r.lastEvaluation().images()),
+                    r.lastCheckpoint(), runDir);
+            return 0;
+        }
+    }
+
+    /** Opens a packed dataset named by a configuration key and checks it fits the model; returns its image count. */
+    static long checkDataset(String key, String path, int classes) {
+        if (path.isEmpty()) {
+            throw new IllegalArgumentException(key + " is empty: set it to a dataset written by `bin/inception-spark pack`");
+        }
+        try (PackedDataset ds = PackedDataset.open(path, new Configuration())) {
+            if (ds.numClasses() != classes) {
+                throw new IllegalArgumentException(key + " = " + path + " has " + ds.numClasses()
+                        + " classes but inception.model.classes = " + classes);
+            }
+            if (ds.numImages() == 0) {
+                throw new IllegalArgumentException(key + " = " + path + " holds no image");
+            }
+            return ds.numImages();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot open " + key + " = " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The configured replica count, or one per executor (local mode: one per core). */
+    static int replicas(JavaSparkContext sc, InceptionConfig c) throws InterruptedException {
+        if (!c.cluster().replicasDecidedAtStartup()) {
+            return c.cluster().replicas();
+        }
+        if (sc.sc().isLocal()) {
+            return sc.defaultParallelism();
+        }
+        int wanted = sc.getConf().getInt("spark.executor.instances", 1);
+        int n = ExecutorCount.await(sc, wanted, Duration.ofSeconds(120));
+        if (n == 0) {
+            throw new IllegalStateException("no executor registered within 120 s: cannot decide the replica count "
+                    + "(set inception.cluster.replicas or check the cluster)");
+        }
+        return n;
+    }
+}

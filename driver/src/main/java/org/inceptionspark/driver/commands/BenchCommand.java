@@ -1,0 +1,32 @@
+package org.inceptionspark.driver.commands;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.inceptionspark.driver.Main;
+import org.inceptionspark.driver.bench.InputBench;
+
+/**
+ * {@code bench <target> [options]}: dispatches to one benchmark. Each target ends its output with
+ * one {@code RESULT key=value} line. Register further targets ("sync", "replica") in {@link #targets()}.
+ */
+public final class BenchCommand implements Main.Command {
+
+    static Map<String, Main.Command> targets() {
+        Map<String, Main.Command> t = new LinkedHashMap<>();
+        t.put("input", new InputBench());
+        t.put("replica", new org.inceptionspark.driver.bench.ReplicaBench());
+        return t;
+    }
+
+    @Override
+    public int run(String[] args) throws Exception {
+        Map<String, Main.Command> targets = targets();
+        if (args.length == 0 || !targets.containsKey(args[0])) {
+            System.err.println("usage: inception-spark bench <target> [options]; targets: "
+                    + String.join(", ", targets.keySet()));
+            return 2;
+        }
+        return targets.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+    }
+}

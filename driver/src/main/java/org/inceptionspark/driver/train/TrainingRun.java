@@ -1,0 +1,144 @@
+package org.inceptionspark.driver.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointStore;
+import org.inceptionspark.train.ParameterServerState;
+import org.inceptionspark.train.StepOutcome;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A whole training run: resumes from the run directory's newest checkpoint if there is one,
+ * steps until the end, prints progress, checkpoints every K steps and at the end, evaluates the
+ * moving-average weights every E steps and at the end, and keeps metrics.csv and training.png.
+ */
+public final class TrainingRun {
+    /** How the run ended. */
+    public record Result(long steps, long skippedSteps, double lastLoss, Validator.Result lastEvaluation,
+                         String lastCheckpoint) {
+    }
+
+    private final JavaSparkContext sc;
+    private final TrainingSetup setup;
+    private final RunOptions options;
+    private final Validator validator;
+    private final PrintStream out;
+
+    public TrainingRun(JavaSparkContext sc, TrainingSetup setup, RunOptions options, Validator validator, PrintStream out) {
+        this.sc = sc;
+        this.setup = setup;
+        this.options = options;
+        this.validator = validator;
+        this.out = out;
+    }
+
+    public Result run() throws Exception {
+        Configuration hadoop = sc.hadoopConfiguration();
+        CheckpointStore store = new CheckpointStore(options.runDir(), hadoop, options.checkpointKeep());
+        MetricsLog metrics = new MetricsLog(options.runDir(), hadoop);
+        LongAccumulator skippedSteps = sc.sc().longAccumulator("skipped steps");
+        DoubleAccumulator gradientNorm = sc.sc().doubleAccumulator("gradient norm");
+        double imagesPerEpoch = setup.data().imagesPerEpoch();
+        long globalBatch = (long) setup.replicas() * setup.batchPerReplica();
+        try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
+            ParameterServerState state = trainer.state();
+            Optional<org.apache.hadoop.fs.Path> latest = store.latest();
+            if (latest.isPresent()) {
+                Checkpoint c = CheckpointStore.read(latest.get().toString(), hadoop);
+                resume(state, c);
+                metrics.resumeAt(c.step() - 1);
+                out.printf(Locale.ROOT, "resumed from %s at step %d%n", latest.get(), c.step());
+            } else {
+                out.printf(Locale.ROOT, "new run in %s: %d replicas x %d images, %d steps, %,d parameters%n",
+                        options.runDir(), setup.replicas(), setup.batchPerReplica(), options.totalSteps(),
+                        state.layout().length());
+            }
+            double lastLoss = Double.NaN;
+            Validator.Result lastEval = null;
+            String lastCheckpoint = latest.map(Object::toString).orElse(null);
+            long startStep = state.step();
+            long startNanos = System.nanoTime();
+            while (state.step() < options.totalSteps()) {
+                long step = state.step();
+                double epoch = step * globalBatch / imagesPerEpoch;
+                StepOutcome o = trainer.step(ProgressLine.jobDescription(step, options.totalSteps(), epoch,
+                        state.schedule().at(step), lastLoss));
+                StepTimings t = trainer.lastTimings();
+                double elapsed = (System.nanoTime() - startNanos) / 1e9;
+                long done = state.step() - startStep;
+                double imagesPerSecond = o.images() / Math.max(1e-9, t.wallSeconds());
+                if (!o.applied()) {
+                    skippedSteps.add(1);
+                    out.printf(Locale.ROOT, "step %d skipped: %s (%d skipped so far)%n", step + 1, o.skipReason(),
+                            state.skippedSteps());
+                } else {
+                    lastLoss = o.loss();
+                    gradientNorm.add(o.gradientNorm());
+                }
+                metrics.add(new MetricsLog.Row(step, epoch, o.learningRate(), o.loss(), o.gradientNorm(), imagesPerSecond,
+                        Double.NaN, Double.NaN));
+                boolean last = state.step() == options.totalSteps();
+                if (last || state.step() % options.logEverySteps() == 0 || step == startStep) {
+                    double secondsLeft = elapsed / done * (options.totalSteps() - state.step());
+                    out.println(ProgressLine.progress(o, options.totalSteps(), epoch, imagesPerSecond, t, secondsLeft));
+                }
+                boolean evaluate = validator != null
+                        && (last || (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0));
+                if (evaluate) {
+                    sc.setJobDescription(String.format(Locale.ROOT, "evaluate step %d (moving-average weights)", state.step()));
+                    lastEval = validator.evaluate(setup.graph(), state.evaluationParams().toFloatVector());
+                    sc.setJobDescription(null);
+                    metrics.setEvaluation(step, lastEval.top1Error(), lastEval.top5Error());
+                    out.printf(Locale.ROOT, "evaluation at step %d: top-1 error %.2f%%, top-5 error %.2f%% on %d images%n",
+                            state.step(), 100 * lastEval.top1Error(), 100 * lastEval.top5Error(), lastEval.images());
+                }
+                if (last || state.step() % options.checkpointEverySteps() == 0) {
+                    lastCheckpoint = store.save(checkpointOf(state)).toString();
+                    metrics.write();
+                    TrainingPlot.write(metrics.rows(), options.runDir(), hadoop);
+                    out.printf(Locale.ROOT, "checkpoint %s%n", lastCheckpoint);
+                }
+            }
+            return new Result(state.step(), state.skippedSteps(), lastLoss, lastEval, lastCheckpoint);
+        }
+    }
+
+    Checkpoint checkpointOf(ParameterServerState state) {
+        LinkedHashMap<String, float[]> slots = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : state.optimizerSlots().entrySet()) {
+            slots.put(e.getKey(), e.getValue().toFloatVector());
+        }
+        float[] average = state.evaluationParams() == state.params() ? null : state.evaluationParams().toFloatVector();
+        return new Checkpoint(state.step(), state.skippedSteps(), setup.seed(), setup.replicas(), setup.graph().toJson(),
+                options.configText(), state.params().toFloatVector(), slots, average);
+    }
+
+    private void resume(ParameterServerState state, Checkpoint c) {
+        if (c.params().length != state.layout().length()) {
+            throw new IllegalStateException("checkpoint has " + c.params().length + " parameters but the configured network has "
+                    + state.layout().length() + ": the run directory " + options.runDir() + " belongs to another model");
+        }
+        if (c.replicas() != setup.replicas()) {
+            throw new IllegalStateException("checkpoint was written with " + c.replicas() + " replicas, this run has "
+                    + setup.replicas() + ": set inception.cluster.replicas=" + c.replicas()
+                    + " to resume exactly, or use a new run directory");
+        }
+        if (c.seed() != setup.seed()) {
+            throw new IllegalStateException("checkpoint was written with seed " + c.seed() + ", this run has " + setup.seed());
+        }
+        LinkedHashMap<String, INDArray> slots = new LinkedHashMap<>();
+        c.slots().forEach((k, v) -> slots.put(k, Nd4j.createFromArray(v)));
+        state.restore(Nd4j.createFromArray(c.params()), slots, c.average() == null ? null : Nd4j.createFromArray(c.average()),
+                c.step(), c.skippedSteps());
+    }
+}

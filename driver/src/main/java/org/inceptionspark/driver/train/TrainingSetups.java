@@ -1,0 +1,39 @@
+package org.inceptionspark.driver.train;
+
+import org.inceptionspark.config.ClusterConfig;
+import org.inceptionspark.config.InceptionConfig;
+import org.inceptionspark.config.MovingAverageConfig;
+import org.inceptionspark.config.OptimizerConfig;
+import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.model.ModelZoo;
+import org.inceptionspark.optim.LearningRateSchedule;
+import org.inceptionspark.optim.MomentumSgd;
+import org.inceptionspark.optim.TfRmsProp;
+import org.inceptionspark.train.Seeds;
+import org.inceptionspark.train.UpdateRule;
+import org.inceptionspark.worker.BatchSource;
+
+/** Turns the typed configuration into the engine's {@link TrainingSetup}: the one place the recipe's keys meet the engine. */
+public final class TrainingSetups {
+    private TrainingSetups() {
+    }
+
+    public static TrainingSetup from(InceptionConfig c, String runKey, int replicas, BatchSource data) {
+        OptimizerConfig o = c.optimizer();
+        MovingAverageConfig ema = c.movingAverage();
+        int batch = c.cluster().batchPerReplica();
+        long seed = c.run().seed();
+        UpdateRule rule = new UpdateRule(c.cluster().combine() == ClusterConfig.Combine.SUM, c.model().weightDecay(),
+                o.clipMode(), o.clipThreshold(), ema.enabled(), ema.decay(), ema.warmup());
+        LearningRateSchedule schedule = LearningRateSchedule.of(o.learningRate(), o.decayFactor(), o.epochsPerDecay(),
+                o.staircase(), data.imagesPerEpoch(), batch, replicas);
+        TrainingSetup.OptimizerFactory optimizer = switch (o.type()) {
+            case RMSPROP -> p -> new TfRmsProp(p, o.rmsDecay(), o.rmsMomentum(), o.rmsEpsilon(), o.rmsInitialMeanSquare());
+            case MOMENTUM -> p -> new MomentumSgd(p, o.momentum());
+        };
+        long totalSteps = c.schedule().totalSteps(data.imagesPerEpoch(), (long) replicas * batch);
+        return new TrainingSetup(runKey, ModelZoo.build(ModelSpec.from(c.model()), Seeds.derive(seed, Seeds.INIT)), data,
+                replicas, batch, c.model().classes(), c.model().labelSmoothing(), seed, rule, schedule, optimizer,
+                totalSteps, 0);
+    }
+}

@@ -1,0 +1,12 @@
+package org.inceptionspark.driver.train;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+
+/** Evaluates weights on the validation set (on the executors) during training. */
+public interface Validator {
+    /** Top-1 / top-5 error of the network with these weights. */
+    record Result(double top1Error, double top5Error, long images) {
+    }
+
+    Result evaluate(ComputationGraphConfiguration graph, float[] weights) throws Exception;
+}

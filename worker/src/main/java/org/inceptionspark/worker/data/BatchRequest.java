@@ -1,0 +1,84 @@
+package org.inceptionspark.worker.data;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Objects;
+import org.inceptionspark.common.data.AugmentParams;
+
+/**
+ * One replica's shard for one step: which images (global indices), and how to preprocess them.
+ * {@code train} selects the random augmentation seeded by (seed, epoch, imageId); otherwise the
+ * central evaluation crop. Equal requests are what lets a prefetched batch be handed out.
+ */
+public final class BatchRequest implements Serializable {
+    private final long[] indices;
+    private final long epoch;
+    private final long seed;
+    private final int inputSize;
+    private final boolean train;
+    private final AugmentParams augment;
+
+    public BatchRequest(long[] indices, long epoch, long seed, int inputSize, boolean train, AugmentParams augment) {
+        this.indices = indices.clone();
+        this.epoch = epoch;
+        this.seed = seed;
+        this.inputSize = inputSize;
+        this.train = train;
+        this.augment = Objects.requireNonNull(augment);
+    }
+
+    public static BatchRequest train(long[] indices, long epoch, long seed, int inputSize) {
+        return new BatchRequest(indices, epoch, seed, inputSize, true, AugmentParams.recipe());
+    }
+
+    public static BatchRequest eval(long[] indices, int inputSize) {
+        return new BatchRequest(indices, 0, 0, inputSize, false, AugmentParams.recipe());
+    }
+
+    public BatchRequest withAugment(AugmentParams params) {
+        return new BatchRequest(indices, epoch, seed, inputSize, train, params);
+    }
+
+    public long[] indices() {
+        return indices.clone();
+    }
+
+    int size() {
+        return indices.length;
+    }
+
+    long index(int i) {
+        return indices[i];
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public boolean train() {
+        return train;
+    }
+
+    public AugmentParams augment() {
+        return augment;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BatchRequest r && epoch == r.epoch && seed == r.seed && inputSize == r.inputSize
+                && train == r.train && Arrays.equals(indices, r.indices) && augment.equals(r.augment);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(indices), epoch, seed, inputSize, train);
+    }
+}

@@ -1,0 +1,78 @@
+package org.inceptionspark.worker.data;
+
+import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.common.data.EpochPlan;
+import org.inceptionspark.worker.BatchSource;
+import org.inceptionspark.worker.LabeledImages;
+
+/**
+ * Training shards from a packed dataset: the epoch plan picks each replica's images for a global
+ * step (every image once per epoch, shuffled from the seed and the epoch), the executor's loader
+ * reads, decodes and augments them and decodes the next step's shard in the background.
+ */
+public final class PackedBatchSource implements BatchSource {
+    private static final long serialVersionUID = 1L;
+    private final String path;
+    private final long numImages;
+    private final long seed;
+    private final int batchPerReplica;
+    private final int inputSize;
+    private final AugmentParams augment;
+    private final int decodeThreads;
+    private final boolean prefetch;
+    private transient EpochPlan plan;
+
+    public PackedBatchSource(String path, long numImages, long seed, int batchPerReplica, int inputSize,
+                             AugmentParams augment, int decodeThreads, boolean prefetch) {
+        this.path = path;
+        this.numImages = numImages;
+        this.seed = seed;
+        this.batchPerReplica = batchPerReplica;
+        this.inputSize = inputSize;
+        this.augment = augment;
+        this.decodeThreads = decodeThreads;
+        this.prefetch = prefetch;
+    }
+
+    private synchronized EpochPlan plan(int replicas) {
+        if (plan == null || plan.replicas() != replicas) {
+            plan = new EpochPlan(seed, numImages, replicas, batchPerReplica);
+        }
+        return plan;
+    }
+
+    /** Steps in one epoch for this replica count (the last one may be partial). */
+    public long stepsPerEpoch(int replicas) {
+        return plan(replicas).stepsPerEpoch();
+    }
+
+    BatchRequest request(long step, int replica, int replicas) {
+        EpochPlan p = plan(replicas);
+        long epoch = step / p.stepsPerEpoch();
+        long[] indices = p.shard(epoch, step % p.stepsPerEpoch(), replica);
+        return new BatchRequest(indices, epoch, seed, inputSize, true, augment);
+    }
+
+    private ReplicaBatchLoader loader() {
+        return ReplicaBatchLoader.forDataset(path, new org.apache.hadoop.conf.Configuration(), decodeThreads);
+    }
+
+    @Override
+    public LabeledImages load(long step, int replica, int replicas) {
+        DecodedBatch b = loader().load(request(step, replica, replicas));
+        return b.size() == 0 ? LabeledImages.empty(b.skipped()) : new LabeledImages(b.features(), b.labels(), b.skipped());
+    }
+
+    @Override
+    public void prefetch(long step, int replica, int replicas) {
+        if (!prefetch) {
+            return;
+        }
+        loader().prefetch(request(step, replica, replicas));
+    }
+
+    @Override
+    public long imagesPerEpoch() {
+        return numImages;
+    }
+}

@@ -1,0 +1,110 @@
+package org.inceptionspark.worker.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.common.data.CropBox;
+import org.inceptionspark.common.data.CropScheme;
+import org.inceptionspark.common.data.ImageDecoder;
+import org.inceptionspark.common.data.ImageRecord;
+import org.inceptionspark.common.data.Preprocessor;
+import org.inceptionspark.common.data.RgbImage;
+import org.inceptionspark.worker.data.PackedDataset;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executor-side evaluation of a range of images: each image's prediction is the softmax averaged
+ * over its crops and over the ensemble's models (each model's first output is taken as its
+ * classifier). Crops of several images share one forward pass, up to {@code max(crops, 32)} rows.
+ */
+public final class MultiCropEvaluator {
+    private static final Logger LOG = LoggerFactory.getLogger(MultiCropEvaluator.class);
+    private static final int ROWS_PER_FORWARD = 32;
+
+    private final List<ModelSnapshot> models;
+    private final CropScheme scheme;
+    private final int inputSize;
+    private final double centralFraction;
+
+    public MultiCropEvaluator(List<ModelSnapshot> models, CropScheme scheme, int inputSize, double centralFraction) {
+        this.models = models;
+        this.scheme = scheme;
+        this.inputSize = inputSize;
+        this.centralFraction = centralFraction;
+    }
+
+    public EvalCounts evaluate(PackedDataset data, long from, long to) {
+        EvalCounts counts = EvalCounts.empty(data.numClasses());
+        int imagesPerForward = Math.max(1, ROWS_PER_FORWARD / scheme.crops());
+        int stride = 3 * inputSize * inputSize;
+        long skipped = 0;
+        for (long start = from; start < to; start += imagesPerForward) {
+            int n = (int) Math.min(imagesPerForward, to - start);
+            float[] rows = new float[n * scheme.crops() * stride];
+            List<Integer> labels = new ArrayList<>();
+            int ok = 0;
+            for (int i = 0; i < n; i++) {
+                try {
+                    ImageRecord rec = data.read(start + i);
+                    RgbImage img = ImageDecoder.decode(rec.encoded());
+                    List<CropBox> boxes = scheme.boxes(img, inputSize, centralFraction);
+                    for (int c = 0; c < boxes.size(); c++) {
+                        Preprocessor.crop(img, boxes.get(c), inputSize, rows, (ok * scheme.crops() + c) * stride);
+                    }
+                    labels.add(rec.label());
+                    ok++;
+                } catch (Exception | OutOfMemoryError e) {
+                    LOG.warn("eval skips image {} of {}: {}", start + i, data.path(), e.toString());
+                    skipped++;
+                }
+            }
+            if (ok == 0) {
+                continue;
+            }
+            INDArray input = Nd4j.create(java.util.Arrays.copyOf(rows, ok * scheme.crops() * stride),
+                    new long[]{(long) ok * scheme.crops(), 3, inputSize, inputSize}, 'c');
+            INDArray probs = averagedSoftmax(input, ok);
+            tally(probs, labels, counts);
+        }
+        return new EvalCounts(counts.total(), counts.top1(), counts.top5(), skipped);
+    }
+
+    /** [images, classes]: mean over crops and models. */
+    private INDArray averagedSoftmax(INDArray input, int images) {
+        INDArray sum = null;
+        for (ModelSnapshot m : models) {
+            ComputationGraph g = m.graph();
+            INDArray out;
+            synchronized (g) {
+                out = g.output(false, input)[0].dup();
+            }
+            INDArray perImage = out.reshape(images, scheme.crops(), out.size(1)).mean(1);
+            sum = sum == null ? perImage : sum.addi(perImage);
+        }
+        return sum.divi(models.size());
+    }
+
+    private static void tally(INDArray probs, List<Integer> labels, EvalCounts counts) {
+        float[][] p = probs.toFloatMatrix();
+        for (int i = 0; i < p.length; i++) {
+            int label = labels.get(i);
+            float target = p[i][label];
+            int better = 0;
+            for (float v : p[i]) {
+                if (v > target) {
+                    better++;
+                }
+            }
+            counts.total()[label]++;
+            if (better == 0) {
+                counts.top1()[label]++;
+            }
+            if (better < 5) {
+                counts.top5()[label]++;
+            }
+        }
+    }
+}
