@@ -12,6 +12,11 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 public final class ModelZoo {
     private static final int PAPER_INPUT_SIZE = 224;
 
+    static {
+        // Networks built from zoo configurations get DL4J's oneDNN helpers (see NativeRuntime).
+        org.inceptionspark.runtime.NativeRuntime.configure();
+    }
+
     /** Names accepted by {@link #build}: inception_v3, googlenet, vgg_a .. vgg_e. */
     public static List<String> names() {
         List<String> names = new ArrayList<>();

@@ -25,6 +25,8 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // DL4J reads its layer-helper switch when layers are built: set it before anything else.
+        org.inceptionspark.runtime.NativeRuntime.configure();
         System.exit(run(args));
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.runtime.NativeRuntime;
 
 /**
  * The networks an executor JVM keeps between steps, keyed by run. A JVM running several task
@@ -16,6 +17,11 @@ import org.inceptionspark.optim.ParameterLayout;
 public final class ReplicaModelPool {
     /** A network and its parameter layout, built once per JVM and run. */
     public record Replica(ComputationGraph graph, ParameterLayout layout) {
+    }
+
+    static {
+        // Before any network of this executor JVM is built: DL4J reads the helper switch per layer.
+        NativeRuntime.configure();
     }
 
     private static final Map<String, Deque<Replica>> IDLE = new ConcurrentHashMap<>();

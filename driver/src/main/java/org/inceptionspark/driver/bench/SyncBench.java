@@ -176,7 +176,7 @@ public final class SyncBench implements Main.Command {
             List<Step> dl4jSteps = new ArrayList<>();
             Step noop = noopJob(sc, n);
             TrainingSetup setup = new TrainingSetup(RUN_KEY, graph, images, n, batch, spec.classes(), 0.1, seed,
-                    new UpdateRule(false, 4e-5, GradientClipping.Mode.GLOBAL_NORM, 2.0, true, 0.9999, true),
+                    new UpdateRule(false, 4e-5, org.inceptionspark.config.OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true),
                     LearningRateSchedule.of(0.045, 0.94, 2.0, true, images.imagesPerEpoch(), batch, n),
                     p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 1_000_000, slices);
             List<DataSet> data = images.dataSets(n);

@@ -17,6 +17,7 @@ public final class BenchCommand implements Main.Command {
         Map<String, Main.Command> t = new LinkedHashMap<>();
         t.put("input", new InputBench());
         t.put("sync", new SyncBench());
+        t.put("replica", new org.inceptionspark.driver.bench.ReplicaBench());
         return t;
     }
 

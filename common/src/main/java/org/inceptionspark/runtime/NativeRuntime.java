@@ -1,0 +1,111 @@
+package org.inceptionspark.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.LayerHelper;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The one switch for ND4J's native runtime in every JVM that trains (driver, executors, tests):
+ * DL4J's oneDNN layer helpers on, and a report of what the process actually runs.
+ *
+ * <p>DL4J 1.0.0-M2.1 creates a layer's helper when the layer object is constructed
+ * ({@code ComputationGraph.init()}), reading the system property {@value #HELPERS_DISABLE}
+ * (default {@code true}: helpers off). So the property must be set before the first network is
+ * built, and it must be the same for every network whose results are compared bit for bit. It is
+ * set twice, deliberately: as a JVM flag in {@code conf/jvm.properties} (which Surefire, bin/ and the
+ * spark-defaults template share, so the JVM has it from its first instruction), and by
+ * {@link #configure()} for JVMs launched without those flags; {@link #configure()} never overrides
+ * a value given explicitly, so {@code -D...helpers.disable=true} still turns the helpers off.
+ *
+ * <p>The helpers also need the class shim {@link org.nd4j.nativeblas.Nd4jCpu} (stale lookup in
+ * DL4J) and a libnd4j binary built with oneDNN ({@code nd4j.classifier=linux-x86_64-onednn-avx2},
+ * the default of the build).
+ */
+public final class NativeRuntime {
+    /** DL4J's system property (DL4JSystemProperties.DISABLE_HELPER_PROPERTY). */
+    public static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+
+    private static volatile boolean configured;
+
+    private NativeRuntime() {
+    }
+
+    /** Idempotent; call before the first network of the JVM is built. */
+    public static void configure() {
+        if (configured) {
+            return;
+        }
+        synchronized (NativeRuntime.class) {
+            if (!configured) {
+                if (System.getProperty(HELPERS_DISABLE) == null) {
+                    System.setProperty(HELPERS_DISABLE, "false");
+                }
+                configured = true;
+            }
+        }
+    }
+
+    /** True when DL4J will create oneDNN helpers for layers built from now on. */
+    public static boolean helpersEnabled() {
+        return !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE, "true"));
+    }
+
+    /** libnd4j's own answer: the loaded binary has oneDNN and uses it. */
+    public static boolean oneDnnAvailable() {
+        return org.nd4j.nativeblas.Nd4jCpu.Environment.getInstance().isUseMKLDNN();
+    }
+
+    /** The libnd4j shared object this process mapped (JavaCPP's choice of classifier), or "?". */
+    public static String nativeLibrary() {
+        Nd4j.getBackend();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                int i = line.indexOf('/');
+                if (i >= 0 && line.contains("libnd4j")) {
+                    String path = line.substring(i);
+                    if (path.endsWith("libnd4jcpu.so") || path.contains("libnd4jcuda")) {
+                        return path;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
+        return "?";
+    }
+
+    /** Layer helpers in a built network, by helper class (simple name), and the layers without one. */
+    public static Map<String, Integer> helperCounts(ComputationGraph graph) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (Layer layer : graph.getLayers()) {
+            LayerHelper h = layer.getHelper();
+            if (h != null) {
+                counts.merge(h.getClass().getSimpleName(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** One line for logs: backend, binary, oneDNN, helpers, threads. */
+    public static String describe() {
+        List<String> parts = new ArrayList<>();
+        String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend");
+        parts.add("backend=" + backend);
+        String lib = nativeLibrary();
+        int cut = lib.indexOf("/org/nd4j/");
+        parts.add("library=" + (cut >= 0 ? lib.substring(cut + 1) : lib));
+        parts.add("onednn=" + oneDnnAvailable());
+        parts.add("helpers=" + (helpersEnabled() ? "on" : "off"));
+        parts.add("threads=" + Nd4j.getEnvironment().maxMasterThreads() + "/" + Nd4j.getEnvironment().maxThreads());
+        parts.add("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
+        return String.join(" ", parts);
+    }
+}

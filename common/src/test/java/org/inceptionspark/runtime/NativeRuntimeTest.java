@@ -1,0 +1,166 @@
+package org.inceptionspark.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The oneDNN path is really on in test JVMs (conf/jvm.properties) and computes the same gradients
+ * as DL4J's built-in path, layer by layer, on a small network with every helper kind Inception-v3
+ * uses (convolution, batch norm, max and average pooling).
+ */
+class NativeRuntimeTest {
+    private static final int SIZE = 17;
+    private static final int BATCH = 4;
+    private static final int CLASSES = 5;
+
+    @Test
+    void helpersAreOnAndOneDnnIsLoaded() {
+        NativeRuntime.configure();
+        assertTrue(NativeRuntime.helpersEnabled(), "helpers switched off: " + NativeRuntime.describe());
+        assertTrue(NativeRuntime.oneDnnAvailable(),
+                "libnd4j without oneDNN (or the Nd4jCpu$Environment shim broken): " + NativeRuntime.describe());
+        ComputationGraph g = build(true);
+        Map<String, Integer> helpers = NativeRuntime.helperCounts(g);
+        assertEquals(2, helpers.getOrDefault("MKLDNNConvHelper", 0), helpers.toString());
+        assertEquals(2, helpers.getOrDefault("MKLDNNBatchNormHelper", 0), helpers.toString());
+        assertEquals(2, helpers.getOrDefault("MKLDNNSubsamplingHelper", 0), helpers.toString());
+    }
+
+    @Test
+    void oneDnnGradientsMatchBuiltInPathPerLayer() {
+        ComputationGraph builtIn = build(false);
+        ComputationGraph oneDnn = build(true);
+        assertTrue(NativeRuntime.helperCounts(builtIn).isEmpty());
+        assertTrue(NativeRuntime.helperCounts(oneDnn).size() == 3, NativeRuntime.helperCounts(oneDnn).toString());
+        oneDnn.setParams(builtIn.params().dup());
+
+        INDArray x = images(11);
+        INDArray y = labels(12);
+        Gradient a = gradient(builtIn, x, y);
+        Gradient b = gradient(oneDnn, x, y);
+        assertEquals(a.gradientForVariable().keySet(), b.gradientForVariable().keySet());
+        for (String key : a.gradientForVariable().keySet()) {
+            INDArray ga = a.getGradientFor(key);
+            INDArray gb = b.getGradientFor(key);
+            double scale = Math.max(1e-3, ga.amaxNumber().doubleValue());
+            double diff = ga.sub(gb).amaxNumber().doubleValue() / scale;
+            System.out.printf("%-14s max|oneDNN - built-in| / max|g| = %.2e%n", key, diff);
+            assertTrue(diff < 1e-4, key + ": relative difference " + diff);
+        }
+        assertEquals(builtIn.score(), oneDnn.score(), 1e-5);
+    }
+
+    @Test
+    void oneDnnGradientsAreBitReproducible() {
+        ComputationGraph first = build(true);
+        ComputationGraph second = build(true);
+        second.setParams(first.params().dup());
+        INDArray x = images(21);
+        INDArray y = labels(22);
+        float[] a = flat(first, x, y);
+        float[] b = flat(second, x, y);
+        float[] again = flat(first, x, y);
+        assertArrayEquals(a, b);
+        assertArrayEquals(a, again);
+    }
+
+    private static float[] flat(ComputationGraph g, INDArray x, INDArray y) {
+        gradient(g, x, y);
+        return g.getFlattenedGradients().toFloatVector();
+    }
+
+    private static Gradient gradient(ComputationGraph g, INDArray x, INDArray y) {
+        g.setInputs(x);
+        g.setLabels(y);
+        g.computeGradientAndScore();
+        Gradient grad = g.gradient();
+        g.clearLayersStates();
+        return grad;
+    }
+
+    /** Builds with the helpers on or off: DL4J reads the switch when each layer object is created. */
+    private static ComputationGraph build(boolean helpers) {
+        String before = System.getProperty(NativeRuntime.HELPERS_DISABLE);
+        System.setProperty(NativeRuntime.HELPERS_DISABLE, Boolean.toString(!helpers));
+        try {
+            ComputationGraph g = new ComputationGraph(config());
+            g.init();
+            return g;
+        } finally {
+            if (before == null) {
+                System.clearProperty(NativeRuntime.HELPERS_DISABLE);
+            } else {
+                System.setProperty(NativeRuntime.HELPERS_DISABLE, before);
+            }
+        }
+    }
+
+    private static ComputationGraphConfiguration config() {
+        return new NeuralNetConfiguration.Builder()
+                .seed(5)
+                .dataType(DataType.FLOAT)
+                .weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(SIZE, SIZE, 3))
+                .addLayer("c1", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).hasBias(false)
+                        .convolutionMode(ConvolutionMode.Truncate).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("bn1", new BatchNormalization.Builder().decay(0.9).eps(1e-3).build(), "c1")
+                .addLayer("r1", new ActivationLayer(Activation.RELU), "bn1")
+                .addLayer("mp", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(1, 1)
+                        .convolutionMode(ConvolutionMode.Same).build(), "r1")
+                .addLayer("c2", new ConvolutionLayer.Builder(1, 7).nOut(6).hasBias(false)
+                        .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), "mp")
+                .addLayer("bn2", new BatchNormalization.Builder().decay(0.9).eps(1e-3).build(), "c2")
+                .addLayer("r2", new ActivationLayer(Activation.RELU), "bn2")
+                .addLayer("ap", new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(3, 3).stride(2, 2)
+                        .convolutionMode(ConvolutionMode.Truncate).build(), "r2")
+                .addLayer("gp", new GlobalPoolingLayer(PoolingType.AVG), "ap")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES)
+                        .activation(Activation.SOFTMAX).build(), "gp")
+                .setOutputs("out")
+                .build();
+    }
+
+    private static INDArray images(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[BATCH * 3 * SIZE * SIZE];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return Nd4j.create(v, new long[] {BATCH, 3, SIZE, SIZE}, 'c').castTo(DataType.FLOAT);
+    }
+
+    private static INDArray labels(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES);
+        for (int i = 0; i < BATCH; i++) {
+            y.putScalar(i, r.nextInt(CLASSES), 1f);
+        }
+        return y;
+    }
+}

@@ -1,0 +1,237 @@
+package org.inceptionspark.driver.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.inceptionspark.driver.Main;
+import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.model.ModelSummary;
+import org.inceptionspark.model.ModelZoo;
+import org.inceptionspark.runtime.NativeRuntime;
+import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.worker.ReplicaModelPool;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code bench replica --model inception_v3 [--size 299|151|79] [--width W] [--batch 32] [--steps K]}:
+ * one replica's training step through the product path (network built by {@link ReplicaModelPool}
+ * from the configuration's JSON, forward + backward by {@link ReplicaGradient#compute}), against
+ * ND4J's sgemm measured in the same JVM just before and just after the steps.
+ *
+ * <p>Achieved FLOP/s = multiply-adds per image (the zoo's own count, auxiliary head included when
+ * present) x 2 x 3 (forward + two backward products) x batch / step time. The ratio to sgemm is the
+ * efficiency the issue asks about; peak memory is the JVM heap's pools, the native part of the
+ * resident set (sampled every 50 ms) and the process's VmHWM.
+ */
+public final class ReplicaBench implements Main.Command {
+
+    public static int main(String[] argv) throws Exception {
+        return new ReplicaBench().run(argv);
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        NativeRuntime.configure();
+        CliArgs args = CliArgs.parse(argv, Set.of("model", "size", "width", "batch", "steps", "warmup", "classes",
+                "aux", "bn-scale", "workspace", "cache", "sgemm-n", "seed"), Set.of("gc"));
+        // --gc: System.gc() after every step, to tell native memory held only by unreachable Java
+        // wrappers (freed when the GC runs) from memory the step really needs.
+        boolean gcEachStep = args.flag("gc");
+        String model = args.option("model").orElse("inception_v3");
+        if (!model.equals("inception_v3")) {
+            throw new IllegalArgumentException("bench replica: --model inception_v3 only (got " + model + ")");
+        }
+        int size = args.intOption("size", 299);
+        double width = Double.parseDouble(args.option("width").orElse("1.0"));
+        int batch = args.intOption("batch", 32);
+        int steps = args.intOption("steps", 3);
+        int warmup = args.intOption("warmup", 1);
+        int classes = args.intOption("classes", 1000);
+        int sgemmN = args.intOption("sgemm-n", 2048);
+        long seed = args.intOption("seed", 7);
+        boolean aux = Boolean.parseBoolean(args.option("aux").orElse("true"));
+        boolean bnScale = Boolean.parseBoolean(args.option("bn-scale").orElse("false"));
+
+        ModelSpec spec = ModelSpec.inceptionV3Defaults(classes).withInputSize(size).withWidthMultiplier(width)
+                .withAuxHead(aux).withBnScale(bnScale);
+        ModelSummary summary = ModelZoo.summarize(spec);
+        ComputationGraphConfiguration conf = ModelZoo.build(spec, seed);
+        args.option("workspace").ifPresent(w -> {
+            WorkspaceMode m = WorkspaceMode.valueOf(w.toUpperCase(Locale.ROOT));
+            conf.setTrainingWorkspaceMode(m);
+            conf.setInferenceWorkspaceMode(m);
+        });
+        args.option("cache").ifPresent(c -> conf.setCacheMode(CacheMode.valueOf(c.toUpperCase(Locale.ROOT))));
+
+        MemorySampler sampler = new MemorySampler();
+        sampler.start();
+
+        System.out.println("runtime: " + NativeRuntime.describe());
+        System.out.printf(Locale.ROOT, "model: %s size=%d width=%s classes=%d aux=%s bn-scale=%s batch=%d"
+                        + " params=%,d multiply-adds/image=%,d workspace=%s cache=%s%n",
+                model, size, width, classes, aux, bnScale, batch, summary.trainableParameters(),
+                summary.multiplyAdds(), conf.getTrainingWorkspaceMode(), conf.getCacheMode());
+
+        double sgemmBefore = sgemmGflops(sgemmN);
+        String runKey = "bench-replica-" + System.nanoTime();
+        long t0 = System.nanoTime();
+        ReplicaModelPool.Replica replica = ReplicaModelPool.borrow(runKey, conf.toJson());
+        System.out.printf(Locale.ROOT, "built in %.1f s; layer helpers: %s%n", (System.nanoTime() - t0) / 1e9,
+                NativeRuntime.helperCounts(replica.graph()));
+
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] pixels = new float[batch * 3 * size * size];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) (rnd.nextDouble() * 2 - 1);
+        }
+        INDArray features = Nd4j.create(pixels, new long[] {batch, 3, size, size}, 'c').castTo(DataType.FLOAT);
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = rnd.nextInt(classes);
+        }
+        float[] out = new float[GradientMessage.length(replica.layout().length())];
+
+        double[] times = new double[steps];
+        for (int s = -warmup; s < steps; s++) {
+            long a = System.nanoTime();
+            ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed + s, true, out);
+            double dt = (System.nanoTime() - a) / 1e9;
+            if (gcEachStep) {
+                System.gc();
+            }
+            System.out.printf(Locale.ROOT, "%s %d: %.2f s loss=%.4f rss=%.2f GB%n", s < 0 ? "warmup" : "step",
+                    s < 0 ? s + warmup : s, dt, out[(int) replica.layout().length() + GradientMessage.LOSS],
+                    rssGb("VmRSS"));
+            if (s >= 0) {
+                times[s] = dt;
+            }
+        }
+        double sgemmAfter = sgemmGflops(sgemmN);
+        sampler.stop();
+        ReplicaModelPool.release(runKey);
+
+        double[] sorted = times.clone();
+        Arrays.sort(sorted);
+        double stepS = sorted[sorted.length / 2];
+        double flops = summary.multiplyAdds() * 2.0 * 3.0 * batch;
+        double gflops = flops / stepS / 1e9;
+        double sgemm = Math.max(sgemmBefore, sgemmAfter);
+        double efficiency = gflops / sgemm;
+        double rss = rssGb("VmHWM");
+        System.out.printf(Locale.ROOT, "step: median %.3f s (min %.3f, max %.3f, %d steps); %.2f images/s%n",
+                stepS, sorted[0], sorted[sorted.length - 1], steps, batch / stepS);
+        System.out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s (%.1f GFLOP per step); sgemm n=%d: %.1f before,"
+                + " %.1f after GFLOP/s; ratio %.3f%n", gflops, flops / 1e9, sgemmN, sgemmBefore, sgemmAfter, efficiency);
+        System.out.printf(Locale.ROOT, "peak memory: heap used %.2f GB, off-heap (RSS - committed heap) %.2f GB, RSS (VmHWM) %.2f GB%n",
+                peakHeapBytes() / 1e9, sampler.peak() / 1e9, rss);
+        System.out.printf(Locale.ROOT, "RESULT efficiency=%.4f step_s=%.3f peak_rss_gb=%.2f%n", efficiency, stepS, rss);
+        return 0;
+    }
+
+    /** Best of a few n x n float GEMMs (2 n^3 FLOPs each) through ND4J's BLAS. */
+    static double sgemmGflops(int n) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        double best = 0;
+        for (int i = 0; i < 5; i++) {
+            long t = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            c.getFloat(0);
+            double s = (System.nanoTime() - t) / 1e9;
+            best = Math.max(best, 2.0 * n * (double) n * n / s / 1e9);
+        }
+        a.close();
+        b.close();
+        c.close();
+        return best;
+    }
+
+    static long peakHeapBytes() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    /** A field of /proc/self/status (VmRSS, VmHWM) in GB, or NaN off Linux. */
+    static double rssGb(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    String[] p = line.substring(field.length() + 1).trim().split("\\s+");
+                    return Long.parseLong(p[0]) * 1024.0 / 1e9;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+
+    /**
+     * Peak native memory: max over samples of (VmRSS - committed Java heap). ND4J's CPU buffers and
+     * workspaces are allocated by libnd4j, outside JavaCPP's byte counters (Pointer.totalBytes()
+     * stays 0), so the process's own resident size is the honest measure.
+     */
+    private static final class MemorySampler implements Runnable {
+        private final AtomicLong peak = new AtomicLong();
+        private volatile boolean running = true;
+        private Thread thread;
+
+        void start() {
+            thread = new Thread(this, "bench-memory-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                sample();
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+            sample();
+        }
+
+        private void sample() {
+            double rss = rssGb("VmRSS");
+            if (!Double.isNaN(rss)) {
+                long nativeBytes = (long) (rss * 1e9) - Runtime.getRuntime().totalMemory();
+                peak.accumulateAndGet(nativeBytes, Math::max);
+            }
+        }
+
+        long peak() {
+            return peak.get();
+        }
+    }
+}
