@@ -1,6 +1,7 @@
 package org.inceptionspark.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,16 +107,18 @@ class ModelInceptionV3Test {
     }
 
     @Test
-    void shiftOnlyBatchNormHasNoGammaParameter() {
+    void shiftOnlyBatchNormFreezesItsScale() {
         ComputationGraphConfiguration conf = ModelZoo.build(NO_AUX, 1);
         int batchNorms = 0;
         for (var v : conf.getVertices().values()) {
             if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BatchNormalization bn) {
                 batchNorms++;
-                // Locked: only the moving mean and variance are parameters (paramKeys lists all four
-                // whatever the lock, so the count is what tells; the init test checks the table).
-                assertTrue(bn.isLockGammaBeta());
-                assertEquals(2 * bn.getNOut(), bn.initializer().numParams(bn));
+                // Shift learned, scale frozen at 1 (never updated: NoOp), moving mean and variance.
+                assertTrue(bn instanceof ShiftOnlyBatchNormalization, v.toString());
+                assertFalse(bn.isLockGammaBeta());
+                assertEquals(1.0, bn.getGamma());
+                assertInstanceOf(org.nd4j.linalg.learning.config.NoOp.class, bn.getUpdaterByParam("gamma"));
+                assertFalse(bn.getUpdaterByParam("beta") instanceof org.nd4j.linalg.learning.config.NoOp);
                 assertEquals(0.9997, bn.getDecay());
                 assertEquals(0.001, bn.getEps());
             }
