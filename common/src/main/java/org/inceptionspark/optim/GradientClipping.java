@@ -1,42 +1,23 @@
 package org.inceptionspark.optim;
 
 import org.inceptionspark.config.OptimizerConfig;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Gradient clipping by norm, as TF's clip_by_global_norm / clip_by_norm: {@code g * t / max(norm, t)}. */
 public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /**
-     * Clips {@code g} in place and returns its global L2 norm before clipping (over the whole
-     * vector; non-trainable entries must already be zero).
-     */
-    public static double clip(INDArray g, OptimizerConfig.ClipMode mode, double threshold, ParameterLayout layout) {
-        double norm = g.norm2Number().doubleValue();
-        switch (mode) {
-            case NONE:
-                break;
-            case GLOBAL_NORM:
-                if (norm > threshold) {
-                    g.muli(threshold / norm);
-                }
-                break;
-            case PER_TENSOR:
-                for (ParameterSegment s : layout.segments()) {
-                    if (!s.role().trainable()) {
-                        continue;
-                    }
-                    INDArray view = g.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s.offset(), s.end()));
-                    double n = view.norm2Number().doubleValue();
-                    if (n > threshold) {
-                        view.muli(threshold / n);
-                    }
-                }
-                break;
-            default:
-                throw new IllegalStateException("unknown clip mode " + mode);
-        }
-        return norm;
+    /** The factor a tensor (or the whole gradient) of L2 norm {@code norm} is multiplied by. */
+    public static double factor(double norm, double threshold) {
+        return norm > threshold ? threshold / norm : 1.0;
+    }
+
+    /** The factor for one segment given its own norm and the global norm. */
+    public static double factor(OptimizerConfig.ClipMode mode, double threshold, double segmentNorm, double globalNorm) {
+        return switch (mode) {
+            case NONE -> 1.0;
+            case GLOBAL_NORM -> factor(globalNorm, threshold);
+            case PER_TENSOR -> factor(segmentNorm, threshold);
+        };
     }
 }

@@ -1,29 +1,30 @@
 package org.inceptionspark.optim;
 
 import java.util.LinkedHashMap;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** TensorFlow's MomentumOptimizer (the paper's earlier recipe): {@code a <- m a + g; w <- w - lr a}. */
 public final class MomentumSgd implements Optimizer {
-    private final double momentum;
-    private final INDArray accumulation;
+    private final float momentum;
+    private final float[] accumulation;
 
     public MomentumSgd(long length, double momentum) {
-        this.momentum = momentum;
-        this.accumulation = Nd4j.zeros(DataType.FLOAT, length);
+        this.momentum = (float) momentum;
+        this.accumulation = new float[Math.toIntExact(length)];
     }
 
     @Override
-    public void apply(INDArray params, INDArray g, double lr) {
-        accumulation.muli(momentum).addi(g);
-        params.subi(accumulation.mul(lr));
+    public void apply(float[] w, float[] g, int from, int to, double learningRate) {
+        float lr = (float) learningRate;
+        for (int i = from; i < to; i++) {
+            float a = momentum * accumulation[i] + g[i];
+            accumulation[i] = a;
+            w[i] -= lr * a;
+        }
     }
 
     @Override
-    public LinkedHashMap<String, INDArray> slots() {
-        LinkedHashMap<String, INDArray> s = new LinkedHashMap<>();
+    public LinkedHashMap<String, float[]> slots() {
+        LinkedHashMap<String, float[]> s = new LinkedHashMap<>();
         s.put("momentum", accumulation);
         return s;
     }

@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Where each tensor lives in a network's flat parameter vector (which is also the layout of its
@@ -78,17 +77,6 @@ public final class ParameterLayout implements Serializable {
 
     public long length() {
         return length;
-    }
-
-    /** A float vector with 1 where {@code role} matches, 0 elsewhere: lets the driver update by role in whole-vector ops. */
-    public INDArray mask(java.util.function.Predicate<ParameterRole> role) {
-        float[] m = new float[Math.toIntExact(length)];
-        for (ParameterSegment s : segments) {
-            if (role.test(s.role())) {
-                java.util.Arrays.fill(m, (int) s.offset(), (int) s.end(), 1f);
-            }
-        }
-        return Nd4j.createFromArray(m);
     }
 
     public long count(ParameterRole role) {

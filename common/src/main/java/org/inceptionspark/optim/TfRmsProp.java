@@ -1,9 +1,7 @@
 package org.inceptionspark.optim;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * TensorFlow's RMSProp with momentum (ApplyRMSProp), the paper's optimizer:
@@ -16,38 +14,38 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * is not used.
  */
 public final class TfRmsProp implements Optimizer {
-    private final double decay;
-    private final double momentum;
-    private final double epsilon;
-    private final INDArray meanSquare;
-    private final INDArray mom;
-    private final INDArray scratch;
+    private final float decay;
+    private final float momentum;
+    private final float epsilon;
+    private final float[] meanSquare;
+    private final float[] mom;
 
     public TfRmsProp(long length, double decay, double momentum, double epsilon, double initialMeanSquare) {
-        this.decay = decay;
-        this.momentum = momentum;
-        this.epsilon = epsilon;
-        this.meanSquare = Nd4j.valueArrayOf(new long[] {length}, (float) initialMeanSquare);
-        this.mom = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, length);
-        this.scratch = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, length);
+        this.decay = (float) decay;
+        this.momentum = (float) momentum;
+        this.epsilon = (float) epsilon;
+        this.meanSquare = new float[Math.toIntExact(length)];
+        Arrays.fill(meanSquare, (float) initialMeanSquare);
+        this.mom = new float[Math.toIntExact(length)];
     }
 
     @Override
-    public void apply(INDArray params, INDArray g, double lr) {
-        // ms += (1 - decay) * (g^2 - ms)
-        scratch.assign(g).muli(g).subi(meanSquare).muli(1.0 - decay);
-        meanSquare.addi(scratch);
-        // mom = momentum * mom + lr * g / sqrt(ms + eps)
-        scratch.assign(meanSquare).addi(epsilon);
-        Transforms.sqrt(scratch, false);
-        g.divi(scratch).muli(lr);
-        mom.muli(momentum).addi(g);
-        params.subi(mom);
+    public void apply(float[] w, float[] g, int from, int to, double learningRate) {
+        float lr = (float) learningRate;
+        float oneMinusDecay = 1f - decay;
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float ms = meanSquare[i] + oneMinusDecay * (gi * gi - meanSquare[i]);
+            meanSquare[i] = ms;
+            float m = momentum * mom[i] + lr * gi / (float) Math.sqrt(ms + epsilon);
+            mom[i] = m;
+            w[i] -= m;
+        }
     }
 
     @Override
-    public LinkedHashMap<String, INDArray> slots() {
-        LinkedHashMap<String, INDArray> s = new LinkedHashMap<>();
+    public LinkedHashMap<String, float[]> slots() {
+        LinkedHashMap<String, float[]> s = new LinkedHashMap<>();
         s.put("rms", meanSquare);
         s.put("momentum", mom);
         return s;

@@ -1,6 +1,7 @@
 package org.inceptionspark.train;
 
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.inceptionspark.optim.ExponentialMovingAverage;
 import org.inceptionspark.optim.GradientClipping;
@@ -8,8 +9,7 @@ import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.Optimizer;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterRole;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.inceptionspark.optim.ParameterSegment;
 
 /**
  * The state the driver holds (parameters, optimizer slots, moving average, step) and the one
@@ -19,73 +19,123 @@ import org.nd4j.linalg.factory.Nd4j;
  *       weight decay on weights;</li>
  *   <li>any non-finite value anywhere: the step is skipped, nothing changes but the skip counter;</li>
  *   <li>clipping, then the optimizer with the scheduled learning rate;</li>
- *   <li>batch-norm moving statistics: minus the replicas' mean update;</li>
+ *   <li>batch-norm moving statistics: minus the replicas' mean update; frozen entries never move;</li>
  *   <li>moving average of all parameters; step + 1.</li>
  * </ol>
+ * Two fused passes over the vector, segment by segment, with no temporaries: at Inception-v3's 24M
+ * parameters this runs every step on the driver's critical path.
  */
 public final class ParameterServerState {
     private final ParameterLayout layout;
     private final UpdateRule rule;
     private final LearningRateSchedule schedule;
-    private final INDArray params;
+    private final float[] params;
     private final Optimizer optimizer;
     private final ExponentialMovingAverage average;
-    private final INDArray weightMask;
-    private final INDArray trainableMask;
-    private final INDArray statisticMask;
+    private final double[] segmentSquares;
     private long step;
     private long skippedSteps;
 
-    public ParameterServerState(ParameterLayout layout, INDArray initialParams, UpdateRule rule,
+    public ParameterServerState(ParameterLayout layout, float[] initialParams, UpdateRule rule,
                                 LearningRateSchedule schedule, Supplier<Optimizer> optimizerFactory) {
+        if (initialParams.length != layout.length()) {
+            throw new IllegalArgumentException(initialParams.length + " initial parameters for a layout of " + layout.length());
+        }
         this.layout = layout;
         this.rule = rule;
         this.schedule = schedule;
-        this.params = initialParams.reshape(layout.length()).dup();
+        this.params = initialParams.clone();
         this.optimizer = optimizerFactory.get();
         this.average = rule.movingAverage()
                 ? new ExponentialMovingAverage(params, rule.movingAverageDecay(), rule.movingAverageWarmup()) : null;
-        this.weightMask = layout.mask(r -> r == ParameterRole.WEIGHT);
-        this.trainableMask = layout.mask(ParameterRole::trainable);
-        this.statisticMask = layout.mask(r -> r == ParameterRole.BATCH_NORM_STATISTIC);
+        this.segmentSquares = new double[layout.segments().size()];
     }
 
-    /** Applies one step from the element-wise sum, in replica order, of the replicas' messages. */
-    public StepOutcome apply(float[] summedMessages) {
+    /**
+     * Applies one step from the element-wise sum, in replica order, of the replicas' messages.
+     * {@code summed} is used as scratch and holds garbage afterwards.
+     */
+    public StepOutcome apply(float[] summed) {
         int p = Math.toIntExact(layout.length());
-        if (summedMessages.length != GradientMessage.length(p)) {
-            throw new IllegalArgumentException("combined message has " + summedMessages.length + " values, expected "
+        if (summed.length != GradientMessage.length(p)) {
+            throw new IllegalArgumentException("combined message has " + summed.length + " values, expected "
                     + GradientMessage.length(p));
         }
-        int contributors = Math.round(summedMessages[p + GradientMessage.CONTRIBUTORS]);
-        long images = Math.round(summedMessages[p + GradientMessage.IMAGES]);
-        long skippedImages = Math.round(summedMessages[p + GradientMessage.SKIPPED_IMAGES]);
+        int contributors = Math.round(summed[p + GradientMessage.CONTRIBUTORS]);
+        long images = Math.round(summed[p + GradientMessage.IMAGES]);
+        long skippedImages = Math.round(summed[p + GradientMessage.SKIPPED_IMAGES]);
         double lr = schedule.at(step);
         if (contributors == 0) {
             return skip("no replica had an image", Double.NaN, Double.NaN, lr, images, contributors, skippedImages);
         }
-        double loss = summedMessages[p + GradientMessage.LOSS] / Math.max(1, images);
-        INDArray combined = Nd4j.createFromArray(java.util.Arrays.copyOf(summedMessages, p));
-        boolean nonFinite = summedMessages[p + GradientMessage.NON_FINITE] != 0f
-                || combined.isNaN().any() || combined.isInfinite().any();
-        if (nonFinite) {
+        double loss = summed[p + GradientMessage.LOSS] / Math.max(1, images);
+        if (summed[p + GradientMessage.NON_FINITE] != 0f) {
             return skip("non-finite gradient", loss, Double.NaN, lr, images, contributors, skippedImages);
         }
-        INDArray statisticUpdate = combined.mul(statisticMask).divi(contributors);
-        INDArray gradient = combined.muli(trainableMask);
-        if (!rule.sumReplicas()) {
-            gradient.muli(1.0 / images);
+
+        // Pass 1: the trainable gradient (scaled, decayed) in place, its norms, and a finiteness check.
+        float scale = rule.sumReplicas() ? 1f : (float) (1.0 / images);
+        float decay = (float) (rule.weightDecay() * (rule.sumReplicas() ? contributors : 1));
+        double squares = 0;
+        boolean finite = true;
+        int k = 0;
+        for (ParameterSegment s : layout.segments()) {
+            int from = (int) s.offset();
+            int to = (int) s.end();
+            double sq = 0;
+            if (s.role() == ParameterRole.WEIGHT || s.role() == ParameterRole.TRAINABLE) {
+                // Each replica's loss carries the decay term, so a sum over replicas carries it that many times.
+                float wd = s.role() == ParameterRole.WEIGHT ? decay : 0f;
+                for (int i = from; i < to; i++) {
+                    float g = summed[i] * scale + wd * params[i];
+                    summed[i] = g;
+                    sq += (double) g * g;
+                }
+            } else if (s.role() == ParameterRole.BATCH_NORM_STATISTIC) {
+                for (int i = from; i < to; i++) {
+                    sq += (double) summed[i] * summed[i];
+                }
+                finite &= Double.isFinite(sq);
+                sq = 0;   // statistics are checked, never clipped
+            }
+            finite &= Double.isFinite(sq);
+            segmentSquares[k++] = sq;
+            squares += sq;
         }
-        if (rule.weightDecay() != 0) {
-            // Each replica's loss carries the decay term, so a sum over replicas carries it that many times.
-            double wd = rule.weightDecay() * (rule.sumReplicas() ? contributors : 1);
-            gradient.addi(params.mul(weightMask).muli(wd));
+        if (!finite || !Double.isFinite(squares)) {
+            return skip("non-finite gradient", loss, Double.NaN, lr, images, contributors, skippedImages);
         }
-        double norm = GradientClipping.clip(gradient, rule.clipMode(), rule.clipThreshold(), layout);
-        optimizer.apply(params, gradient, lr);
-        params.subi(statisticUpdate);
-        if (average != null) {
-            average.update(params, step);
+        double norm = Math.sqrt(squares);
+
+        // Pass 2: clip, optimise, move the statistics, average.
+        float statisticScale = 1f / contributors;
+        k = 0;
+        for (ParameterSegment s : layout.segments()) {
+            int from = (int) s.offset();
+            int to = (int) s.end();
+            switch (s.role()) {
+                case WEIGHT, TRAINABLE -> {
+                    float c = (float) GradientClipping.factor(rule.clipMode(), rule.clipThreshold(),
+                            Math.sqrt(segmentSquares[k]), norm);
+                    if (c != 1f) {
+                        for (int i = from; i < to; i++) {
+                            summed[i] *= c;
+                        }
+                    }
+                    optimizer.apply(params, summed, from, to, lr);
+                }
+                case BATCH_NORM_STATISTIC -> {
+                    for (int i = from; i < to; i++) {
+                        params[i] -= summed[i] * statisticScale;
+                    }
+                }
+                case FROZEN -> {
+                }
+            }
+            if (average != null) {
+                average.update(params, from, to, step);
+            }
+            k++;
         }
         StepOutcome outcome = new StepOutcome(step, true, null, loss, norm, lr, images, contributors, skippedImages);
         step++;
@@ -100,16 +150,21 @@ public final class ParameterServerState {
         return outcome;
     }
 
-    public INDArray params() {
+    /** The parameters, live: copy before handing them to anything that outlives the next step. */
+    public float[] params() {
         return params;
     }
 
     /** The moving-average parameters (the evaluation weights), or the parameters when averaging is off. */
-    public INDArray evaluationParams() {
+    public float[] evaluationParams() {
         return average == null ? params : average.shadow();
     }
 
-    public LinkedHashMap<String, INDArray> optimizerSlots() {
+    public boolean hasAverage() {
+        return average != null;
+    }
+
+    public LinkedHashMap<String, float[]> optimizerSlots() {
         return optimizer.slots();
     }
 
@@ -130,19 +185,26 @@ public final class ParameterServerState {
     }
 
     /** Restores a checkpointed state (same layout). */
-    public void restore(INDArray savedParams, LinkedHashMap<String, INDArray> slots, INDArray savedAverage, long savedStep,
+    public void restore(float[] savedParams, Map<String, float[]> slots, float[] savedAverage, long savedStep,
                         long savedSkipped) {
-        params.assign(savedParams.reshape(params.shape()));
-        LinkedHashMap<String, INDArray> mine = optimizer.slots();
+        copy("parameters", savedParams, params);
+        LinkedHashMap<String, float[]> mine = optimizer.slots();
         if (!mine.keySet().equals(slots.keySet())) {
             throw new IllegalArgumentException("checkpoint optimizer slots " + slots.keySet() + " do not match " + mine.keySet()
                     + " (was the optimizer type changed?)");
         }
-        mine.forEach((k, v) -> v.assign(slots.get(k).reshape(v.shape())));
+        mine.forEach((k, v) -> copy("optimizer slot " + k, slots.get(k), v));
         if (average != null && savedAverage != null) {
-            average.shadow().assign(savedAverage.reshape(params.shape()));
+            copy("moving average", savedAverage, average.shadow());
         }
         step = savedStep;
         skippedSteps = savedSkipped;
+    }
+
+    private static void copy(String what, float[] from, float[] to) {
+        if (from.length != to.length) {
+            throw new IllegalArgumentException("checkpoint " + what + " has " + from.length + " values, expected " + to.length);
+        }
+        System.arraycopy(from, 0, to, 0, to.length);
     }
 }

@@ -59,7 +59,7 @@ public final class ReplicaGradient {
                         nonFinite++;
                     }
                 }
-            } else {
+            } else if (s.role() == org.inceptionspark.optim.ParameterRole.BATCH_NORM_STATISTIC) {
                 for (int i = from; i < to; i++) {
                     out[i] = g[i];
                     if (!Float.isFinite(g[i])) {
@@ -67,6 +67,7 @@ public final class ReplicaGradient {
                     }
                 }
             }
+            // Frozen entries stay 0: DL4J still computes a gradient for them, which is never used.
         }
         int base = Math.toIntExact(p);
         out[base + GradientMessage.LOSS] = (float) (loss * n);

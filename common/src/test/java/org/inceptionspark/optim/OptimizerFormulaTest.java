@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** Each formula against values worked out by hand (in double) for a few steps. */
 class OptimizerFormulaTest {
@@ -15,7 +13,7 @@ class OptimizerFormulaTest {
     @Test
     void tfRmsPropMatchesHandComputedSteps() {
         TfRmsProp opt = new TfRmsProp(2, 0.9, 0.9, 1.0, 1.0);
-        INDArray w = Nd4j.createFromArray(1.0f, -2.0f);
+        float[] w = {1.0f, -2.0f};
         double[] ms = {1.0, 1.0};
         double[] mom = {0.0, 0.0};
         double[] ref = {1.0, -2.0};
@@ -27,32 +25,32 @@ class OptimizerFormulaTest {
                 mom[i] = 0.9 * mom[i] + lr * g[i] / Math.sqrt(ms[i] + 1.0);
                 ref[i] -= mom[i];
             }
-            opt.apply(w, Nd4j.createFromArray((float) g[0], (float) g[1]), lr);
+            opt.apply(w, new float[] {(float) g[0], (float) g[1]}, 0, 2, lr);
         }
         // step 1 by hand for entry 0: ms = 0.9 + 0.025 = 0.925, mom = 0.045*0.5/sqrt(1.925) = 0.016216...
-        assertEquals(ref[0], w.getDouble(0), 1e-6);
-        assertEquals(ref[1], w.getDouble(1), 1e-6);
-        assertEquals(ms[1], opt.slots().get("rms").getDouble(1), 1e-6);
-        assertEquals(mom[0], opt.slots().get("momentum").getDouble(0), 1e-7);
+        assertEquals(ref[0], w[0], 1e-6);
+        assertEquals(ref[1], w[1], 1e-6);
+        assertEquals(ms[1], opt.slots().get("rms")[1], 1e-6);
+        assertEquals(mom[0], opt.slots().get("momentum")[0], 1e-7);
     }
 
     @Test
     void firstRmsPropStepByHand() {
         TfRmsProp opt = new TfRmsProp(1, 0.9, 0.9, 1.0, 1.0);
-        INDArray w = Nd4j.createFromArray(1.0f);
-        opt.apply(w, Nd4j.createFromArray(0.5f), 0.045);
+        float[] w = {1.0f};
+        opt.apply(w, new float[] {0.5f}, 0, 1, 0.045);
         // ms = 0.925; mom = 0.0225 / sqrt(1.925) = 0.0162166...; w = 0.9837833...
-        assertEquals(0.98378335, w.getDouble(0), 1e-6);
+        assertEquals(0.98378335, w[0], 1e-6);
     }
 
     @Test
     void momentumSgdMatchesHandComputedSteps() {
         MomentumSgd opt = new MomentumSgd(1, 0.9);
-        INDArray w = Nd4j.createFromArray(1.0f);
-        opt.apply(w, Nd4j.createFromArray(1.0f), 0.1);   // a = 1,    w = 0.9
-        opt.apply(w, Nd4j.createFromArray(-0.5f), 0.1);  // a = 0.4,  w = 0.86
-        opt.apply(w, Nd4j.createFromArray(0.0f), 0.1);   // a = 0.36, w = 0.824
-        assertEquals(0.824, w.getDouble(0), 1e-6);
+        float[] w = {1.0f};
+        opt.apply(w, new float[] {1.0f}, 0, 1, 0.1);   // a = 1,    w = 0.9
+        opt.apply(w, new float[] {-0.5f}, 0, 1, 0.1);  // a = 0.4,  w = 0.86
+        opt.apply(w, new float[] {0.0f}, 0, 1, 0.1);   // a = 0.36, w = 0.824
+        assertEquals(0.824, w[0], 1e-6);
     }
 
     @Test
@@ -71,42 +69,26 @@ class OptimizerFormulaTest {
     }
 
     @Test
-    void globalNormClippingScalesTheWholeVector() {
-        ParameterLayout layout = new ParameterLayout(List.of(
-                new ParameterSegment("a/W", 0, 2, ParameterRole.WEIGHT),
-                new ParameterSegment("b/b", 2, 1, ParameterRole.TRAINABLE)), 3);
-        INDArray g = Nd4j.createFromArray(3.0f, 0.0f, 4.0f);   // norm 5
-        double norm = GradientClipping.clip(g, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, layout);
-        assertEquals(5.0, norm, 1e-6);
-        assertEquals(1.2, g.getDouble(0), 1e-6);
-        assertEquals(1.6, g.getDouble(2), 1e-6);
-        INDArray small = Nd4j.createFromArray(0.3f, 0.0f, 0.4f);
-        GradientClipping.clip(small, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, layout);
-        assertEquals(0.3, small.getDouble(0), 1e-7);
-    }
-
-    @Test
-    void perTensorClippingClipsEachTensorAlone() {
-        ParameterLayout layout = new ParameterLayout(List.of(
-                new ParameterSegment("a/W", 0, 2, ParameterRole.WEIGHT),
-                new ParameterSegment("b/b", 2, 1, ParameterRole.TRAINABLE)), 3);
-        INDArray g = Nd4j.createFromArray(3.0f, 4.0f, 1.0f);
-        GradientClipping.clip(g, OptimizerConfig.ClipMode.PER_TENSOR, 2.0, layout);
-        assertEquals(1.2, g.getDouble(0), 1e-6);
-        assertEquals(1.6, g.getDouble(1), 1e-6);
-        assertEquals(1.0, g.getDouble(2), 1e-7);
+    void clippingFactorsFollowTf() {
+        // clip_by_global_norm: g * t / max(norm, t)
+        assertEquals(0.4, GradientClipping.factor(5.0, 2.0), 1e-12);
+        assertEquals(1.0, GradientClipping.factor(0.5, 2.0), 0);
+        assertEquals(0.4, GradientClipping.factor(OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, 1.0, 5.0), 1e-12);
+        assertEquals(1.0, GradientClipping.factor(OptimizerConfig.ClipMode.PER_TENSOR, 2.0, 1.0, 5.0), 0);
+        assertEquals(0.5, GradientClipping.factor(OptimizerConfig.ClipMode.PER_TENSOR, 2.0, 4.0, 5.0), 1e-12);
+        assertEquals(1.0, GradientClipping.factor(OptimizerConfig.ClipMode.NONE, 2.0, 40.0, 50.0), 0);
     }
 
     @Test
     void movingAverageUsesTfWarmUp() {
-        ExponentialMovingAverage ema = new ExponentialMovingAverage(Nd4j.createFromArray(0.0f), 0.9999, true);
+        ExponentialMovingAverage ema = new ExponentialMovingAverage(new float[] {0.0f}, 0.9999, true);
         assertEquals(0.1, ema.decayAt(0), 1e-12);
         assertEquals(2.0 / 11.0, ema.decayAt(1), 1e-12);
         assertEquals(0.9999, ema.decayAt(1_000_000), 1e-12);
-        ema.update(Nd4j.createFromArray(1.0f), 0);   // 0 - 0.9 * (0 - 1) = 0.9
-        assertEquals(0.9, ema.shadow().getDouble(0), 1e-6);
-        ema.update(Nd4j.createFromArray(2.0f), 1);   // 0.9 - (9/11) (0.9 - 2) = 1.8
-        assertEquals(1.8, ema.shadow().getDouble(0), 1e-6);
+        ema.update(new float[] {1.0f}, 0, 1, 0);   // 0 - 0.9 * (0 - 1) = 0.9
+        assertEquals(0.9, ema.shadow()[0], 1e-6);
+        ema.update(new float[] {2.0f}, 0, 1, 1);   // 0.9 - (9/11) (0.9 - 2) = 1.8
+        assertEquals(1.8, ema.shadow()[0], 1e-6);
     }
 
     @Test

@@ -13,7 +13,6 @@ import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterRole;
 import org.inceptionspark.optim.ParameterSegment;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** The driver's update rule on a 4-entry vector, against the recipe worked out by hand. */
 class ParameterServerStateTest {
@@ -25,7 +24,7 @@ class ParameterServerStateTest {
 
     private static ParameterServerState state(boolean sum, double wd, OptimizerConfig.ClipMode clip) {
         UpdateRule rule = new UpdateRule(sum, wd, clip, 2.0, true, 0.9999, true);
-        return new ParameterServerState(LAYOUT, Nd4j.createFromArray(1f, 2f, 3f, 10f), rule,
+        return new ParameterServerState(LAYOUT, new float[] {1f, 2f, 3f, 10f}, rule,
                 new LearningRateSchedule(0.5, 0.94, 1000, true), () -> new MomentumSgd(4, 0.9));
     }
 
@@ -59,7 +58,7 @@ class ParameterServerStateTest {
         StepOutcome o = s.apply(m);
         assertEquals(2.0, o.loss(), 1e-6);
         // mean over the 4 images = 2; momentum a = 2; w = 1 - 0.5 * 2
-        assertEquals(0.0, s.params().getDouble(0), 1e-6);
+        assertEquals(0.0, s.params()[0], 1e-6);
     }
 
     @Test
@@ -69,14 +68,14 @@ class ParameterServerStateTest {
         assertTrue(o.applied());
         assertEquals(3.0, o.loss(), 1e-6);
         // mean gradient [0.3, 0.2, 2] + wd * w on weights only = [0.4, 0.4, 2]; momentum: a = g; w -= 0.5 a
-        assertEquals(1 - 0.5 * 0.4, s.params().getDouble(0), 1e-6);
-        assertEquals(2 - 0.5 * 0.4, s.params().getDouble(1), 1e-6);
-        assertEquals(3 - 0.5 * 2.0, s.params().getDouble(2), 1e-6);
+        assertEquals(1 - 0.5 * 0.4, s.params()[0], 1e-6);
+        assertEquals(2 - 0.5 * 0.4, s.params()[1], 1e-6);
+        assertEquals(3 - 0.5 * 2.0, s.params()[2], 1e-6);
         // statistic: minus the mean update (1 + 3) / 2, never touched by optimizer, decay or clipping
-        assertEquals(10 - 2.0, s.params().getDouble(3), 1e-6);
+        assertEquals(10 - 2.0, s.params()[3], 1e-6);
         assertEquals(1, s.step());
         // moving average at t=0: decay 0.1 -> shadow = 0.1 * 1 + 0.9 * 0.8
-        assertEquals(0.1 + 0.9 * 0.8, s.evaluationParams().getDouble(0), 1e-6);
+        assertEquals(0.1 + 0.9 * 0.8, s.evaluationParams()[0], 1e-6);
     }
 
     @Test
@@ -84,9 +83,9 @@ class ParameterServerStateTest {
         ParameterServerState s = state(true, 0.1, OptimizerConfig.ClipMode.NONE);
         s.apply(twoReplicas(true, new float[] {0.2f, 0.4f, 1f, 1f}, new float[] {0.4f, 0f, 3f, 3f}, 2f, 4f));
         // sum [0.6, 0.4, 4] + 2 * 0.1 * w = [0.8, 0.8, 4]
-        assertEquals(1 - 0.5 * 0.8, s.params().getDouble(0), 1e-6);
-        assertEquals(3 - 0.5 * 4.0, s.params().getDouble(2), 1e-6);
-        assertEquals(10 - 2.0, s.params().getDouble(3), 1e-6);
+        assertEquals(1 - 0.5 * 0.8, s.params()[0], 1e-6);
+        assertEquals(3 - 0.5 * 4.0, s.params()[2], 1e-6);
+        assertEquals(10 - 2.0, s.params()[3], 1e-6);
     }
 
     @Test
@@ -95,9 +94,9 @@ class ParameterServerStateTest {
         // mean trainable gradient [3, 0, 4] (norm 5) and a huge statistic update that must not count
         StepOutcome o = s.apply(twoReplicas(false, new float[] {6f, 0f, 8f, 100f}, new float[] {0f, 0f, 0f, 100f}, 1f, 1f));
         assertEquals(5.0, o.gradientNorm(), 1e-5);
-        assertEquals(1 - 0.5 * 1.2, s.params().getDouble(0), 1e-6);
-        assertEquals(3 - 0.5 * 1.6, s.params().getDouble(2), 1e-6);
-        assertEquals(10 - 100, s.params().getDouble(3), 1e-4);
+        assertEquals(1 - 0.5 * 1.2, s.params()[0], 1e-6);
+        assertEquals(3 - 0.5 * 1.6, s.params()[2], 1e-6);
+        assertEquals(10 - 100, s.params()[3], 1e-4);
     }
 
     @Test
@@ -106,8 +105,8 @@ class ParameterServerStateTest {
         StepOutcome o = s.apply(twoReplicas(false, new float[] {Float.NaN, 0f, 0f, 0f}, new float[] {0f, 0f, 0f, 0f}, 1f, 1f));
         assertFalse(o.applied());
         assertEquals("non-finite gradient", o.skipReason());
-        assertEquals(1.0, s.params().getDouble(0), 0);
-        assertEquals(10.0, s.params().getDouble(3), 0);
+        assertEquals(1.0, s.params()[0], 0);
+        assertEquals(10.0, s.params()[3], 0);
         assertEquals(1, s.skippedSteps());
         assertEquals(1, s.step());
         // a replica that reported a non-finite value is enough, even if the sum happens to be finite

@@ -24,7 +24,7 @@ public final class SyncTrainer implements AutoCloseable {
         ComputationGraph graph = new ComputationGraph(setup.graph());
         graph.init();
         ParameterLayout layout = ParameterLayout.of(graph);
-        this.state = new ParameterServerState(layout, graph.params(), setup.rule(), setup.schedule(),
+        this.state = new ParameterServerState(layout, graph.params().toFloatVector(), setup.rule(), setup.schedule(),
                 setup.optimizerFor(layout.length()));
         this.meters = new ReplicaStepTask.Meters(sc.sc().longAccumulator("images"),
                 sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"));
@@ -51,7 +51,8 @@ public final class SyncTrainer implements AutoCloseable {
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
         long t0 = System.nanoTime();
-        SynchronousStep.Result r = step.run(state.step(), state.params().toFloatVector(), description);
+        // A copy: the broadcast value must not change when the state moves on (local mode shares the object).
+        SynchronousStep.Result r = step.run(state.step(), state.params().clone(), description);
         long t1 = System.nanoTime();
         StepOutcome outcome = state.apply(r.summed());
         long t2 = System.nanoTime();

@@ -96,7 +96,7 @@ public final class TrainingRun {
                         && (last || (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0));
                 if (evaluate) {
                     sc.setJobDescription(String.format(Locale.ROOT, "evaluate step %d (moving-average weights)", state.step()));
-                    lastEval = validator.evaluate(setup.graph(), state.evaluationParams().toFloatVector());
+                    lastEval = validator.evaluate(setup.graph(), state.evaluationParams().clone());
                     sc.setJobDescription(null);
                     metrics.setEvaluation(step, lastEval.top1Error(), lastEval.top5Error());
                     out.printf(Locale.ROOT, "evaluation at step %d: top-1 error %.2f%%, top-5 error %.2f%% on %d images%n",
@@ -115,12 +115,12 @@ public final class TrainingRun {
 
     Checkpoint checkpointOf(ParameterServerState state) {
         LinkedHashMap<String, float[]> slots = new LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : state.optimizerSlots().entrySet()) {
-            slots.put(e.getKey(), e.getValue().toFloatVector());
+        for (Map.Entry<String, float[]> e : state.optimizerSlots().entrySet()) {
+            slots.put(e.getKey(), e.getValue().clone());
         }
-        float[] average = state.evaluationParams() == state.params() ? null : state.evaluationParams().toFloatVector();
+        float[] average = state.hasAverage() ? state.evaluationParams().clone() : null;
         return new Checkpoint(state.step(), state.skippedSteps(), setup.seed(), setup.replicas(), setup.graph().toJson(),
-                options.configText(), state.params().toFloatVector(), slots, average);
+                options.configText(), state.params().clone(), slots, average);
     }
 
     private void resume(ParameterServerState state, Checkpoint c) {
@@ -136,9 +136,7 @@ public final class TrainingRun {
         if (c.seed() != setup.seed()) {
             throw new IllegalStateException("checkpoint was written with seed " + c.seed() + ", this run has " + setup.seed());
         }
-        LinkedHashMap<String, INDArray> slots = new LinkedHashMap<>();
-        c.slots().forEach((k, v) -> slots.put(k, Nd4j.createFromArray(v)));
-        state.restore(Nd4j.createFromArray(c.params()), slots, c.average() == null ? null : Nd4j.createFromArray(c.average()),
+        state.restore(c.params(), c.slots(), c.average(),
                 c.step(), c.skippedSteps());
     }
 }

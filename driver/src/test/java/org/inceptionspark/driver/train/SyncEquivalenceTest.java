@@ -51,13 +51,13 @@ class SyncEquivalenceTest {
         ComputationGraph graph = new ComputationGraph(s.graph());
         graph.init();
         ParameterLayout layout = ParameterLayout.of(graph);
-        ParameterServerState state = new ParameterServerState(layout, graph.params(), s.rule(), s.schedule(),
+        ParameterServerState state = new ParameterServerState(layout, graph.params().toFloatVector(), s.rule(), s.schedule(),
                 s.optimizerFor(layout.length()));
         int len = GradientMessage.length(layout.length());
         for (int step = 0; step < steps; step++) {
             float[] sum = null;
             for (int r = 0; r < s.replicas(); r++) {
-                graph.setParams(Nd4j.createFromArray(state.params().toFloatVector()).reshape(1, layout.length()));
+                graph.setParams(Nd4j.createFromArray(state.params()).reshape(1, layout.length()));
                 LabeledImages b = s.data().load(step, r, s.replicas());
                 float[] m = new float[len];
                 ReplicaGradient.compute(graph, layout, b.features(), b.labels(), s.classes(), s.labelSmoothing(),
@@ -86,14 +86,14 @@ class SyncEquivalenceTest {
                 assertTrue(o.applied());
                 assertEquals(32, o.images());
             }
-            spark = trainer.state().params().toFloatVector();
+            spark = trainer.state().params().clone();
             ComputationGraph initial = new ComputationGraph(s.graph());
             initial.init();
             assertTrue(!java.util.Arrays.equals(initial.params().toFloatVector(), spark), "training must move the weights");
-            assertArrayEquals(singleProcess(s, steps).evaluationParams().toFloatVector(),
-                    trainer.state().evaluationParams().toFloatVector());
+            assertArrayEquals(singleProcess(s, steps).evaluationParams(),
+                    trainer.state().evaluationParams());
         }
-        float[] reference = singleProcess(s, steps).params().toFloatVector();
+        float[] reference = singleProcess(s, steps).params();
         assertArrayEquals(reference, spark, "Spark and the single process must agree bit for bit");
     }
 
@@ -105,13 +105,13 @@ class SyncEquivalenceTest {
             for (int i = 0; i < 4; i++) {
                 a.step("a " + i);
             }
-            first = a.state().params().toFloatVector();
+            first = a.state().params().clone();
         }
         try (SyncTrainer b = new SyncTrainer(sc, setup("determinism-b", 3, 11))) {
             for (int i = 0; i < 4; i++) {
                 b.step("b " + i);
             }
-            second = b.state().params().toFloatVector();
+            second = b.state().params().clone();
         }
         assertArrayEquals(first, second);
     }
