@@ -45,9 +45,9 @@ class ConfigFilesTest {
         assertEquals(10, c.model().classes());
         assertEquals(2, c.cluster().replicas());
         assertEquals(32, c.cluster().batchPerReplica());
-        assertEquals(60, c.schedule().maxSteps());
-        assertEquals(20, c.checkpoint().everySteps());
-        assertEquals(30, c.eval().everySteps());
+        assertEquals(30, c.schedule().maxSteps());
+        assertEquals(15, c.checkpoint().everySteps());
+        assertEquals(15, c.eval().everySteps());
         assertEquals(500, c.eval().maxImages());
         assertEquals("local[2]", c.spark().master());
         assertEquals("data/fashion-mnist/packed/train", c.data().train());
