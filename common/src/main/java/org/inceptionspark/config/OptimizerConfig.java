@@ -33,12 +33,4 @@ public record OptimizerConfig(
         GLOBAL_NORM,
         PER_TENSOR
     }
-
-    /**
-     * Global steps between two learning-rate decays. Epochs are counted in global steps, as the TF
-     * reference does: {@code imagesPerEpoch / (batchPerReplica * replicas) * epochsPerDecay}.
-     */
-    public long decaySteps(long imagesPerEpoch, long globalBatch) {
-        return Math.max(1L, (long) (imagesPerEpoch / (double) globalBatch * epochsPerDecay));
-    }
 }

@@ -32,7 +32,9 @@ class ConfigFilesTest {
         assertEquals(2000, c.eval().everySteps());
         assertEquals(ValueOrigin.Layer.FILE, loaded.origin("cluster.replicas").layer());
         // The recipe's step counts: ~800.7 steps per epoch, decay every ~1601 steps, ~80,073 steps in all.
-        assertEquals(1601, c.optimizer().decaySteps(1_281_167, 1600));
+        assertEquals(1601, org.inceptionspark.optim.LearningRateSchedule.of(c.optimizer().learningRate(),
+                c.optimizer().decayFactor(), c.optimizer().epochsPerDecay(), c.optimizer().staircase(), 1_281_167,
+                c.cluster().batchPerReplica(), c.cluster().replicas()).decaySteps());
         assertEquals(80_073, c.schedule().totalSteps(1_281_167, 1600));
     }
 

@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.commands.PackCommand;
+import org.inceptionspark.driver.data.MiniHdfs;
 import org.inceptionspark.driver.data.TestData;
 import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.junit.jupiter.api.AfterAll;
@@ -33,19 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
  * export -> 12-crop evaluation of the checkpoint.
  */
 class EndToEndOnHdfsTest {
-    private static MiniDFSCluster cluster;
+    private static MiniHdfs cluster;
     private static FileSystem fs;
     private static String hdfs;
 
     @BeforeAll
     static void startHdfs() throws Exception {
-        File base = Files.createTempDirectory("minidfs-e2e").toFile();
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        fs = cluster.getFileSystem();
-        hdfs = fs.getUri().toString();
+        cluster = MiniHdfs.start();
+        fs = cluster.fs();
+        hdfs = cluster.uri();
         fs.copyFromLocalFile(false, true, new Path(TestData.fashionSubset().toUri()), new Path("/images"));
         try (OutputStream out = fs.create(new Path("/images/03_dress/truncated.jpg"), true)) {
             out.write(TestData.truncatedJpeg());
@@ -54,9 +51,8 @@ class EndToEndOnHdfsTest {
 
     @AfterAll
     static void stopHdfs() {
-        ReplicaBatchLoader.clearCache();
         if (cluster != null) {
-            cluster.shutdown();
+            cluster.close();
         }
     }
 

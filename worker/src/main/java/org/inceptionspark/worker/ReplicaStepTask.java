@@ -29,35 +29,19 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             implements java.io.Serializable {
     }
 
-    private final String runKey;
+    private final ReplicaJob job;
     private final Broadcast<String> graphJson;
     private final Broadcast<StepWeights> weights;
-    private final BatchSource data;
     private final long step;
-    private final int replicas;
-    private final int classes;
-    private final double labelSmoothing;
-    private final boolean replicaMean;
-    private final long seed;
-    private final SliceRanges slices;
     private final Meters meters;
     private final CollectionAccumulator<Long> computeNanos;
 
-    public ReplicaStepTask(String runKey, Broadcast<String> graphJson, Broadcast<StepWeights> weights, BatchSource data,
-                           long step, int replicas, int classes, double labelSmoothing, boolean replicaMean, long seed,
-                           SliceRanges slices,
+    public ReplicaStepTask(ReplicaJob job, Broadcast<String> graphJson, Broadcast<StepWeights> weights, long step,
                            Meters meters, CollectionAccumulator<Long> computeNanos) {
-        this.runKey = runKey;
+        this.job = job;
         this.graphJson = graphJson;
         this.weights = weights;
-        this.data = data;
         this.step = step;
-        this.replicas = replicas;
-        this.classes = classes;
-        this.labelSmoothing = labelSmoothing;
-        this.replicaMean = replicaMean;
-        this.seed = seed;
-        this.slices = slices;
         this.meters = meters;
         this.computeNanos = computeNanos;
     }
@@ -68,17 +52,17 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         while (replicaIds.hasNext()) {
             int replica = replicaIds.next();
             float[] message = computeMessage(replica);
-            for (int s = 0; s < slices.slices(); s++) {
-                out.add(new Tuple2<>(s, new GradientSlice(replica, message, slices.from(s), slices.size(s))));
+            for (int s = 0; s < job.slices().slices(); s++) {
+                out.add(new Tuple2<>(s, new GradientSlice(replica, message, job.slices().from(s), job.slices().size(s))));
             }
         }
         return out.iterator();
     }
 
     float[] computeMessage(int replica) {
-        LabeledImages batch = data.load(step, replica, replicas);
-        data.prefetch(step + 1, replica, replicas);
-        ReplicaModelPool.Replica model = ReplicaModelPool.borrow(runKey, graphJson.value());
+        LabeledImages batch = job.data().load(step, replica, job.replicas());
+        job.data().prefetch(step + 1, replica, job.replicas());
+        ReplicaModelPool.Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
         try {
             StepWeights w = weights.value();
             if (w.values().length != model.layout().length()) {
@@ -90,8 +74,8 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
             // broadcast weights and setting them are synchronisation overhead, timed outside it
             long t0 = System.nanoTime();
-            ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), classes,
-                    labelSmoothing, Seeds.derive(seed, Seeds.DROPOUT, step, replica), replicaMean, message);
+            ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
+                    job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
             if (computeNanos != null) {
                 computeNanos.add(System.nanoTime() - t0);
             }
@@ -104,7 +88,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             }
             return message;
         } finally {
-            ReplicaModelPool.giveBack(runKey, model);
+            ReplicaModelPool.giveBack(job.runKey(), model);
         }
     }
 

@@ -5,7 +5,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.StepOutcome;
+import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaModelPool;
+import org.inceptionspark.worker.SliceRanges;
 import org.inceptionspark.worker.ReplicaStepTask;
 
 /**
@@ -29,11 +31,10 @@ public final class SyncTrainer implements AutoCloseable {
         this.meters = new ReplicaStepTask.Meters(sc.sc().longAccumulator("images"),
                 sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"));
         int messageLength = SynchronousStep.messageLength(layout.length());
-        int slices = setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas();
-        this.step = new SynchronousStep(sc, setup.runKey(), setup.graph().toJson(), setup.data(), setup.replicas(),
-                setup.classes(), setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), messageLength,
-                Math.min(slices, messageLength),
-                meters);
+        int slices = Math.min(messageLength, setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas());
+        ReplicaJob job = new ReplicaJob(setup.runKey(), setup.data(), setup.replicas(), setup.classes(),
+                setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), new SliceRanges(messageLength, slices));
+        this.step = new SynchronousStep(sc, job, setup.graph().toJson(), meters);
     }
 
     public ParameterServerState state() {

@@ -9,7 +9,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
 import org.inceptionspark.train.GradientMessage;
-import org.inceptionspark.worker.BatchSource;
+import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.GradientSlice;
 import org.inceptionspark.worker.ReplicaStepTask;
 import org.inceptionspark.worker.SliceRanges;
@@ -30,37 +30,20 @@ import scala.Tuple2;
  */
 public final class SynchronousStep {
     private final JavaSparkContext sc;
-    private final String runKey;
+    private final ReplicaJob job;
     private final Broadcast<String> graphJson;
-    private final BatchSource data;
-    private final int replicas;
-    private final int classes;
-    private final double labelSmoothing;
-    private final boolean replicaMean;
-    private final long seed;
-    private final SliceRanges slices;
     private final ReplicaStepTask.Meters meters;
     private final CollectionAccumulator<Long> computeNanos;
     private final JavaRDD<Integer> replicaIds;
 
-    public SynchronousStep(JavaSparkContext sc, String runKey, String graphJson, BatchSource data, int replicas,
-                           int classes, double labelSmoothing, boolean replicaMean, long seed, int messageLength,
-                           int sliceCount,
-                           ReplicaStepTask.Meters meters) {
+    public SynchronousStep(JavaSparkContext sc, ReplicaJob job, String graphJson, ReplicaStepTask.Meters meters) {
         this.sc = sc;
-        this.runKey = runKey;
+        this.job = job;
         this.graphJson = sc.broadcast(graphJson);
-        this.data = data;
-        this.replicas = replicas;
-        this.classes = classes;
-        this.labelSmoothing = labelSmoothing;
-        this.replicaMean = replicaMean;
-        this.seed = seed;
-        this.slices = new SliceRanges(messageLength, sliceCount);
         this.meters = meters;
         this.computeNanos = sc.sc().collectionAccumulator("replica compute ns");
-        List<Integer> ids = IntStream.range(0, replicas).boxed().toList();
-        this.replicaIds = sc.parallelize(ids, replicas);
+        List<Integer> ids = IntStream.range(0, job.replicas()).boxed().toList();
+        this.replicaIds = sc.parallelize(ids, job.replicas());
     }
 
     /** Result of a step: the replicas' messages summed in replica order, and where the time went. */
@@ -72,21 +55,20 @@ public final class SynchronousStep {
         computeNanos.reset();
         try {
             sc.setJobDescription(description);
-            ReplicaStepTask task = new ReplicaStepTask(runKey, graphJson, w, data, step, replicas, classes,
-                    labelSmoothing, replicaMean, seed, slices, meters, computeNanos);
+            ReplicaStepTask task = new ReplicaStepTask(job, graphJson, w, step, meters, computeNanos);
             List<Tuple2<Integer, float[]>> parts = replicaIds
                     .mapPartitionsToPair(task)
-                    .groupByKey(new HashPartitioner(slices.slices()))
+                    .groupByKey(new HashPartitioner(job.slices().slices()))
                     .mapValues(SliceSum::sumInReplicaOrder)
                     .collect();
-            float[] summed = new float[slices.length()];
-            boolean[] seen = new boolean[slices.slices()];
+            float[] summed = new float[job.slices().length()];
+            boolean[] seen = new boolean[job.slices().slices()];
             for (Tuple2<Integer, float[]> part : parts) {
                 int s = part._1();
-                if (part._2().length != slices.size(s)) {
-                    throw new IllegalStateException("slice " + s + " has " + part._2().length + " values, expected " + slices.size(s));
+                if (part._2().length != job.slices().size(s)) {
+                    throw new IllegalStateException("slice " + s + " has " + part._2().length + " values, expected " + job.slices().size(s));
                 }
-                System.arraycopy(part._2(), 0, summed, slices.from(s), part._2().length);
+                System.arraycopy(part._2(), 0, summed, job.slices().from(s), part._2().length);
                 seen[s] = true;
             }
             for (int s = 0; s < seen.length; s++) {
@@ -106,7 +88,7 @@ public final class SynchronousStep {
     }
 
     public int replicas() {
-        return replicas;
+        return job.replicas();
     }
 
     public void close() {

@@ -30,21 +30,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** `pack` on HDFS (MiniDFSCluster + Spark local[2]) of the committed real images plus every kind of bad file. */
 class PackOnHdfsTest {
-    private static MiniDFSCluster cluster;
+    private static MiniHdfs hdfsCluster;
     private static FileSystem fs;
     private static String hdfs;
 
     @BeforeAll
     static void startHdfs() throws Exception {
-        File base = Files.createTempDirectory("minidfs").toFile();
-        Configuration conf = new Configuration();
-        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
-        long t0 = System.nanoTime();
-        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-        cluster.waitActive();
-        System.out.printf("MiniDFSCluster up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        fs = cluster.getFileSystem();
-        hdfs = fs.getUri().toString();
+        hdfsCluster = MiniHdfs.start();
+        fs = hdfsCluster.fs();
+        hdfs = hdfsCluster.uri();
         fs.copyFromLocalFile(false, true, new Path(TestData.fashionSubset().toUri()), new Path("/src"));
         put("/src/03_dress/zero-bytes.jpg", new byte[0]);
         put("/src/03_dress/truncated.jpg", TestData.truncatedJpeg());
@@ -59,11 +53,8 @@ class PackOnHdfsTest {
 
     @AfterAll
     static void stopHdfs() {
-        ReplicaBatchLoader.clearCache();
-        if (cluster != null) {
-            long t0 = System.nanoTime();
-            cluster.shutdown();
-            System.out.printf("MiniDFSCluster down in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        if (hdfsCluster != null) {
+            hdfsCluster.close();
         }
     }
 
