@@ -2,7 +2,6 @@ package org.inceptionspark.train;
 
 import org.inceptionspark.config.OptimizerConfig;
 import java.io.Serializable;
-import org.inceptionspark.optim.GradientClipping;
 
 /** The driver-side recipe: how combined gradients become a parameter update. */
 public record UpdateRule(boolean sumReplicas, double weightDecay, OptimizerConfig.ClipMode clipMode, double clipThreshold,

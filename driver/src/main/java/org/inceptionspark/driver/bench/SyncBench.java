@@ -33,7 +33,6 @@ import org.inceptionspark.driver.train.SyncTrainer;
 import org.inceptionspark.driver.train.TrainingSetup;
 import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelZoo;
-import org.inceptionspark.optim.GradientClipping;
 import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.TfRmsProp;
 import org.inceptionspark.train.UpdateRule;

@@ -1,6 +1,5 @@
 package org.inceptionspark.driver.commands;
 
-import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +10,6 @@ import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;

@@ -1,6 +1,5 @@
 package org.inceptionspark.driver.train;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -14,8 +13,6 @@ import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.StepOutcome;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A whole training run: resumes from the run directory's newest checkpoint if there is one,
