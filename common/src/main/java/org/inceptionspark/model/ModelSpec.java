@@ -65,25 +65,32 @@ public record ModelSpec(
                 "init stddevs must be > 0");
     }
 
-    /** The paper's section-8 recipe (reference.conf defaults) for K classes at 299x299. */
+    /**
+     * The paper's section-8 recipe for K classes at 299x299: reference.conf's defaults, read from
+     * there so the recipe's numbers live in one place.
+     */
     public static ModelSpec inceptionV3Defaults(int classes) {
-        return new ModelSpec("inception_v3", 299, classes, 1.0, 16, true, 0.4, 0.8,
-                0.9997, 0.001, false, 0.1, 0.01, 0.001, 0.01);
+        return from(org.inceptionspark.config.ConfigLoader.defaults().model()).withName("inception_v3").withClasses(classes);
     }
 
     /**
      * GoogLeNet as its paper trained it: 224x224, two auxiliary heads weighted 0.3, 40% dropout
-     * before the classifier. It has no batch norm, so the batch-norm fields are unused.
+     * before the classifier (no configuration keys exist for these: they are GoogLeNet's own). It
+     * has no batch norm, so the batch-norm fields are unused.
      */
     public static ModelSpec googLeNetDefaults(int classes) {
-        return new ModelSpec("googlenet", 224, classes, 1.0, 16, true, 0.3, 0.6,
-                0.9997, 0.001, false, 0.1, 0.01, 0.001, 0.01);
+        return paperNetwork("googlenet", classes, true, 0.3, 0.6);
     }
 
     /** VGG configuration A..E (name vgg_a..vgg_e) as its paper trained it: 224x224, dropout 0.5. */
     public static ModelSpec vggDefaults(String name, int classes) {
-        return new ModelSpec(name, 224, classes, 1.0, 16, false, 0.0, 0.5,
-                0.9997, 0.001, false, 0.1, 0.01, 0.001, 0.01);
+        return paperNetwork(name, classes, false, 0.0, 0.5);
+    }
+
+    private static ModelSpec paperNetwork(String name, int classes, boolean aux, double auxWeight, double keep) {
+        ModelSpec d = inceptionV3Defaults(classes);
+        return new ModelSpec(name, 224, classes, d.widthMultiplier, d.minDepth, aux, auxWeight, keep, d.bnDecay,
+                d.bnEpsilon, d.bnScale, d.convStddev, d.auxConvStddev, d.auxFcStddev, d.fcStddev);
     }
 
     /** TF-slim's {@code depth(d) = max(int(d * depth_multiplier), min_depth)}. */

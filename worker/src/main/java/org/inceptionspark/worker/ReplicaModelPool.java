@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.inceptionspark.runtime.NativeRuntime;
 
 /**
@@ -17,6 +19,19 @@ import org.inceptionspark.runtime.NativeRuntime;
 public final class ReplicaModelPool {
     /** A network and its parameter layout, built once per JVM and run. */
     public record Replica(ComputationGraph graph, ParameterLayout layout) {
+        /**
+         * Sets the network's parameters: one copy from the Java array straight into the flat
+         * parameter buffer (96 MB for Inception-v3, every step on every replica) when the flat vector
+         * is the whole buffer, as ComputationGraph allocates it; otherwise through an INDArray.
+         */
+        public void load(float[] values) {
+            INDArray flat = graph.params();
+            if (flat.offset() == 0 && flat.data().length() == values.length) {
+                flat.data().setData(values);
+            } else {
+                graph.setParams(Nd4j.createFromArray(values).reshape(1, values.length));
+            }
+        }
     }
 
     static {
@@ -25,7 +40,6 @@ public final class ReplicaModelPool {
     }
 
     private static final Map<String, Deque<Replica>> IDLE = new ConcurrentHashMap<>();
-    private static final Map<String, Integer> CREATED = new ConcurrentHashMap<>();
 
     private ReplicaModelPool() {
     }
@@ -40,7 +54,6 @@ public final class ReplicaModelPool {
         }
         ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(graphJson));
         graph.init();
-        CREATED.merge(runKey, 1, Integer::sum);
         return new Replica(graph, ParameterLayout.of(graph));
     }
 
@@ -51,14 +64,9 @@ public final class ReplicaModelPool {
         }
     }
 
-    /** Networks built in this JVM for a run (tests check that steps reuse them). */
-    public static int created(String runKey) {
-        return CREATED.getOrDefault(runKey, 0);
-    }
 
     /** Drops a finished run's networks so their memory can be reclaimed. */
     public static void release(String runKey) {
         IDLE.remove(runKey);
-        CREATED.remove(runKey);
     }
 }

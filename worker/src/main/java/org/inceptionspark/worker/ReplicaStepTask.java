@@ -3,7 +3,6 @@ package org.inceptionspark.worker;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
@@ -12,7 +11,6 @@ import org.apache.spark.util.LongAccumulator;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.train.Seeds;
-import org.nd4j.linalg.factory.Nd4j;
 import scala.Tuple2;
 
 /**
@@ -69,7 +67,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
                 throw new IllegalStateException("step " + step + " weights have " + w.values().length
                         + " values but the network has " + model.layout().length());
             }
-            model.graph().setParams(Nd4j.createFromArray(w.values()).reshape(1, w.values().length));
+            model.load(w.values());
             float[] message = new float[GradientMessage.length(model.layout().length())];
             // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
             // broadcast weights and setting them are synchronisation overhead, timed outside it
@@ -90,11 +88,5 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         } finally {
             ReplicaModelPool.giveBack(job.runKey(), model);
         }
-    }
-
-    /** The stage attempt, for log lines that an operator can match with the Spark UI. */
-    static String where() {
-        TaskContext tc = TaskContext.get();
-        return tc == null ? "driver" : "stage " + tc.stageId() + " task " + tc.partitionId();
     }
 }

@@ -38,7 +38,7 @@ public final class InputBench implements Main.Command {
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("seconds", "size", "images", "threads"), Set.of());
-        double seconds = Double.parseDouble(args.option("seconds").orElse("10"));
+        double seconds = args.doubleOption("seconds", 10);
         int size = args.intOption("size", 299);
         int count = args.intOption("images", 64);
         int threads = args.intOption("threads", 1);

@@ -57,7 +57,7 @@ public final class ReplicaBench implements Main.Command {
             throw new IllegalArgumentException("bench replica: --model inception_v3 only (got " + model + ")");
         }
         int size = args.intOption("size", 299);
-        double width = Double.parseDouble(args.option("width").orElse("1.0"));
+        double width = args.doubleOption("width", 1.0);
         int batch = args.intOption("batch", 32);
         int steps = args.intOption("steps", 3);
         int warmup = args.intOption("warmup", 1);

@@ -91,7 +91,7 @@ public final class SyncBench implements Main.Command {
         int slices = args.intOption("slices", 0);
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
-        double width = Double.parseDouble(args.option("width").orElse("1.0"));
+        double width = args.doubleOption("width", 1.0);
         String executorMemory = args.option("executor-memory").orElse("3g");
         String master = args.option("master").orElse(null);
 

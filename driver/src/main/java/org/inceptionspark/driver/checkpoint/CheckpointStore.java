@@ -37,10 +37,6 @@ public final class CheckpointStore {
         this.keep = keep;
     }
 
-    public Path directory() {
-        return dir;
-    }
-
     public Path save(Checkpoint c) throws IOException {
         fs.mkdirs(dir);
         String name = String.format("%s%09d", PREFIX, c.step());

@@ -100,6 +100,18 @@ public final class CliArgs {
         }
     }
 
+    public double doubleOption(String name, double dflt) {
+        String v = options.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option --" + name + " must be a number, got '" + v + "'");
+        }
+    }
+
     /** Configuration overrides, keys always prefixed with {@code inception.}. */
     public Map<String, String> overrides() {
         return overrides;

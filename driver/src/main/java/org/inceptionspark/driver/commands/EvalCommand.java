@@ -71,7 +71,7 @@ public final class EvalCommand implements Main.Command {
              PackedDataset dataset = PackedDataset.open(data, hadoop)) {
             sc.setLogLevel("WARN");
             EvalReport report = new DistributedEvaluator(sc).evaluate(models, data, scheme, inputSize,
-                    conf.augment().evalCentralFraction(), Long.parseLong(args.option("max-images").orElse("0")));
+                    conf.augment().evalCentralFraction(), args.intOption("max-images", 0));
             report.print(System.out, dataset);
         }
         return 0;

@@ -58,7 +58,7 @@ public final class PackCommand implements Main.Command {
         if (shards <= 0) {
             throw new IllegalArgumentException("--shards must be a positive integer");
         }
-        double valFraction = Double.parseDouble(args.option("val-fraction").orElse("0"));
+        double valFraction = args.doubleOption("val-fraction", 0);
         if (valFraction < 0 || valFraction >= 1) {
             throw new IllegalArgumentException("--val-fraction must be in [0, 1), got " + valFraction);
         }

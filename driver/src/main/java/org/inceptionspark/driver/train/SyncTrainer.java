@@ -3,6 +3,7 @@ package org.inceptionspark.driver.train;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.StepOutcome;
 import org.inceptionspark.worker.ReplicaJob;
@@ -30,7 +31,7 @@ public final class SyncTrainer implements AutoCloseable {
                 setup.optimizerFor(layout.length()));
         this.meters = new ReplicaStepTask.Meters(sc.sc().longAccumulator("images"),
                 sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"));
-        int messageLength = SynchronousStep.messageLength(layout.length());
+        int messageLength = GradientMessage.length(layout.length());
         int slices = Math.min(messageLength, setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas());
         ReplicaJob job = new ReplicaJob(setup.runKey(), setup.data(), setup.replicas(), setup.classes(),
                 setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), new SliceRanges(messageLength, slices));
@@ -57,8 +58,7 @@ public final class SyncTrainer implements AutoCloseable {
         long t1 = System.nanoTime();
         StepOutcome outcome = state.apply(r.summed());
         long t2 = System.nanoTime();
-        lastTimings = new StepTimings((t2 - t0) / 1e9, r.slowestReplicaSeconds(), (t2 - t1) / 1e9, r.weightBytes(),
-                r.messageBytes());
+        lastTimings = new StepTimings((t2 - t0) / 1e9, r.slowestReplicaSeconds(), (t2 - t1) / 1e9);
         return outcome;
     }
 

@@ -8,7 +8,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
-import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaStepTask;
 import org.inceptionspark.worker.SliceSum;
@@ -45,7 +44,7 @@ public final class SynchronousStep {
     }
 
     /** Result of a step: the replicas' messages summed in replica order, and where the time went. */
-    public record Result(float[] summed, double slowestReplicaSeconds, long weightBytes, long messageBytes) {
+    public record Result(float[] summed, double slowestReplicaSeconds) {
     }
 
     public Result run(long step, float[] weights, String description) {
@@ -78,22 +77,16 @@ public final class SynchronousStep {
             for (Long ns : new ArrayList<>(computeNanos.value())) {
                 slowest = Math.max(slowest, ns);
             }
-            return new Result(summed, slowest / 1e9, 4L * weights.length, 4L * summed.length);
+            return new Result(summed, slowest / 1e9);
         } finally {
             sc.setJobDescription(null);
             w.destroy(false);
         }
     }
 
-    public int replicas() {
-        return job.replicas();
-    }
 
     public void close() {
         graphJson.destroy(false);
     }
 
-    static int messageLength(long parameters) {
-        return GradientMessage.length(parameters);
-    }
 }

@@ -21,6 +21,7 @@ public final class PackedBatchSource implements BatchSource {
     private final int decodeThreads;
     private final boolean prefetch;
     private transient EpochPlan plan;
+    private transient ReplicaBatchLoader loader;
 
     public PackedBatchSource(String path, long numImages, long seed, int batchPerReplica, int inputSize,
                              AugmentParams augment, int decodeThreads, boolean prefetch) {
@@ -53,8 +54,12 @@ public final class PackedBatchSource implements BatchSource {
         return new BatchRequest(indices, epoch, seed, inputSize, true, augment);
     }
 
-    private ReplicaBatchLoader loader() {
-        return ReplicaBatchLoader.forDataset(path, new org.apache.hadoop.conf.Configuration(), decodeThreads);
+    /** Looked up once per deserialized task object, not on every load and prefetch. */
+    private synchronized ReplicaBatchLoader loader() {
+        if (loader == null) {
+            loader = ReplicaBatchLoader.forDataset(path, new org.apache.hadoop.conf.Configuration(), decodeThreads);
+        }
+        return loader;
     }
 
     @Override
