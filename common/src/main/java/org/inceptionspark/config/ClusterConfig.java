@@ -2,8 +2,12 @@ package org.inceptionspark.config;
 
 import java.io.Serializable;
 
-/** {@code inception.cluster}: how many replicas make one synchronous step and how their gradients combine. */
-public record ClusterConfig(int replicas, int batchPerReplica, Combine combine) implements Serializable {
+/**
+ * {@code inception.cluster}: how many replicas make one synchronous step, how their gradients
+ * combine, and how many reduce tasks sum them.
+ */
+public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, int reduceSlices)
+        implements Serializable {
 
     /** {@code replicas = 0}: the replica count is the number of executors found at start-up. */
     public static final int ONE_PER_EXECUTOR = 0;

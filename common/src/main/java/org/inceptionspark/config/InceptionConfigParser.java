@@ -65,7 +65,8 @@ final class InceptionConfigParser {
         return new ClusterConfig(
                 r.integer("cluster.replicas", atLeast(0)),
                 r.integer("cluster.batch-per-replica", atLeast(1)),
-                r.choice("cluster.combine", ClusterConfig.Combine.class));
+                r.choice("cluster.combine", ClusterConfig.Combine.class),
+                r.integer("cluster.reduce-slices", atLeast(0)));
     }
 
     private OptimizerConfig optimizer() {

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterSegment;
+import org.inceptionspark.runtime.HostFloats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,9 +30,9 @@ public final class ReplicaGradient {
     public static void compute(ComputationGraph graph, ParameterLayout layout, INDArray features, int[] labels,
                                int classes, double labelSmoothing, long dropoutSeed, boolean replicaMean, float[] out) {
         long p = layout.length();
-        Arrays.fill(out, 0f);
         int n = labels == null ? 0 : labels.length;
         if (n == 0) {
+            Arrays.fill(out, 0f);
             return;
         }
         INDArray target = smoothedTargets(labels, classes, labelSmoothing);
@@ -43,7 +44,7 @@ public final class ReplicaGradient {
         Nd4j.getRandom().setSeed(dropoutSeed);
         graph.computeGradientAndScore();
         double loss = graph.score();
-        float[] g = graph.getFlattenedGradients().toFloatVector();
+        HostFloats.copyOut(graph.getFlattenedGradients(), out);
         // DL4J's trainable gradients are sums over the batch (its updater divides by the minibatch);
         // the statistics' entries are already per-step updates.
         float inv = replicaMean ? 1f / n : 1f;
@@ -53,7 +54,7 @@ public final class ReplicaGradient {
             int to = (int) s.end();
             if (s.role().trainable()) {
                 for (int i = from; i < to; i++) {
-                    float v = g[i] * inv;
+                    float v = out[i] * inv;
                     out[i] = v;
                     if (!Float.isFinite(v)) {
                         nonFinite++;
@@ -61,14 +62,16 @@ public final class ReplicaGradient {
                 }
             } else if (s.role() == org.inceptionspark.optim.ParameterRole.BATCH_NORM_STATISTIC) {
                 for (int i = from; i < to; i++) {
-                    out[i] = g[i];
-                    if (!Float.isFinite(g[i])) {
+                    if (!Float.isFinite(out[i])) {
                         nonFinite++;
                     }
                 }
+            } else {
+                // DL4J still computes a gradient for frozen entries, which is never used.
+                Arrays.fill(out, from, to, 0f);
             }
-            // Frozen entries stay 0: DL4J still computes a gradient for them, which is never used.
         }
+        Arrays.fill(out, Math.toIntExact(p), out.length, 0f);
         int base = Math.toIntExact(p);
         out[base + GradientMessage.LOSS] = (float) (loss * n);
         out[base + GradientMessage.IMAGES] = n;

@@ -4,10 +4,18 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.util.Arrays;
 
-/** One replica's part of one slice of the gradient message, as it crosses the shuffle. */
+/**
+ * One replica's part of one slice of the gradient message as it crosses the shuffle, or (replica
+ * {@link #SUM}) a slice summed over all replicas on its way to the driver. Before serialization
+ * it is a view of the replica's whole message, so cutting the message into slices copies nothing.
+ */
 public final class GradientSlice implements Serializable {
     private static final long serialVersionUID = 1L;
+    /** The replica number of a slice summed over all replicas. */
+    public static final int SUM = -1;
+
     private int replica;
     private transient float[] values;
     private transient int from;
@@ -20,14 +28,18 @@ public final class GradientSlice implements Serializable {
         this.length = length;
     }
 
+    public static GradientSlice sum(float[] values) {
+        return new GradientSlice(SUM, values, 0, values.length);
+    }
+
     public int replica() {
         return replica;
     }
 
-    /** The slice's values (a copy-free view only before serialization; after it, exactly the slice). */
+    /** The slice's values (copied out of the message if this is still a view of one). */
     public float[] values() {
         if (from != 0 || length != values.length) {
-            values = java.util.Arrays.copyOfRange(values, from, from + length);
+            values = Arrays.copyOfRange(values, from, from + length);
             from = 0;
         }
         return values;
@@ -35,6 +47,14 @@ public final class GradientSlice implements Serializable {
 
     public int length() {
         return length;
+    }
+
+    float[] source() {
+        return values;
+    }
+
+    int from() {
+        return from;
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {

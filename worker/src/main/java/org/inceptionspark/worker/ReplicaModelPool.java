@@ -7,8 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.inceptionspark.runtime.HostFloats;
 import org.inceptionspark.runtime.NativeRuntime;
 
 /**
@@ -19,18 +18,9 @@ import org.inceptionspark.runtime.NativeRuntime;
 public final class ReplicaModelPool {
     /** A network and its parameter layout, built once per JVM and run. */
     public record Replica(ComputationGraph graph, ParameterLayout layout) {
-        /**
-         * Sets the network's parameters: one copy from the Java array straight into the flat
-         * parameter buffer (96 MB for Inception-v3, every step on every replica) when the flat vector
-         * is the whole buffer, as ComputationGraph allocates it; otherwise through an INDArray.
-         */
+        /** Sets the network's parameters: one bulk copy into its flat parameter buffer. */
         public void load(float[] values) {
-            INDArray flat = graph.params();
-            if (flat.offset() == 0 && flat.data().length() == values.length) {
-                flat.data().setData(values);
-            } else {
-                graph.setParams(Nd4j.createFromArray(values).reshape(1, values.length));
-            }
+            HostFloats.copyInto(graph.params(), values);
         }
     }
 

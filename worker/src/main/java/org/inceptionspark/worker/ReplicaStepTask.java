@@ -22,6 +22,14 @@ import scala.Tuple2;
 public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integer>, Integer, GradientSlice> {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Per-task times in nanoseconds, one entry per replica: its forward/backward, and fetching and
+     * setting the step's weights. Shown in the Spark UI; the driver reports the slowest of each.
+     */
+    public record Timers(CollectionAccumulator<Long> compute, CollectionAccumulator<Long> weights)
+            implements java.io.Serializable {
+    }
+
     /** Accumulators shown in the Spark UI. */
     public record Meters(LongAccumulator images, DoubleAccumulator lossSum, LongAccumulator skippedImages)
             implements java.io.Serializable {
@@ -32,16 +40,16 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     private final Broadcast<StepWeights> weights;
     private final long step;
     private final Meters meters;
-    private final CollectionAccumulator<Long> computeNanos;
+    private final Timers timers;
 
     public ReplicaStepTask(ReplicaJob job, Broadcast<String> graphJson, Broadcast<StepWeights> weights, long step,
-                           Meters meters, CollectionAccumulator<Long> computeNanos) {
+                           Meters meters, Timers timers) {
         this.job = job;
         this.graphJson = graphJson;
         this.weights = weights;
         this.step = step;
         this.meters = meters;
-        this.computeNanos = computeNanos;
+        this.timers = timers;
     }
 
     @Override
@@ -62,20 +70,24 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         job.data().prefetch(step + 1, replica, job.replicas());
         ReplicaModelPool.Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
         try {
+            long fetchStart = System.nanoTime();
             StepWeights w = weights.value();
-            if (w.values().length != model.layout().length()) {
-                throw new IllegalStateException("step " + step + " weights have " + w.values().length
-                        + " values but the network has " + model.layout().length());
+            if (w.step() != step || w.values().length != model.layout().length()) {
+                throw new IllegalStateException("step " + step + " received the weights of step " + w.step() + " with "
+                        + w.values().length + " values for a network of " + model.layout().length());
             }
             model.load(w.values());
+            if (timers != null) {
+                timers.weights().add(System.nanoTime() - fetchStart);
+            }
             float[] message = new float[GradientMessage.length(model.layout().length())];
             // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
             // broadcast weights and setting them are synchronisation overhead, timed outside it
             long t0 = System.nanoTime();
             ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
                     job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
-            if (computeNanos != null) {
-                computeNanos.add(System.nanoTime() - t0);
+            if (timers != null) {
+                timers.compute().add(System.nanoTime() - t0);
             }
             int p = Math.toIntExact(model.layout().length());
             message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();

@@ -12,7 +12,7 @@ public final class SliceSum {
     private SliceSum() {
     }
 
-    public static float[] sumInReplicaOrder(Iterable<GradientSlice> contributions) {
+    public static GradientSlice sumInReplicaOrder(Iterable<GradientSlice> contributions) {
         List<GradientSlice> sorted = new ArrayList<>();
         contributions.forEach(sorted::add);
         sorted.sort(Comparator.comparingInt(GradientSlice::replica));
@@ -32,6 +32,6 @@ public final class SliceSum {
                 }
             }
         }
-        return sum;
+        return GradientSlice.sum(sum);
     }
 }

@@ -41,7 +41,7 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * {@code bench sync --replicas 2,4 [--steps K] [--warmup W] [--batch B] [--size 79] [--workers 2]
  * [--master URL] [--slices S] [--width 1.0] [--classes 1000] [--executor-memory 3g]
- * [--spark-conf k=v,k=v] [--no-spark-settings]}
+ * [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline]}
  *
  * <p>The synchronisation cost of one training step of full-width Inception-v3 (23.9M parameters),
  * our engine against DL4J's {@link ParameterAveragingTrainingMaster} (averaging frequency 1), on
@@ -57,7 +57,7 @@ public final class SyncBench implements Main.Command {
 
     /** One measured step. */
     record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut,
-                double driverUpdateMs) {
+                double driverUpdateMs, String timeline) {
         double overheadMs() {
             return wallMs - computeMs;
         }
@@ -80,7 +80,7 @@ public final class SyncBench implements Main.Command {
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
-                "slices", "width", "classes", "executor-memory", "spark-conf", "seed"), Set.of("no-spark-settings"));
+                "slices", "width", "classes", "executor-memory", "spark-conf", "seed"), Set.of("no-spark-settings", "timeline"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
         int steps = args.intOption("steps", 5);
@@ -129,7 +129,8 @@ public final class SyncBench implements Main.Command {
         try {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
-            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, seed, executors, cores);
+            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, seed, executors,
+                    cores, args.flag("timeline"));
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -139,10 +140,14 @@ public final class SyncBench implements Main.Command {
     }
 
     static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelSpec spec, int[] replicaCounts,
-                       int steps, int warmup, int batch, int slices, long seed, int executors, int cores)
-            throws Exception {
+                       int steps, int warmup, int batch, int slices, long seed, int executors,
+                       int cores, boolean timeline) throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
+        StageTimeline stages = timeline ? new StageTimeline() : null;
+        if (stages != null) {
+            sc.sc().addSparkListener(stages);
+        }
         BenchImages images = new BenchImages(seed, batch, spec.inputSize(), spec.classes());
         long params;
         {
@@ -202,16 +207,19 @@ public final class SyncBench implements Main.Command {
                     Step a;
                     Step b;
                     if (i % 2 == 0) {
-                        a = oursStep(sc, trainer, listener, n, cores, tag);
+                        a = oursStep(sc, trainer, listener, stages, n, cores, tag);
                         b = dl4jStep(dl4j, rdd, n, cores);
                     } else {
                         b = dl4jStep(dl4j, rdd, n, cores);
-                        a = oursStep(sc, trainer, listener, n, cores, tag);
+                        a = oursStep(sc, trainer, listener, stages, n, cores, tag);
                     }
                     System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f (driver update %5.0f) in %7.1f MB out %7.1f MB"
                             + " | dl4j: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB%n",
                             n, tag, a.wallMs, a.computeMs, a.overheadMs(), a.driverUpdateMs, a.bytesIn / 1e6, a.bytesOut / 1e6,
                             b.wallMs, b.computeMs, b.overheadMs(), b.bytesIn / 1e6, b.bytesOut / 1e6);
+                    if (a.timeline != null) {
+                        System.out.print(a.timeline);
+                    }
                     if (measured) {
                         ourSteps.add(a);
                         dl4jSteps.add(b);
@@ -237,8 +245,8 @@ public final class SyncBench implements Main.Command {
         return 0;
     }
 
-    private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener, int n, int cores,
-                                 String tag)
+    private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener,
+                                 StageTimeline stages, int n, int cores, String tag)
             throws InterruptedException {
         listener.clear();
         DriverIo io0 = DriverIo.now();
@@ -250,8 +258,12 @@ public final class SyncBench implements Main.Command {
         List<ComputeListener.Sample> samples = listener.await(n, 10_000);
         double slowest = t.slowestReplicaSeconds() * 1e3;
         double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
+        String timeline = stages == null ? null : String.format(Locale.ROOT,
+                "    driver: broadcast %.0f ms, job %.0f ms, update %.0f ms; slowest replica weight fetch %.0f ms%n",
+                t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3, t.driverUpdateSeconds() * 1e3,
+                t.slowestWeightFetchSeconds() * 1e3) + stages.describeLastJob(10_000);
         return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
-                t.driverUpdateSeconds() * 1e3);
+                t.driverUpdateSeconds() * 1e3, timeline);
     }
 
     private static Step dl4jStep(SparkComputationGraph dl4j, JavaRDD<DataSet> rdd, int n, int cores) {
@@ -270,7 +282,7 @@ public final class SyncBench implements Main.Command {
             }
         }
         double busiest = perJvm.values().stream().mapToLong(Long::longValue).max().orElse(0) / (double) cores;
-        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(), 0);
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(), 0, null);
     }
 
     /** DL4J's per-minibatch worker fit times, wherever in the nested stats they sit. */
@@ -294,7 +306,7 @@ public final class SyncBench implements Main.Command {
         sc.parallelize(ids, n).map(i -> i + 1).collect();
         long t1 = System.nanoTime();
         DriverIo io = DriverIo.now().minus(io0);
-        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written(), 0);
+        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written(), 0, null);
     }
 
     private static void printTable(int n, int executors, int batch, Summary ours, Summary dl4j, Step noop) {

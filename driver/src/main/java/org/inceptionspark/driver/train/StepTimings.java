@@ -2,9 +2,12 @@ package org.inceptionspark.driver.train;
 
 /**
  * Where one step's wall time went: the slowest replica's compute (data + forward/backward) and
- * everything else (broadcast, scheduling, shuffle, driver update), the synchronisation overhead.
+ * everything else (broadcast, scheduling, shuffle, driver update), the synchronisation overhead;
+ * of the latter, the slowest replica's fetch of the weights and the driver's own parts: publishing
+ * the weights, the Spark job, the update.
  */
-public record StepTimings(double wallSeconds, double slowestReplicaSeconds, double driverUpdateSeconds) {
+public record StepTimings(double wallSeconds, double slowestReplicaSeconds, double slowestWeightFetchSeconds,
+                          double broadcastSeconds, double jobSeconds, double driverUpdateSeconds) {
     public double overheadSeconds() {
         return Math.max(0, wallSeconds - slowestReplicaSeconds);
     }

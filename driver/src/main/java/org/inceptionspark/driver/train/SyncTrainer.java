@@ -53,12 +53,12 @@ public final class SyncTrainer implements AutoCloseable {
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
         long t0 = System.nanoTime();
-        // A copy: the broadcast value must not change when the state moves on (local mode shares the object).
-        SynchronousStep.Result r = step.run(state.step(), state.params().clone(), description);
+        SynchronousStep.Result r = step.run(state.step(), state.params(), description);
         long t1 = System.nanoTime();
         StepOutcome outcome = state.apply(r.summed());
         long t2 = System.nanoTime();
-        lastTimings = new StepTimings((t2 - t0) / 1e9, r.slowestReplicaSeconds(), (t2 - t1) / 1e9);
+        lastTimings = new StepTimings((t2 - t0) / 1e9, r.slowestReplicaSeconds(), r.slowestWeightFetchSeconds(),
+                r.broadcastSeconds(), r.jobSeconds(), (t2 - t1) / 1e9);
         return outcome;
     }
 

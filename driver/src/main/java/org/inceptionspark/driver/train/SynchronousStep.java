@@ -8,6 +8,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
+import org.inceptionspark.worker.GradientSlice;
 import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaStepTask;
 import org.inceptionspark.worker.SliceSum;
@@ -30,7 +31,7 @@ public final class SynchronousStep {
     private final ReplicaJob job;
     private final Broadcast<String> graphJson;
     private final ReplicaStepTask.Meters meters;
-    private final CollectionAccumulator<Long> computeNanos;
+    private final ReplicaStepTask.Timers timers;
     private final JavaRDD<Integer> replicaIds;
 
     public SynchronousStep(JavaSparkContext sc, ReplicaJob job, String graphJson, ReplicaStepTask.Meters meters) {
@@ -38,34 +39,43 @@ public final class SynchronousStep {
         this.job = job;
         this.graphJson = sc.broadcast(graphJson);
         this.meters = meters;
-        this.computeNanos = sc.sc().collectionAccumulator("replica compute ns");
+        this.timers = new ReplicaStepTask.Timers(sc.sc().collectionAccumulator("replica compute ns"),
+                sc.sc().collectionAccumulator("replica weight fetch ns"));
         List<Integer> ids = IntStream.range(0, job.replicas()).boxed().toList();
         this.replicaIds = sc.parallelize(ids, job.replicas());
     }
 
     /** Result of a step: the replicas' messages summed in replica order, and where the time went. */
-    public record Result(float[] summed, double slowestReplicaSeconds) {
+    public record Result(float[] summed, double slowestReplicaSeconds, double slowestWeightFetchSeconds,
+                         double broadcastSeconds, double jobSeconds) {
     }
 
     public Result run(long step, float[] weights, String description) {
-        Broadcast<StepWeights> w = sc.broadcast(new StepWeights(step, weights));
-        computeNanos.reset();
+        long t0 = System.nanoTime();
+        // a copy: the broadcast value must not change when the driver's state moves on (local mode
+        // hands tasks this very object)
+        Broadcast<StepWeights> w = sc.broadcast(new StepWeights(step, weights.clone()));
+        long t1 = System.nanoTime();
+        timers.compute().reset();
+        timers.weights().reset();
         try {
             sc.setJobDescription(description);
-            ReplicaStepTask task = new ReplicaStepTask(job, graphJson, w, step, meters, computeNanos);
-            List<Tuple2<Integer, float[]>> parts = replicaIds
+            ReplicaStepTask task = new ReplicaStepTask(job, graphJson, w, step, meters, timers);
+            List<Tuple2<Integer, GradientSlice>> parts = replicaIds
                     .mapPartitionsToPair(task)
                     .groupByKey(new HashPartitioner(job.slices().slices()))
                     .mapValues(SliceSum::sumInReplicaOrder)
                     .collect();
+            long t2 = System.nanoTime();
             float[] summed = new float[job.slices().length()];
             boolean[] seen = new boolean[job.slices().slices()];
-            for (Tuple2<Integer, float[]> part : parts) {
+            for (Tuple2<Integer, GradientSlice> part : parts) {
                 int s = part._1();
-                if (part._2().length != job.slices().size(s)) {
-                    throw new IllegalStateException("slice " + s + " has " + part._2().length + " values, expected " + job.slices().size(s));
+                float[] values = part._2().values();
+                if (values.length != job.slices().size(s)) {
+                    throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + job.slices().size(s));
                 }
-                System.arraycopy(part._2(), 0, summed, job.slices().from(s), part._2().length);
+                System.arraycopy(values, 0, summed, job.slices().from(s), values.length);
                 seen[s] = true;
             }
             for (int s = 0; s < seen.length; s++) {
@@ -73,17 +83,22 @@ public final class SynchronousStep {
                     throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
                 }
             }
-            long slowest = 0;
-            for (Long ns : new ArrayList<>(computeNanos.value())) {
-                slowest = Math.max(slowest, ns);
-            }
-            return new Result(summed, slowest / 1e9);
+            return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), (t1 - t0) / 1e9,
+                    (t2 - t1) / 1e9);
         } finally {
             sc.setJobDescription(null);
             w.destroy(false);
         }
     }
 
+
+    private static double slowest(CollectionAccumulator<Long> nanos) {
+        long max = 0;
+        for (Long ns : new ArrayList<>(nanos.value())) {
+            max = Math.max(max, ns);
+        }
+        return max / 1e9;
+    }
 
     public void close() {
         graphJson.destroy(false);

@@ -11,7 +11,8 @@ import org.inceptionspark.worker.BatchSource;
  * Everything a synchronous run needs, resolved from the configuration before any Spark work:
  * the network, the data, the replica count and the driver's update recipe.
  *
- * @param runKey unique per run and model: executors key their cached networks by it
+ * @param runKey       unique per run and model: executors key their cached networks by it
+ * @param reduceSlices slices of the reduce-scatter; 0 = one per replica
  */
 public record TrainingSetup(String runKey, ComputationGraphConfiguration graph, BatchSource data, int replicas,
                             int batchPerReplica, int classes, double labelSmoothing, long seed, UpdateRule rule,

@@ -34,6 +34,6 @@ public final class TrainingSetups {
         long totalSteps = c.schedule().totalSteps(data.imagesPerEpoch(), (long) replicas * batch);
         return new TrainingSetup(runKey, ModelZoo.build(ModelSpec.from(c.model()), Seeds.derive(seed, Seeds.INIT)), data,
                 replicas, batch, c.model().classes(), c.model().labelSmoothing(), seed, rule, schedule, optimizer,
-                totalSteps, 0);
+                totalSteps, c.cluster().reduceSlices());
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.SparkConf;
+import org.inceptionspark.driver.SparkSettings;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
@@ -26,7 +27,8 @@ class ResumeTest {
 
     @BeforeAll
     static void start() {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("resume").set("spark.ui.enabled", "false"));
+        sc = new JavaSparkContext(SparkSettings.apply(new SparkConf().setMaster("local[2]").setAppName("resume")
+                .set("spark.ui.enabled", "false")));
     }
 
     @AfterAll

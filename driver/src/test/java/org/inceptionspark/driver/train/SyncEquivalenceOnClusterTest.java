@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
 import org.inceptionspark.train.StepOutcome;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +20,9 @@ class SyncEquivalenceOnClusterTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = StandaloneCluster.start(2, 1, "2g");
-        sc = new JavaSparkContext(cluster.conf("equivalence-on-cluster", 2, "1g"));
+        // the product's settings (Kryo with the bulk payload serializers, the serialized shuffle
+        // writer); SyncEquivalenceTest runs Spark's defaults (Java serialization)
+        sc = new JavaSparkContext(SparkSettings.apply(cluster.conf("equivalence-on-cluster", 2, "1g")));
     }
 
     @AfterAll
