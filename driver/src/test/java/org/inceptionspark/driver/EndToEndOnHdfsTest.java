@@ -104,6 +104,10 @@ class EndToEndOnHdfsTest {
         assertTrue(resumed.contains("resumed from " + hdfs + "/runs/e2e/checkpoints/step-000000003"), resumed);
         Checkpoint afterFour = CheckpointStore.read(hdfs + "/runs/e2e", new Configuration());
         assertEquals(4, afterFour.step());
+        String again = run(train(4));
+        assertTrue(again.contains("run already complete at step 4 of 4"), again);
+        assertTrue(again.contains("evaluation at step 4: top-1 error"), "a finished run still reports its evaluation:\n" + again);
+        assertEquals(4, CheckpointStore.read(hdfs + "/runs/e2e", new Configuration()).step());
 
         File zip = tmp.resolve("model.zip").toFile();
         run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath());

@@ -2,6 +2,7 @@ package org.inceptionspark.driver.train;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,15 @@ public final class TrainingRun {
         this.out = out;
     }
 
+    private Validator.Result evaluate(ParameterServerState state) throws Exception {
+        sc.setJobDescription(String.format(Locale.ROOT, "evaluate step %d (moving-average weights)", state.step()));
+        Validator.Result r = validator.evaluate(setup.graph(), state.evaluationParams().clone());
+        sc.setJobDescription(null);
+        out.printf(Locale.ROOT, "evaluation at step %d: top-1 error %.2f%%, top-5 error %.2f%% on %d images%n",
+                state.step(), 100 * r.top1Error(), 100 * r.top5Error(), r.images());
+        return r;
+    }
+
     public Result run() throws Exception {
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(options.runDir(), hadoop, options.checkpointKeep());
@@ -65,6 +75,16 @@ public final class TrainingRun {
             String lastCheckpoint = latest.map(Object::toString).orElse(null);
             long startStep = state.step();
             long startNanos = System.nanoTime();
+            if (startStep >= options.totalSteps()) {
+                // Re-running a finished run (the demo, a retried job) reports it instead of training on.
+                out.printf(Locale.ROOT, "run already complete at step %d of %d (raise inception.schedule.max-steps to train"
+                        + " on, or remove %s to start over)%n", startStep, options.totalSteps(), options.runDir());
+                List<MetricsLog.Row> rows = metrics.rows();
+                lastLoss = rows.isEmpty() ? Double.NaN : rows.get(rows.size() - 1).loss();
+                if (validator != null) {
+                    lastEval = evaluate(state);
+                }
+            }
             while (state.step() < options.totalSteps()) {
                 long step = state.step();
                 double epoch = step * globalBatch / imagesPerEpoch;
@@ -92,12 +112,8 @@ public final class TrainingRun {
                 boolean evaluate = validator != null
                         && (last || (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0));
                 if (evaluate) {
-                    sc.setJobDescription(String.format(Locale.ROOT, "evaluate step %d (moving-average weights)", state.step()));
-                    lastEval = validator.evaluate(setup.graph(), state.evaluationParams().clone());
-                    sc.setJobDescription(null);
+                    lastEval = evaluate(state);
                     metrics.setEvaluation(step, lastEval.top1Error(), lastEval.top5Error());
-                    out.printf(Locale.ROOT, "evaluation at step %d: top-1 error %.2f%%, top-5 error %.2f%% on %d images%n",
-                            state.step(), 100 * lastEval.top1Error(), 100 * lastEval.top5Error(), lastEval.images());
                 }
                 if (last || state.step() % options.checkpointEverySteps() == 0) {
                     lastCheckpoint = store.save(checkpointOf(state)).toString();
