@@ -69,6 +69,7 @@ public record InceptionConfig(
         put(m, "model.init.aux-conv-stddev", model.auxConvInitStddev());
         put(m, "model.init.aux-fc-stddev", model.auxFcInitStddev());
         put(m, "model.init.fc-stddev", model.fcInitStddev());
+        put(m, "model.cache-mode", ValueReader.spell(model.cacheMode()));
 
         put(m, "cluster.replicas", cluster.replicas());
         put(m, "cluster.batch-per-replica", cluster.batchPerReplica());

@@ -1,5 +1,6 @@
 package org.inceptionspark.config;
 
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.inceptionspark.config.OptimizerConfig;
 import static org.inceptionspark.config.Bound.ANY;
 import static org.inceptionspark.config.Bound.atLeast;
@@ -58,7 +59,8 @@ final class InceptionConfigParser {
                 r.number("model.init.conv-stddev", positive()),
                 r.number("model.init.aux-conv-stddev", positive()),
                 r.number("model.init.aux-fc-stddev", positive()),
-                r.number("model.init.fc-stddev", positive()));
+                r.number("model.init.fc-stddev", positive()),
+                r.choice("model.cache-mode", CacheMode.class));
     }
 
     private ClusterConfig cluster() {

@@ -1,6 +1,7 @@
 package org.inceptionspark.config;
 
 import java.io.Serializable;
+import org.deeplearning4j.nn.conf.CacheMode;
 import java.util.List;
 
 /**
@@ -24,7 +25,8 @@ public record ModelConfig(
         double convInitStddev,
         double auxConvInitStddev,
         double auxFcInitStddev,
-        double fcInitStddev) implements Serializable {
+        double fcInitStddev,
+        CacheMode cacheMode) implements Serializable {
 
     public static final String INCEPTION_V3 = "inception_v3";
     public static final String GOOGLENET = "googlenet";

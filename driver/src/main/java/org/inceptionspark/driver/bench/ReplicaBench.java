@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.model.ModelSpec;
@@ -76,7 +77,9 @@ public final class ReplicaBench implements Main.Command {
             conf.setTrainingWorkspaceMode(m);
             conf.setInferenceWorkspaceMode(m);
         });
-        args.option("cache").ifPresent(c -> conf.setCacheMode(CacheMode.valueOf(c.toUpperCase(Locale.ROOT))));
+        // the product's cache mode (inception.model.cache-mode) unless --cache says otherwise
+        conf.setCacheMode(args.option("cache").map(c -> CacheMode.valueOf(c.toUpperCase(Locale.ROOT)))
+                .orElse(ConfigLoader.defaults().model().cacheMode()));
 
         MemorySampler sampler = new MemorySampler();
         sampler.start();

@@ -1,5 +1,6 @@
 package org.inceptionspark.driver.train;
 
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.inceptionspark.config.ClusterConfig;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.MovingAverageConfig;
@@ -32,7 +33,9 @@ public final class TrainingSetups {
             case MOMENTUM -> p -> new MomentumSgd(p, o.momentum());
         };
         long totalSteps = c.schedule().totalSteps(data.imagesPerEpoch(), (long) replicas * batch);
-        return new TrainingSetup(runKey, ModelZoo.build(ModelSpec.from(c.model()), Seeds.derive(seed, Seeds.INIT)), data,
+        ComputationGraphConfiguration graph = ModelZoo.build(ModelSpec.from(c.model()), Seeds.derive(seed, Seeds.INIT));
+        graph.setCacheMode(c.model().cacheMode());
+        return new TrainingSetup(runKey, graph, data,
                 replicas, batch, c.model().classes(), c.model().labelSmoothing(), seed, rule, schedule, optimizer,
                 totalSteps, c.cluster().reduceSlices());
     }

@@ -1,0 +1,48 @@
+package org.inceptionspark.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.model.ModelZoo;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.runtime.NativeRuntime;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * inception.model.cache-mode = host (the default, for speed) reuses forward results in the
+ * backward pass: the replica's message must be bit-identical to the uncached one, also on the
+ * second of two steps with different images (a stale cache would show there).
+ */
+class CacheModeGradientTest {
+
+    @Test
+    void hostCacheGivesTheSameMessagesAsNoCache() {
+        NativeRuntime.configure();
+        ModelSpec spec = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
+        float[][] none = twoSteps(spec, CacheMode.NONE);
+        float[][] host = twoSteps(spec, CacheMode.HOST);
+        assertArrayEquals(none[0], host[0], "first step");
+        assertArrayEquals(none[1], host[1], "second step");
+    }
+
+    private static float[][] twoSteps(ModelSpec spec, CacheMode mode) {
+        ComputationGraphConfiguration conf = ModelZoo.build(spec, 11);
+        conf.setCacheMode(mode);
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        ParameterLayout layout = ParameterLayout.of(g);
+        float[][] out = new float[2][GradientMessage.length(layout.length())];
+        for (int step = 0; step < 2; step++) {
+            Nd4j.getRandom().setSeed(100 + step);
+            INDArray x = Nd4j.rand(DataType.FLOAT, 3, 3, 79, 79);
+            ReplicaGradient.compute(g, layout, x, new int[] {step, 2, 4}, 5, 0.1, 7 + step, true, out[step]);
+        }
+        return out;
+    }
+}
