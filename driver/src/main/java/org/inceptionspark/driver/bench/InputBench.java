@@ -24,6 +24,7 @@ import org.inceptionspark.common.data.RgbImage;
 import org.inceptionspark.common.data.SplitMix64;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.driver.cli.ResultLine;
 
 /**
  * {@code bench input [--seconds S] [--size N] [--images K] [--threads T]}: decode + training
@@ -66,7 +67,7 @@ public final class InputBench implements Main.Command {
                     threads, multi.perCpuSecond(), multi.perWallSecond());
         }
         System.out.printf("cores per GPU replica at 1500 images/s: %.1f%n", 1500 / perCore);
-        System.out.printf("RESULT images_per_s_per_core=%.1f%n", perCore);
+        ResultLine.print(System.out, "images_per_s_per_core=%.1f", perCore);
         return 0;
     }
 

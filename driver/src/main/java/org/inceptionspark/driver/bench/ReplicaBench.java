@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.driver.cli.ResultLine;
 import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelSummary;
 import org.inceptionspark.model.ModelZoo;
@@ -142,7 +143,7 @@ public final class ReplicaBench implements Main.Command {
                 + " %.1f after GFLOP/s; ratio %.3f%n", gflops, flops / 1e9, sgemmN, sgemmBefore, sgemmAfter, efficiency);
         System.out.printf(Locale.ROOT, "peak memory: heap used %.2f GB, off-heap (RSS - committed heap) %.2f GB, RSS (VmHWM) %.2f GB%n",
                 peakHeapBytes() / 1e9, sampler.peak() / 1e9, rss);
-        System.out.printf(Locale.ROOT, "RESULT efficiency=%.4f step_s=%.3f peak_rss_gb=%.2f%n", efficiency, stepS, rss);
+        ResultLine.print(System.out, "efficiency=%.4f step_s=%.3f peak_rss_gb=%.2f", efficiency, stepS, rss);
         return 0;
     }
 

@@ -26,6 +26,7 @@ import org.deeplearning4j.spark.stats.EventStats;
 import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.driver.cli.ResultLine;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
 import org.inceptionspark.driver.train.ExecutorCount;
 import org.inceptionspark.driver.train.StepTimings;
@@ -240,7 +241,7 @@ public final class SyncBench implements Main.Command {
                 + " %.3f, DL4J's %.3f; load average at end: %s%n", max, ours.get(max).overheadMs(), theirs.get(max).overheadMs(),
                 theirs.get(max).overheadMs() / ours.get(max).overheadMs(), max, min, ratio,
                 theirs.get(max).bytes() / theirs.get(min).bytes(), loadAverage());
-        System.out.printf(Locale.ROOT, "RESULT overhead_ms=%.0f dl4j_overhead_ms=%.0f driver_bytes_n4_over_n2=%.3f%n",
+        ResultLine.print(System.out, "overhead_ms=%.0f dl4j_overhead_ms=%.0f driver_bytes_n4_over_n2=%.3f",
                 ours.get(max).overheadMs(), theirs.get(max).overheadMs(), ratio);
         return 0;
     }

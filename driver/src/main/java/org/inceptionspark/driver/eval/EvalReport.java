@@ -1,6 +1,7 @@
 package org.inceptionspark.driver.eval;
 
 import java.io.PrintStream;
+import org.inceptionspark.driver.cli.ResultLine;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.eval.EvalCounts;
 
@@ -30,6 +31,6 @@ public record EvalReport(long images, long skipped, double top1Error, double top
         for (int i = 0; i < perClassAccuracy.length; i++) {
             out.printf("  %5d  %-28s %8d %8.2f%%%n", i, data.classLabel(i), perClassImages[i], 100 * perClassAccuracy[i]);
         }
-        out.printf("RESULT top1_error=%.4f top5_error=%.4f%n", top1Error, top5Error);
+        ResultLine.print(out, "top1_error=%.4f top5_error=%.4f", top1Error, top5Error);
     }
 }
