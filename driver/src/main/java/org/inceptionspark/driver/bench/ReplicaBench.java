@@ -27,10 +27,12 @@ import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.worker.ReplicaModelPool;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
- * {@code bench replica --model inception_v3 [--size 299|151|79] [--width W] [--batch 32] [--steps K]}:
+ * {@code bench replica --model inception_v3 [--size 299|151|79] [--width W] [--batch 32] [--steps K] [--profile]}:
  * one replica's training step through the product path (network built by {@link ReplicaModelPool}
  * from the configuration's JSON, forward + backward by {@link ReplicaGradient#compute}), against
  * ND4J's sgemm measured in the same JVM just before and just after the steps.
@@ -42,6 +44,22 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ReplicaBench implements Main.Command {
 
+    /**
+     * --profile: one more (untimed) step with ND4J's op profiler on, then its table of time per
+     * op kind, to see which kinds of layer the step's time goes to.
+     */
+    private static void profileOneStep(ReplicaModelPool.Replica replica, INDArray features, int[] labels, int classes,
+                                       long seed, float[] out) {
+        OpProfiler.getInstance().reset();
+        Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
+        try {
+            ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed, true, out);
+        } finally {
+            Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
+        }
+        OpProfiler.getInstance().printOutDashboard();
+    }
+
     public static int main(String[] argv) throws Exception {
         return new ReplicaBench().run(argv);
     }
@@ -50,7 +68,7 @@ public final class ReplicaBench implements Main.Command {
     public int run(String[] argv) throws Exception {
         NativeRuntime.configure();
         CliArgs args = CliArgs.parse(argv, Set.of("model", "size", "width", "batch", "steps", "warmup", "classes",
-                "aux", "bn-scale", "workspace", "cache", "sgemm-n", "seed"), Set.of("gc"));
+                "aux", "bn-scale", "workspace", "cache", "sgemm-n", "seed"), Set.of("gc", "profile"));
         // --gc: System.gc() after every step, to tell native memory held only by unreachable Java
         // wrappers (freed when the GC runs) from memory the step really needs.
         boolean gcEachStep = args.flag("gc");
@@ -124,6 +142,9 @@ public final class ReplicaBench implements Main.Command {
             if (s >= 0) {
                 times[s] = dt;
             }
+        }
+        if (args.flag("profile")) {
+            profileOneStep(replica, features, labels, classes, seed, out);
         }
         double sgemmAfter = sgemmGflops(sgemmN);
         sampler.stop();

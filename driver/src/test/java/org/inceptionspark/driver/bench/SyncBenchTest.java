@@ -24,7 +24,7 @@ class SyncBenchTest {
         try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
             System.setOut(capture);
             rc = new SyncBench().run(new String[] {"--master", "local[2]", "--replicas", "1,2", "--steps", "1",
-                    "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5"});
+                    "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5", "--timeline"});
         } finally {
             System.setOut(original);
         }
@@ -35,6 +35,8 @@ class SyncBenchTest {
         assertTrue(out.contains("N=2 replicas x 1 image(s)"), "table for N=2");
         assertTrue(out.contains("dl4j-paramavg"), "DL4J row");
         assertTrue(RESULT.matcher(out).find(), "RESULT line in:\n" + out);
+        assertTrue(out.contains("slowest replica weight fetch"), "--timeline's driver line");
+        assertTrue(out.matches("(?s).*stage \\d+ \\(2 tasks\\).*exec \\S+ .*shuffle write.*"), "--timeline's stages");
     }
 
     @Test
