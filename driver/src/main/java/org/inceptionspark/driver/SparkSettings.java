@@ -1,6 +1,8 @@
 package org.inceptionspark.driver;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 
@@ -43,12 +45,24 @@ public final class SparkSettings {
         return d;
     }
 
-    /** Sets each default where {@code conf} has no value yet; returns {@code conf}. */
+    private static final String REGISTRATOR = "spark.kryo.registrator";
+
+    /**
+     * Sets each default where {@code conf} has no value yet; returns {@code conf}. A user's own Kryo
+     * registrators are kept and ours is added to them (Spark takes a comma-separated list): without
+     * it, records such as pack and evaluation results cannot cross a Kryo cluster.
+     */
     public static SparkConf apply(SparkConf conf) {
         for (Map.Entry<String, String> e : defaults().entrySet()) {
             if (!conf.contains(e.getKey())) {
                 conf.set(e.getKey(), e.getValue());
             }
+        }
+        String ours = defaults().get(REGISTRATOR);
+        List<String> registrators = Arrays.stream(conf.get(REGISTRATOR).split(",")).map(String::trim)
+                .filter(r -> !r.isEmpty()).toList();
+        if (!registrators.contains(ours)) {
+            conf.set(REGISTRATOR, String.join(",", registrators) + "," + ours);
         }
         return conf;
     }

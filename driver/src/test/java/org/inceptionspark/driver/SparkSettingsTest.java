@@ -1,0 +1,26 @@
+package org.inceptionspark.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+class SparkSettingsTest {
+    private static final String OURS = "org.inceptionspark.worker.KryoRegistration";
+
+    @Test
+    void fillsInOnlyWhatTheUserDidNotSet() {
+        SparkConf conf = SparkSettings.apply(new SparkConf(false).set("spark.serializer",
+                "org.apache.spark.serializer.JavaSerializer"));
+        assertEquals("org.apache.spark.serializer.JavaSerializer", conf.get("spark.serializer"));
+        assertEquals("0", conf.get("spark.shuffle.sort.bypassMergeThreshold"));
+        assertEquals(OURS, conf.get("spark.kryo.registrator"));
+    }
+
+    @Test
+    void keepsTheUsersRegistratorsAndAddsOurs() {
+        SparkConf conf = SparkSettings.apply(new SparkConf(false).set("spark.kryo.registrator", "com.example.Mine"));
+        assertEquals("com.example.Mine," + OURS, conf.get("spark.kryo.registrator"));
+        assertEquals("com.example.Mine," + OURS, SparkSettings.apply(conf).get("spark.kryo.registrator"), "idempotent");
+    }
+}
