@@ -17,9 +17,11 @@ final class ProgressLine {
                            double secondsLeft) {
         String status = o.applied() ? "" : " · SKIPPED (" + o.skipReason() + ")";
         return String.format(Locale.ROOT,
-                "step %d/%d · epoch %.2f · lr %.4f · loss %.4f · |g| %.3f · %.1f img/s · step %.2fs (replica %.2fs, sync %.2fs) · ETA %s%s",
+                "step %d/%d · epoch %.2f · lr %.4f · loss %.4f · |g| %.3f · %.1f img/s · step %.2fs (replica %.2fs,"
+                        + " sync %.2fs: weights %.2fs, update %.2fs) · ETA %s%s",
                 o.step() + 1, total, epoch, o.learningRate(), o.loss(), o.gradientNorm(), imagesPerSecond,
-                t.wallSeconds(), t.slowestReplicaSeconds(), t.overheadSeconds(), duration(secondsLeft), status);
+                t.wallSeconds(), t.slowestReplicaSeconds(), t.overheadSeconds(), t.slowestWeightFetchSeconds(),
+                t.driverUpdateSeconds(), duration(secondsLeft), status);
     }
 
     static String duration(double seconds) {
