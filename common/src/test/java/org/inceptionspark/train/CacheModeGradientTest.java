@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * inception.model.cache-mode = host (the default, for speed) reuses forward results in the
- * backward pass: the replica's message must be bit-identical to the uncached one, also on the
- * second of two steps with different images (a stale cache would show there).
+ * inception.model.cache-mode = host (the default, for speed) makes every layer keep its forward
+ * output for the backward pass: the replica's message must be bit-identical to the uncached one,
+ * also on the second of two steps with different images (a stale cache would show there).
  */
 class CacheModeGradientTest {
 
@@ -34,8 +34,7 @@ class CacheModeGradientTest {
     private static float[][] twoSteps(ModelSpec spec, CacheMode mode) {
         ComputationGraphConfiguration conf = ModelZoo.build(spec, 11);
         conf.setCacheMode(mode);
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
+        ComputationGraph g = ModelZoo.instantiate(conf);
         ParameterLayout layout = ParameterLayout.of(g);
         float[][] out = new float[2][GradientMessage.length(layout.length())];
         for (int step = 0; step < 2; step++) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.runtime.HostFloats;
 import org.inceptionspark.runtime.NativeRuntime;
@@ -42,8 +43,7 @@ public final class ReplicaModelPool {
                 return r;
             }
         }
-        ComputationGraph graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(graphJson));
-        graph.init();
+        ComputationGraph graph = ModelZoo.instantiate(ComputationGraphConfiguration.fromJson(graphJson));
         return new Replica(graph, ParameterLayout.of(graph));
     }
 
