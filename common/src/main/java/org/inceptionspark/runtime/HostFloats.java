@@ -9,9 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Copies between a float[] and an INDArray: one bulk copy when the array is FLOAT, contiguous
  * and in host memory, ND4J's converting accessors otherwise. ND4J's own
  * {@code setData(float[])} and {@code toFloatVector()} go value by value through the buffer's
- * accessors: ~0.1-0.2 s per 96 MB parameter vector on these cores, and far more before the JIT
- * compiles them, on every replica task of every step. On a GPU backend, where host and device
- * copies must be kept in sync, ND4J's own methods are used.
+ * accessors, on every replica task of every step (README, "What moves a step's bytes fast").
+ * On a GPU backend, where host and device copies must be kept in sync, ND4J's own methods are used.
  */
 public final class HostFloats {
     private HostFloats() {

@@ -57,19 +57,9 @@ class EndToEndOnHdfsTest {
     }
 
     private static String run(String... argv) throws Exception {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = Main.run(argv);
-        } finally {
-            System.setOut(original);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        original.print(out);
-        assertEquals(0, rc, String.join(" ", argv) + " failed:\n" + out);
-        return out;
+        CapturedStdout c = CapturedStdout.of(() -> Main.run(argv));
+        assertEquals(0, c.rc(), String.join(" ", argv) + " failed:\n" + c.out());
+        return c.out();
     }
 
     private static String[] train(int steps) {

@@ -27,10 +27,14 @@ final class StageTimeline extends SparkListener {
     private record Stage(int id, String name, long submitted, long completed, List<Task> tasks) {
     }
 
+    /** The local property setJobDescription sets (Spark's own constant for it is not public). */
+    private static final String JOB_DESCRIPTION = "spark.job.description";
+
     private final Map<Integer, Stage> stages = new LinkedHashMap<>();
     private final Map<Integer, List<Task>> tasks = new LinkedHashMap<>();
     private long jobStart;
     private long jobEnd;
+    private String description;
     private boolean done;
 
     @Override
@@ -38,6 +42,7 @@ final class StageTimeline extends SparkListener {
         stages.clear();
         tasks.clear();
         jobStart = start.time();
+        description = start.properties() == null ? null : start.properties().getProperty(JOB_DESCRIPTION);
         done = false;
     }
 
@@ -71,11 +76,18 @@ final class StageTimeline extends SparkListener {
                 tasks.getOrDefault(s.stageId(), List.of())));
     }
 
-    /** The last job's timeline, one line per stage and per task; waits for the listener bus. */
-    synchronized String describeLastJob(long timeoutMillis) throws InterruptedException {
+    /**
+     * The timeline of the job described as {@code jobDescription}, one line per stage and per task.
+     * The listener bus is asynchronous: waits until that job's end has arrived, not an earlier job's.
+     */
+    synchronized String describeJob(String jobDescription, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (!done && System.currentTimeMillis() < deadline) {
-            wait(Math.max(1, deadline - System.currentTimeMillis()));
+        while (!(done && jobDescription.equals(description))) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                return "    (no timeline: the job's events did not arrive in " + timeoutMillis + " ms)\n";
+            }
+            wait(left);
         }
         StringBuilder b = new StringBuilder();
         long previousEnd = jobStart;

@@ -252,7 +252,8 @@ public final class SyncBench implements Main.Command {
         listener.clear();
         DriverIo io0 = DriverIo.now();
         long t0 = System.nanoTime();
-        trainer.step("bench sync N=" + n + " " + tag);
+        String description = "bench sync N=" + n + " " + tag;
+        trainer.step(description);
         long t1 = System.nanoTime();
         DriverIo io = DriverIo.now().minus(io0);
         StepTimings t = trainer.lastTimings();
@@ -262,7 +263,7 @@ public final class SyncBench implements Main.Command {
         String timeline = stages == null ? null : String.format(Locale.ROOT,
                 "    driver: broadcast %.0f ms, job %.0f ms, update %.0f ms; slowest replica weight fetch %.0f ms%n",
                 t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3, t.driverUpdateSeconds() * 1e3,
-                t.slowestWeightFetchSeconds() * 1e3) + stages.describeLastJob(10_000);
+                t.slowestWeightFetchSeconds() * 1e3) + stages.describeJob(description, 10_000);
         return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
                 t.driverUpdateSeconds() * 1e3, timeline);
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Parsed command line of one sub-command: {@code --name value} options, {@code --flag} switches,
@@ -89,26 +90,22 @@ public final class CliArgs {
     }
 
     public int intOption(String name, int dflt) {
-        String v = options.get(name);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option --" + name + " must be an integer, got '" + v + "'");
-        }
+        return parsed(name, dflt, Integer::parseInt, "an integer");
     }
 
     public double doubleOption(String name, double dflt) {
+        return parsed(name, dflt, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String name, T dflt, Function<String, T> parse, String what) {
         String v = options.get(name);
         if (v == null) {
             return dflt;
         }
         try {
-            return Double.parseDouble(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option --" + name + " must be a number, got '" + v + "'");
+            throw new IllegalArgumentException("option --" + name + " must be " + what + ", got '" + v + "'");
         }
     }
 

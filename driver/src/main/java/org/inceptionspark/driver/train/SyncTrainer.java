@@ -57,8 +57,7 @@ public final class SyncTrainer implements AutoCloseable {
         long t1 = System.nanoTime();
         StepOutcome outcome = state.apply(r.summed());
         long t2 = System.nanoTime();
-        lastTimings = new StepTimings((t2 - t0) / 1e9, r.slowestReplicaSeconds(), r.slowestWeightFetchSeconds(),
-                r.broadcastSeconds(), r.jobSeconds(), (t2 - t1) / 1e9);
+        lastTimings = r.timings((t2 - t0) / 1e9, (t2 - t1) / 1e9);
         return outcome;
     }
 

@@ -48,6 +48,11 @@ public final class SynchronousStep {
     /** Result of a step: the replicas' messages summed in replica order, and where the time went. */
     public record Result(float[] summed, double slowestReplicaSeconds, double slowestWeightFetchSeconds,
                          double broadcastSeconds, double jobSeconds) {
+        /** This step's timings, completed with what the driver measured around it. */
+        StepTimings timings(double wallSeconds, double driverUpdateSeconds) {
+            return new StepTimings(wallSeconds, slowestReplicaSeconds, slowestWeightFetchSeconds, broadcastSeconds,
+                    jobSeconds, driverUpdateSeconds);
+        }
     }
 
     public Result run(long step, float[] weights, String description) {

@@ -3,11 +3,9 @@ package org.inceptionspark.driver.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
+import org.inceptionspark.driver.CapturedStdout;
 import org.inceptionspark.driver.SparkSettings;
 import org.junit.jupiter.api.Test;
 
@@ -18,19 +16,11 @@ class SyncBenchTest {
 
     @Test
     void tinyBenchOnLocalModePrintsTablesAndResultLine() throws Exception {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        int rc;
-        try (PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            rc = new SyncBench().run(new String[] {"--master", "local[2]", "--replicas", "1,2", "--steps", "1",
-                    "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5", "--timeline"});
-        } finally {
-            System.setOut(original);
-        }
-        String out = buf.toString(StandardCharsets.UTF_8);
-        original.println(out.lines().filter(l -> !l.startsWith("Added differentiated")).reduce("", (a, b) -> a + b + "\n"));
-        assertEquals(0, rc);
+        CapturedStdout c = CapturedStdout.of(() -> new SyncBench().run(new String[] {"--master", "local[2]",
+                "--replicas", "1,2", "--steps", "1", "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5",
+                "--timeline"}));
+        String out = c.out();
+        assertEquals(0, c.rc());
         assertTrue(out.contains("N=1 replicas x 1 image(s)"), "table for N=1");
         assertTrue(out.contains("N=2 replicas x 1 image(s)"), "table for N=2");
         assertTrue(out.contains("dl4j-paramavg"), "DL4J row");

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.List;
@@ -26,6 +25,7 @@ import org.inceptionspark.common.data.ImageDecoder;
 import org.inceptionspark.common.data.Preprocessor;
 import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.common.data.RgbImage;
+import org.inceptionspark.driver.CapturedStdout;
 import org.inceptionspark.driver.commands.EvalCommand;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.worker.data.PackedDataset;
@@ -112,19 +112,10 @@ class DistributedEvaluatorTest {
     void evalCommandRunsTwelveCropsFromAModelZip() throws Exception {
         File zip = Files.createTempFile("model", ".zip").toFile();
         model.save(zip, false);
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int rc;
-        try {
-            rc = new EvalCommand().run(new String[]{"--model", zip.getAbsolutePath(), "--data", packed, "--crops", "12",
-                    "--input-size", String.valueOf(SIZE), "--master", "local[2]"});
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
-        assertEquals(0, rc, out);
+        CapturedStdout c = CapturedStdout.of(() -> new EvalCommand().run(new String[]{"--model", zip.getAbsolutePath(),
+                "--data", packed, "--crops", "12", "--input-size", String.valueOf(SIZE), "--master", "local[2]"}));
+        String out = c.out();
+        assertEquals(0, c.rc(), out);
         assertTrue(out.contains("200 images (0 skipped), 12 crop(s) per image"), out);
         assertTrue(out.contains("RESULT top1_error="), out);
     }
