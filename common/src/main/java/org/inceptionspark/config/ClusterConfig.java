@@ -4,10 +4,10 @@ import java.io.Serializable;
 
 /**
  * {@code inception.cluster}: how many replicas make one synchronous step, how their gradients
- * combine, and how many reduce tasks sum them.
+ * combine, how many replicas one task trains, and how many reduce tasks sum them.
  */
-public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, int reduceSlices)
-        implements Serializable {
+public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, int reduceSlices,
+                            int replicasPerTask) implements Serializable {
 
     /** {@code replicas = 0}: the replica count is the number of executors found at start-up. */
     public static final int ONE_PER_EXECUTOR = 0;
@@ -18,6 +18,9 @@ public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, 
         /** Sum, as the 2016 TF SyncReplicasOptimizer did; differs from MEAN under RMSProp's eps = 1.0. */
         SUM
     }
+
+    /** {@code replicas-per-task = 0}: as many as keep every task slot busy (a power of two). */
+    public static final int PER_TASK_FROM_SLOTS = 0;
 
     public boolean replicasDecidedAtStartup() {
         return replicas == ONE_PER_EXECUTOR;

@@ -75,6 +75,7 @@ public record InceptionConfig(
         put(m, "cluster.batch-per-replica", cluster.batchPerReplica());
         put(m, "cluster.combine", ValueReader.spell(cluster.combine()));
         put(m, "cluster.reduce-slices", cluster.reduceSlices());
+        put(m, "cluster.replicas-per-task", cluster.replicasPerTask());
 
         put(m, "optimizer.type", ValueReader.spell(optimizer.type()));
         put(m, "optimizer.learning-rate", optimizer.learningRate());

@@ -64,11 +64,15 @@ final class InceptionConfigParser {
     }
 
     private ClusterConfig cluster() {
+        int perTask = r.integer("cluster.replicas-per-task", atLeast(0));
+        r.require(perTask == ClusterConfig.PER_TASK_FROM_SLOTS || Integer.bitCount(perTask) == 1,
+                "cluster.replicas-per-task", "must be 0 (from the task slots) or a power of two (1, 2, 4, ...)");
         return new ClusterConfig(
                 r.integer("cluster.replicas", atLeast(0)),
                 r.integer("cluster.batch-per-replica", atLeast(1)),
                 r.choice("cluster.combine", ClusterConfig.Combine.class),
-                r.integer("cluster.reduce-slices", atLeast(0)));
+                r.integer("cluster.reduce-slices", atLeast(0)),
+                perTask);
     }
 
     private OptimizerConfig optimizer() {

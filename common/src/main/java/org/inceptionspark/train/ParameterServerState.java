@@ -1,8 +1,12 @@
 package org.inceptionspark.train;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.inceptionspark.optim.ExponentialMovingAverage;
 import org.inceptionspark.optim.GradientClipping;
 import org.inceptionspark.optim.LearningRateSchedule;
@@ -22,10 +26,19 @@ import org.inceptionspark.optim.ParameterSegment;
  *   <li>batch-norm moving statistics: minus the replicas' mean update; frozen entries never move;</li>
  *   <li>moving average of all parameters; step + 1.</li>
  * </ol>
- * Two fused passes over the vector, segment by segment, with no temporaries: at Inception-v3's 24M
- * parameters this runs every step on the driver's critical path.
+ * Two fused passes over the vector with no temporaries, each cut into chunks (pieces of one
+ * segment) that run on all the driver's cores: at Inception-v3's 24M parameters this runs every step
+ * on the driver's critical path, while every executor waits. Only pass 1's sums of squares depend
+ * on an order, and they are combined in chunk order, so the result does not depend on the threads.
  */
 public final class ParameterServerState {
+    /** Values per chunk of the parallel update: large enough to amortise a task, small enough to balance. */
+    static final int CHUNK = 1 << 16;
+
+    /** {@code [from, to)} of one segment (the {@code index}-th of the layout). */
+    private record Chunk(ParameterSegment segment, int index, int from, int to) {
+    }
+
     private final ParameterLayout layout;
     private final UpdateRule rule;
     private final LearningRateSchedule schedule;
@@ -33,6 +46,8 @@ public final class ParameterServerState {
     private final Optimizer optimizer;
     private final ExponentialMovingAverage average;
     private final double[] segmentSquares;
+    private final Chunk[] chunks;
+    private final double[] chunkSquares;
     private long step;
     private long skippedSteps;
 
@@ -49,10 +64,12 @@ public final class ParameterServerState {
         this.average = rule.movingAverage()
                 ? new ExponentialMovingAverage(params, rule.movingAverageDecay(), rule.movingAverageWarmup()) : null;
         this.segmentSquares = new double[layout.segments().size()];
+        this.chunks = chunks(layout);
+        this.chunkSquares = new double[chunks.length];
     }
 
     /**
-     * Applies one step from the element-wise sum, in replica order, of the replicas' messages.
+     * Applies one step from the element-wise sum ({@link PairwiseSum} order) of the replicas' messages.
      * {@code summed} is used as scratch and holds garbage afterwards.
      */
     public StepOutcome apply(float[] summed) {
@@ -73,73 +90,107 @@ public final class ParameterServerState {
             return skip("non-finite gradient", loss, Double.NaN, lr, images, contributors, skippedImages);
         }
 
-        // Pass 1: the trainable gradient (scaled, decayed) in place, its norms, and a finiteness check.
+        // Pass 1: the trainable gradient (scaled, decayed) in place, its squares per chunk, and a
+        // finiteness check.
         float scale = rule.sumReplicas() ? 1f : (float) (1.0 / images);
         float decay = (float) (rule.weightDecay() * (rule.sumReplicas() ? contributors : 1));
+        IntStream.range(0, chunks.length).parallel().forEach(c -> chunkSquares[c] = gradientSquares(chunks[c], summed, scale, decay));
+        // Reduced in chunk order, whatever thread summed which chunk: the same bits every run.
         double squares = 0;
         boolean finite = true;
-        int k = 0;
-        for (ParameterSegment s : layout.segments()) {
-            int from = (int) s.offset();
-            int to = (int) s.end();
-            double sq = 0;
-            if (s.role() == ParameterRole.WEIGHT || s.role() == ParameterRole.TRAINABLE) {
-                // Each replica's loss carries the decay term, so a sum over replicas carries it that many times.
-                float wd = s.role() == ParameterRole.WEIGHT ? decay : 0f;
-                for (int i = from; i < to; i++) {
-                    float g = summed[i] * scale + wd * params[i];
-                    summed[i] = g;
-                    sq += (double) g * g;
-                }
-            } else if (s.role() == ParameterRole.BATCH_NORM_STATISTIC) {
-                for (int i = from; i < to; i++) {
-                    sq += (double) summed[i] * summed[i];
-                }
-                finite &= Double.isFinite(sq);
-                sq = 0;   // statistics are checked, never clipped
-            }
+        Arrays.fill(segmentSquares, 0);
+        for (int c = 0; c < chunks.length; c++) {
+            Chunk ch = chunks[c];
+            double sq = chunkSquares[c];
             finite &= Double.isFinite(sq);
-            segmentSquares[k++] = sq;
+            if (ch.segment.role() == ParameterRole.WEIGHT || ch.segment.role() == ParameterRole.TRAINABLE) {
+                segmentSquares[ch.index] += sq;   // statistics are checked, never clipped
+            }
+        }
+        for (double sq : segmentSquares) {
             squares += sq;
         }
         if (!finite || !Double.isFinite(squares)) {
             return skip("non-finite gradient", loss, Double.NaN, lr, images, contributors, skippedImages);
         }
         double norm = Math.sqrt(squares);
-
-        // Pass 2: clip, optimise, move the statistics, average.
-        float statisticScale = 1f / contributors;
-        k = 0;
-        for (ParameterSegment s : layout.segments()) {
-            int from = (int) s.offset();
-            int to = (int) s.end();
-            switch (s.role()) {
-                case WEIGHT, TRAINABLE -> {
-                    float c = (float) GradientClipping.factor(rule.clipMode(), rule.clipThreshold(),
-                            Math.sqrt(segmentSquares[k]), norm);
-                    if (c != 1f) {
-                        for (int i = from; i < to; i++) {
-                            summed[i] *= c;
-                        }
-                    }
-                    optimizer.apply(params, summed, from, to, lr);
-                }
-                case BATCH_NORM_STATISTIC -> {
-                    for (int i = from; i < to; i++) {
-                        params[i] -= summed[i] * statisticScale;
-                    }
-                }
-                case FROZEN -> {
-                }
-            }
-            if (average != null) {
-                average.update(params, from, to, step);
-            }
-            k++;
+        float[] clip = new float[segmentSquares.length];
+        for (int k = 0; k < clip.length; k++) {
+            clip[k] = (float) GradientClipping.factor(rule.clipMode(), rule.clipThreshold(), Math.sqrt(segmentSquares[k]), norm);
         }
+
+        // Pass 2: clip, optimise, move the statistics, average; every chunk on its own.
+        float statisticScale = 1f / contributors;
+        long t = step;
+        IntStream.range(0, chunks.length).parallel().forEach(c -> update(chunks[c], summed, clip[chunks[c].index], lr,
+                statisticScale, t));
         StepOutcome outcome = new StepOutcome(step, true, null, loss, norm, lr, images, contributors, skippedImages);
         step++;
         return outcome;
+    }
+
+    /** Pass 1 on one chunk: the gradient made final in place; the sum of its squares (non-finite if any value is). */
+    private double gradientSquares(Chunk ch, float[] summed, float scale, float decay) {
+        double sq = 0;
+        switch (ch.segment.role()) {
+            case WEIGHT, TRAINABLE -> {
+                // Each replica's loss carries the decay term, so a sum over replicas carries it that many times.
+                float wd = ch.segment.role() == ParameterRole.WEIGHT ? decay : 0f;
+                for (int i = ch.from; i < ch.to; i++) {
+                    float g = summed[i] * scale + wd * params[i];
+                    summed[i] = g;
+                    sq += (double) g * g;
+                }
+            }
+            case BATCH_NORM_STATISTIC -> {
+                for (int i = ch.from; i < ch.to; i++) {
+                    sq += (double) summed[i] * summed[i];
+                }
+            }
+            case FROZEN -> {
+            }
+        }
+        return sq;
+    }
+
+    /** Pass 2 on one chunk. */
+    private void update(Chunk ch, float[] summed, float clip, double lr, float statisticScale, long t) {
+        switch (ch.segment.role()) {
+            case WEIGHT, TRAINABLE -> {
+                if (clip != 1f) {
+                    for (int i = ch.from; i < ch.to; i++) {
+                        summed[i] *= clip;
+                    }
+                }
+                optimizer.apply(params, summed, ch.from, ch.to, lr);
+            }
+            case BATCH_NORM_STATISTIC -> {
+                for (int i = ch.from; i < ch.to; i++) {
+                    params[i] -= summed[i] * statisticScale;
+                }
+            }
+            case FROZEN -> {
+            }
+        }
+        if (average != null) {
+            average.update(params, ch.from, ch.to, t);
+        }
+    }
+
+    /**
+     * Cuts the segments into chunks of at most {@link #CHUNK} values, none spanning two segments:
+     * the units the update's passes run in parallel.
+     */
+    private static Chunk[] chunks(ParameterLayout layout) {
+        List<Chunk> out = new ArrayList<>();
+        int k = 0;
+        for (ParameterSegment s : layout.segments()) {
+            for (long from = s.offset(); from < s.end(); from += CHUNK) {
+                out.add(new Chunk(s, k, (int) from, (int) Math.min(s.end(), from + CHUNK)));
+            }
+            k++;
+        }
+        return out.toArray(new Chunk[0]);
     }
 
     private StepOutcome skip(String reason, double loss, double norm, double lr, long images, int contributors,

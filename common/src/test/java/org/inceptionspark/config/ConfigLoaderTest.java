@@ -119,6 +119,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void replicasPerTaskMustBeAPowerOfTwo() {
+        ConfigError e = only(invalid(null, Map.of("inception.cluster.replicas-per-task", "3")));
+        assertEquals(ConfigError.Kind.OUT_OF_RANGE, e.kind());
+        assertEquals("inception.cluster.replicas-per-task", e.key());
+        assertTrue(e.message().contains("power of two"), e.message());
+    }
+
+    @Test
     void wrongTypeNamesKeyValueAndExpectedType() throws IOException {
         ConfigError e = only(invalid(conf("inception.model.classes = \"many\"\n"), Map.of()));
         assertEquals(ConfigError.Kind.WRONG_TYPE, e.kind());

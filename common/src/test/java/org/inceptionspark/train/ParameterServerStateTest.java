@@ -114,4 +114,66 @@ class ParameterServerStateTest {
         m[4 + GradientMessage.NON_FINITE] = 1;
         assertFalse(s.apply(m).applied());
     }
+
+    /**
+     * A layout of several chunks per segment: the parallel update gives the same bits on one
+     * thread as on four, and its norm is the whole gradient's.
+     */
+    @Test
+    void updateOfManyChunksDoesNotDependOnTheThreads() throws Exception {
+        int big = 3 * ParameterServerState.CHUNK + 17;
+        ParameterLayout layout = new ParameterLayout(List.of(
+                new ParameterSegment("a/W", 0, big, ParameterRole.WEIGHT),
+                new ParameterSegment("a/b", big, 100, ParameterRole.TRAINABLE),
+                new ParameterSegment("bn/mean", big + 100, 50, ParameterRole.BATCH_NORM_STATISTIC),
+                new ParameterSegment("fc/W", big + 150, ParameterServerState.CHUNK, ParameterRole.WEIGHT)),
+                big + 150 + ParameterServerState.CHUNK);
+        int n = (int) layout.length();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        float[] init = new float[n];
+        float[][] messages = new float[3][GradientMessage.length(n)];
+        for (int i = 0; i < n; i++) {
+            init[i] = (float) r.nextGaussian();
+        }
+        for (float[] m : messages) {
+            for (int i = 0; i < n; i++) {
+                m[i] = (float) (r.nextGaussian() * 64);
+            }
+            m[n + GradientMessage.IMAGES] = 64;
+            m[n + GradientMessage.CONTRIBUTORS] = 2;
+        }
+        float[][] results = new float[2][];
+        double[] norms = new double[2];
+        int[] threads = {1, 4};
+        for (int t = 0; t < 2; t++) {
+            UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
+            ParameterServerState s = new ParameterServerState(layout, init, rule, new LearningRateSchedule(0.045, 0.94, 1000, true),
+                    () -> new org.inceptionspark.optim.TfRmsProp(n, 0.9, 0.9, 1.0, 1.0));
+            java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads[t]);
+            try {
+                for (int k = 0; k < messages.length; k++) {
+                    float[] m = messages[k];
+                    StepOutcome o = pool.submit(() -> s.apply(m.clone())).get();
+                    assertTrue(o.applied());
+                    if (k == 0) {
+                        norms[t] = o.gradientNorm();
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+            results[t] = s.evaluationParams().clone();
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(results[0], results[1]);
+        assertEquals(norms[0], norms[1]);
+        double squares = 0;
+        for (int i = 0; i < big + 150 + ParameterServerState.CHUNK; i++) {
+            boolean statistic = i >= big + 100 && i < big + 150;
+            boolean weight = i < big || i >= big + 150;
+            float g = messages[0][i] * (1f / 64) + (weight ? (float) 4e-5 * init[i] : 0f);
+            squares += statistic ? 0 : (double) g * g;
+        }
+        assertEquals(Math.sqrt(squares), norms[0], 1e-9 * Math.sqrt(squares), "global norm over weights and biases");
+        assertTrue(norms[0] > 2.0, "the test's gradients are clipped");
+    }
 }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.IntFunction;
 
 /**
  * Writes float arrays as a big-endian length and one block of little-endian bytes, converted in
@@ -36,13 +37,18 @@ public final class FloatBytes {
     }
 
     public static float[] read(InputStream in) throws IOException {
+        return read(in, float[]::new);
+    }
+
+    /** Reads a block into an array from {@code allocate} (called with the block's length), e.g. a reused one. */
+    public static float[] read(InputStream in, IntFunction<float[]> allocate) throws IOException {
         byte[] header = new byte[4];
         readFully(in, header, 4);
         int length = ByteBuffer.wrap(header).getInt();
         if (length < 0) {
             throw new IOException("corrupt float block: negative length " + length);
         }
-        float[] values = new float[length];
+        float[] values = allocate.apply(length);
         byte[] chunk = new byte[chunkBytes(length)];
         ByteBuffer buf = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
         int i = 0;

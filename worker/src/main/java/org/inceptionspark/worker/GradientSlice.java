@@ -7,22 +7,22 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * One replica's part of one slice of the gradient message as it crosses the shuffle, or (replica
- * {@link #SUM}) a slice summed over all replicas on its way to the driver. Before serialization
- * it is a view of the replica's whole message, so cutting the message into slices copies nothing.
+ * One block of replicas' part of one slice of the gradient message as it crosses the shuffle, or
+ * (block {@link #SUM}) a slice summed over all replicas on its way to the driver. Before
+ * serialization it is a view of the block's whole message, so cutting it into slices copies nothing.
  */
 public final class GradientSlice implements Serializable {
     private static final long serialVersionUID = 1L;
-    /** The replica number of a slice summed over all replicas. */
+    /** The block number of a slice summed over all replicas. */
     public static final int SUM = -1;
 
-    private int replica;
+    private int block;
     private transient float[] values;
     private transient int from;
     private transient int length;
 
-    public GradientSlice(int replica, float[] message, int from, int length) {
-        this.replica = replica;
+    public GradientSlice(int block, float[] message, int from, int length) {
+        this.block = block;
         this.values = message;
         this.from = from;
         this.length = length;
@@ -32,8 +32,9 @@ public final class GradientSlice implements Serializable {
         return new GradientSlice(SUM, values, 0, values.length);
     }
 
-    public int replica() {
-        return replica;
+    /** The block of replicas ({@link ReplicaJob#blocks()}) this slice comes from. */
+    public int block() {
+        return block;
     }
 
     /** The slice's values (copied out of the message if this is still a view of one). */
@@ -58,12 +59,12 @@ public final class GradientSlice implements Serializable {
     }
 
     private void writeObject(ObjectOutputStream out) throws IOException {
-        out.writeInt(replica);
+        out.writeInt(block);
         FloatBytes.write(out, values, from, length);
     }
 
     private void readObject(ObjectInputStream in) throws IOException {
-        replica = in.readInt();
+        block = in.readInt();
         values = FloatBytes.read(in);
         from = 0;
         length = values.length;

@@ -7,6 +7,7 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.IntFunction;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.nd4j.kryo.Nd4jSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,15 +50,16 @@ public final class KryoRegistration implements KryoRegistrator {
     static final class GradientSliceSerializer extends Serializer<GradientSlice> {
         @Override
         public void write(Kryo kryo, Output output, GradientSlice s) {
-            output.writeInt(s.replica());
+            output.writeInt(s.block());
             writeFloats(output, s.source(), s.from(), s.length());
         }
 
         @Override
         public GradientSlice read(Kryo kryo, Input input, Class<GradientSlice> type) {
-            int replica = input.readInt();
-            float[] values = readFloats(input);
-            return new GradientSlice(replica, values, 0, values.length);
+            int block = input.readInt();
+            // slices are read by reduce tasks and by the driver, which hand the arrays back once summed
+            float[] values = readFloats(input, MessageBuffers::take);
+            return new GradientSlice(block, values, 0, values.length);
         }
     }
 
@@ -70,8 +72,12 @@ public final class KryoRegistration implements KryoRegistrator {
     }
 
     private static float[] readFloats(Input input) {
+        return readFloats(input, float[]::new);
+    }
+
+    private static float[] readFloats(Input input, IntFunction<float[]> allocate) {
         try {
-            return FloatBytes.read(input);
+            return FloatBytes.read(input, allocate);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -9,15 +9,19 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.train.PairwiseSum;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.train.Seeds;
 import scala.Tuple2;
 
 /**
- * The map side of a synchronous step: each partition is one replica. It sets its cached network
- * to the step's broadcast weights, trains on its shard, and emits its message cut into slices
- * keyed by slice index, so the reduce side sums each slice over the replicas (a reduce-scatter)
- * and no single node ever receives N whole gradients.
+ * The map side of a synchronous step: each partition is one block of consecutive replicas
+ * ({@link ReplicaJob#replicasPerTask}, usually one). For each replica it sets its cached network
+ * to the step's broadcast weights and trains on the replica's shard; it sums the block's messages
+ * in {@link PairwiseSum} order and emits the sum cut into slices keyed by slice index, so the
+ * reduce side sums each slice over the blocks (a reduce-scatter) and no single node ever receives
+ * N whole gradients. Summing a block before the shuffle divides the shuffled bytes by its size
+ * when replicas outnumber task slots, and changes no bit of the result.
  */
 public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integer>, Integer, GradientSlice> {
     private static final long serialVersionUID = 1L;
@@ -53,13 +57,21 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     }
 
     @Override
-    public Iterator<Tuple2<Integer, GradientSlice>> call(Iterator<Integer> replicaIds) {
+    public Iterator<Tuple2<Integer, GradientSlice>> call(Iterator<Integer> blockIds) {
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
-        while (replicaIds.hasNext()) {
-            int replica = replicaIds.next();
-            float[] message = computeMessage(replica);
+        while (blockIds.hasNext()) {
+            int block = blockIds.next();
+            PairwiseSum sum = new PairwiseSum();
+            List<float[]> buffers = new ArrayList<>();
+            for (int replica = job.firstReplica(block); replica < job.endReplica(block); replica++) {
+                float[] message = computeMessage(replica);
+                buffers.add(message);
+                sum.add(message);
+            }
+            MessageBuffers.giveBackWhenTaskCompletes(buffers);
+            float[] message = sum.result();
             for (int s = 0; s < job.slices().slices(); s++) {
-                out.add(new Tuple2<>(s, new GradientSlice(replica, message, job.slices().from(s), job.slices().size(s))));
+                out.add(new Tuple2<>(s, new GradientSlice(block, message, job.slices().from(s), job.slices().size(s))));
             }
         }
         return out.iterator();
@@ -80,7 +92,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             if (timers != null) {
                 timers.weights().add(System.nanoTime() - fetchStart);
             }
-            float[] message = new float[GradientMessage.length(model.layout().length())];
+            float[] message = MessageBuffers.take(GradientMessage.length(model.layout().length()));
             // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
             // broadcast weights and setting them are synchronisation overhead, timed outside it
             long t0 = System.nanoTime();

@@ -31,6 +31,7 @@ import org.inceptionspark.driver.cluster.StandaloneCluster;
 import org.inceptionspark.driver.train.ExecutorCount;
 import org.inceptionspark.driver.train.StepTimings;
 import org.inceptionspark.driver.train.SyncTrainer;
+import org.inceptionspark.driver.train.TaskSlots;
 import org.inceptionspark.driver.train.TrainingSetup;
 import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelZoo;
@@ -41,7 +42,7 @@ import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * {@code bench sync --replicas 2,4 [--steps K] [--warmup W] [--batch B] [--size 79] [--workers 2]
- * [--master URL] [--slices S] [--width 1.0] [--classes 1000] [--executor-memory 3g]
+ * [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000] [--executor-memory 3g]
  * [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline]}
  *
  * <p>The synchronisation cost of one training step of full-width Inception-v3 (23.9M parameters),
@@ -81,7 +82,7 @@ public final class SyncBench implements Main.Command {
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
-                "slices", "width", "classes", "executor-memory", "spark-conf", "seed"), Set.of("no-spark-settings", "timeline"));
+                "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed"), Set.of("no-spark-settings", "timeline"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
         int steps = args.intOption("steps", 5);
@@ -90,6 +91,7 @@ public final class SyncBench implements Main.Command {
         int size = args.intOption("size", 79);
         int workers = args.intOption("workers", 2);
         int slices = args.intOption("slices", 0);
+        int perTask = args.intOption("replicas-per-task", 0);
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
         double width = args.doubleOption("width", 1.0);
@@ -130,7 +132,7 @@ public final class SyncBench implements Main.Command {
         try {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
-            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, seed, executors,
+            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, perTask, seed, executors,
                     cores, args.flag("timeline"));
         } finally {
             sc.stop();
@@ -141,7 +143,7 @@ public final class SyncBench implements Main.Command {
     }
 
     static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelSpec spec, int[] replicaCounts,
-                       int steps, int warmup, int batch, int slices, long seed, int executors,
+                       int steps, int warmup, int batch, int slices, int perTask, long seed, int executors,
                        int cores, boolean timeline) throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
@@ -183,7 +185,7 @@ public final class SyncBench implements Main.Command {
             TrainingSetup setup = new TrainingSetup(RUN_KEY, graph, images, n, batch, spec.classes(), 0.1, seed,
                     new UpdateRule(false, 4e-5, org.inceptionspark.config.OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true),
                     LearningRateSchedule.of(0.045, 0.94, 2.0, true, images.imagesPerEpoch(), batch, n),
-                    p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 1_000_000, slices);
+                    p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 1_000_000, slices, perTask);
             List<DataSet> data = images.dataSets(n);
             JavaRDD<DataSet> rdd = sc.parallelize(data, n).persist(StorageLevel.MEMORY_ONLY());
             rdd.count();
@@ -201,6 +203,8 @@ public final class SyncBench implements Main.Command {
             SparkComputationGraph dl4j = new SparkComputationGraph(sc, dl4jNet, tm);
             dl4j.setCollectTrainingStats(true);
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
+                System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
+                        n, trainer.replicasPerTask(), TaskSlots.of(sc));
                 for (int i = 0; i < warmup + steps; i++) {
                     boolean measured = i >= warmup;
                     String tag = (measured ? "step " + (i - warmup + 1) : "warm-up " + (i + 1));

@@ -9,6 +9,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
 import org.inceptionspark.worker.GradientSlice;
+import org.inceptionspark.worker.MessageBuffers;
 import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaStepTask;
 import org.inceptionspark.worker.SliceSum;
@@ -18,10 +19,12 @@ import scala.Tuple2;
 /**
  * One synchronous step as one Spark job of two stages:
  * <ol>
- *   <li>N replica tasks read the step's weights from a torrent broadcast, train on their shards
- *       and write their messages cut into S slices to the shuffle;</li>
- *   <li>S reduce tasks each sum one slice over all replicas in replica order (a reduce-scatter),
- *       and the driver collects the S summed slices: one message's worth of bytes.</li>
+ *   <li>one task per block of replicas (N tasks unless replicas outnumber task slots) reads the
+ *       step's weights from a torrent broadcast, trains its replicas on their shards, sums their
+ *       messages and writes the sum cut into S slices to the shuffle;</li>
+ *   <li>S reduce tasks each sum one slice over all blocks in {@link org.inceptionspark.train.PairwiseSum}
+ *       order (a reduce-scatter), and the driver collects the S summed slices: one message's worth
+ *       of bytes.</li>
  * </ol>
  * The driver thus sends about one copy of the weights and receives one summed message per step,
  * whatever N is.
@@ -32,7 +35,9 @@ public final class SynchronousStep {
     private final Broadcast<String> graphJson;
     private final ReplicaStepTask.Meters meters;
     private final ReplicaStepTask.Timers timers;
-    private final JavaRDD<Integer> replicaIds;
+    private final JavaRDD<Integer> blockIds;
+    /** The summed message, reused from step to step: 96 MB for Inception-v3, every entry overwritten. */
+    private float[] summed;
 
     public SynchronousStep(JavaSparkContext sc, ReplicaJob job, String graphJson, ReplicaStepTask.Meters meters) {
         this.sc = sc;
@@ -41,11 +46,14 @@ public final class SynchronousStep {
         this.meters = meters;
         this.timers = new ReplicaStepTask.Timers(sc.sc().collectionAccumulator("replica compute ns"),
                 sc.sc().collectionAccumulator("replica weight fetch ns"));
-        List<Integer> ids = IntStream.range(0, job.replicas()).boxed().toList();
-        this.replicaIds = sc.parallelize(ids, job.replicas());
+        List<Integer> ids = IntStream.range(0, job.blocks()).boxed().toList();
+        this.blockIds = sc.parallelize(ids, job.blocks());
     }
 
-    /** Result of a step: the replicas' messages summed in replica order, and where the time went. */
+    /**
+     * Result of a step: the replicas' messages summed in {@code PairwiseSum} order (an array this
+     * step object reuses: valid until the next {@link #run}), and where the time went.
+     */
     public record Result(float[] summed, double slowestReplicaSeconds, double slowestWeightFetchSeconds,
                          double broadcastSeconds, double jobSeconds) {
         /** This step's timings, completed with what the driver measured around it. */
@@ -53,6 +61,10 @@ public final class SynchronousStep {
             return new StepTimings(wallSeconds, slowestReplicaSeconds, slowestWeightFetchSeconds, broadcastSeconds,
                     jobSeconds, driverUpdateSeconds);
         }
+    }
+
+    public ReplicaJob job() {
+        return job;
     }
 
     public Result run(long step, float[] weights, String description) {
@@ -66,13 +78,16 @@ public final class SynchronousStep {
         try {
             sc.setJobDescription(description);
             ReplicaStepTask task = new ReplicaStepTask(job, graphJson, w, step, meters, timers);
-            List<Tuple2<Integer, GradientSlice>> parts = replicaIds
+            int blocks = job.blocks();
+            List<Tuple2<Integer, GradientSlice>> parts = blockIds
                     .mapPartitionsToPair(task)
                     .groupByKey(new HashPartitioner(job.slices().slices()))
-                    .mapValues(SliceSum::sumInReplicaOrder)
+                    .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks))
                     .collect();
             long t2 = System.nanoTime();
-            float[] summed = new float[job.slices().length()];
+            if (summed == null) {
+                summed = new float[job.slices().length()];
+            }
             boolean[] seen = new boolean[job.slices().slices()];
             for (Tuple2<Integer, GradientSlice> part : parts) {
                 int s = part._1();
@@ -81,6 +96,7 @@ public final class SynchronousStep {
                     throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + job.slices().size(s));
                 }
                 System.arraycopy(values, 0, summed, job.slices().from(s), values.length);
+                MessageBuffers.giveBack(values);
                 seen[s] = true;
             }
             for (int s = 0; s < seen.length; s++) {

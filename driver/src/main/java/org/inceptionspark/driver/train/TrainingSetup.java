@@ -12,12 +12,14 @@ import org.inceptionspark.worker.BatchSource;
  * the network, the data, the replica count and the driver's update recipe.
  *
  * @param runKey       unique per run and model: executors key their cached networks by it
- * @param reduceSlices slices of the reduce-scatter; 0 = one per replica
+ * @param reduceSlices    slices of the reduce-scatter; 0 = one per replica
+ * @param replicasPerTask replicas a task trains and sums before the shuffle, a power of two; 0 = the
+ *                        largest that still gives every task slot a task ({@link TaskSlots})
  */
 public record TrainingSetup(String runKey, ComputationGraphConfiguration graph, BatchSource data, int replicas,
                             int batchPerReplica, int classes, double labelSmoothing, long seed, UpdateRule rule,
                             LearningRateSchedule schedule, OptimizerFactory optimizer, long totalSteps,
-                            int reduceSlices) {
+                            int reduceSlices, int replicasPerTask) {
 
     /** Builds the optimizer for a parameter count (serializable so setups can be rebuilt anywhere). */
     public interface OptimizerFactory extends java.io.Serializable {

@@ -37,6 +37,6 @@ public final class TrainingSetups {
         graph.setCacheMode(c.model().cacheMode());
         return new TrainingSetup(runKey, graph, data,
                 replicas, batch, c.model().classes(), c.model().labelSmoothing(), seed, rule, schedule, optimizer,
-                totalSteps, c.cluster().reduceSlices());
+                totalSteps, c.cluster().reduceSlices(), c.cluster().replicasPerTask());
     }
 }

@@ -42,6 +42,7 @@ class SyncEquivalenceOnClusterTest {
         assertEquals(2, ExecutorCount.await(sc, 2, java.time.Duration.ofSeconds(120)), "two executors must register");
         float[] first;
         try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
+            assertEquals(2, trainer.replicasPerTask(), "4 replicas on 2 task slots: two to a task, summed before the shuffle");
             for (int i = 0; i < steps; i++) {
                 StepOutcome o = trainer.step("step " + i);
                 assertTrue(o.applied(), "step " + i + " applied");
@@ -55,6 +56,12 @@ class SyncEquivalenceOnClusterTest {
                 again.step("again " + i);
             }
             assertArrayEquals(first, again.state().params(), "a second run must be bit-identical");
+        }
+        try (SyncTrainer onePerTask = new SyncTrainer(sc, SyncEquivalenceTest.setup("cluster-4-one-per-task", 4, 5, 1))) {
+            for (int i = 0; i < steps; i++) {
+                onePerTask.step("one per task " + i);
+            }
+            assertArrayEquals(first, onePerTask.state().params(), "one replica per task must give the same bits");
         }
     }
 }

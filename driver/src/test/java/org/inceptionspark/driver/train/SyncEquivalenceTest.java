@@ -13,6 +13,7 @@ import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.TfRmsProp;
 import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.train.PairwiseSum;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.train.Seeds;
@@ -40,13 +41,17 @@ class SyncEquivalenceTest {
     }
 
     static TrainingSetup setup(String runKey, int replicas, long seed) {
+        return setup(runKey, replicas, seed, 0);
+    }
+
+    static TrainingSetup setup(String runKey, int replicas, long seed, int replicasPerTask) {
         UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
         return new TrainingSetup(runKey, TinyNetwork.graph(seed), new TinyNetwork.NoiseBatches(seed, 8), replicas, 8,
                 TinyNetwork.CLASSES, 0.1, seed, rule, new LearningRateSchedule(0.045, 0.94, 10, true),
-                p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 100, 0);
+                p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 100, 0, replicasPerTask);
     }
 
-    /** The same step computed without Spark: each replica's message in turn, summed in replica order. */
+    /** The same step computed without Spark: each replica's message in turn, summed pairwise over replica numbers. */
     static ParameterServerState singleProcess(TrainingSetup s, int steps) {
         ComputationGraph graph = new ComputationGraph(s.graph());
         graph.init();
@@ -55,22 +60,16 @@ class SyncEquivalenceTest {
                 s.optimizerFor(layout.length()));
         int len = GradientMessage.length(layout.length());
         for (int step = 0; step < steps; step++) {
-            float[] sum = null;
+            PairwiseSum sum = new PairwiseSum();
             for (int r = 0; r < s.replicas(); r++) {
                 graph.setParams(Nd4j.createFromArray(state.params()).reshape(1, layout.length()));
                 LabeledImages b = s.data().load(step, r, s.replicas());
                 float[] m = new float[len];
                 ReplicaGradient.compute(graph, layout, b.features(), b.labels(), s.classes(), s.labelSmoothing(),
                         Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), s.rule().sumReplicas(), m);
-                if (sum == null) {
-                    sum = m;
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        sum[i] += m[i];
-                    }
-                }
+                sum.add(m);
             }
-            assertTrue(state.apply(sum).applied());
+            assertTrue(state.apply(sum.result()).applied());
         }
         return state;
     }
@@ -95,6 +94,31 @@ class SyncEquivalenceTest {
         }
         float[] reference = singleProcess(s, steps).params();
         assertArrayEquals(reference, spark, "Spark and the single process must agree bit for bit");
+    }
+
+    /**
+     * Five replicas (a partial block at the end) trained one, two or four to a task: the tasks sum
+     * their replicas before the shuffle, and the parameters still agree bit for bit.
+     */
+    @Test
+    void replicasPerTaskChangesNoBit() {
+        assertEquals(2, TaskSlots.of(sc), "local[2] runs two tasks at once");
+        assertEquals(2, TaskSlots.replicasPerTask(5, TaskSlots.of(sc)));
+        float[] reference = null;
+        for (int perTask : new int[]{1, 2, 4}) {
+            try (SyncTrainer t = new SyncTrainer(sc, setup("per-task-" + perTask, 5, 13, perTask))) {
+                assertEquals(perTask, t.replicasPerTask());
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(40, t.step("per task " + perTask + " step " + i).images());
+                }
+                if (reference == null) {
+                    reference = t.state().params().clone();
+                } else {
+                    assertArrayEquals(reference, t.state().params(), perTask + " replicas per task");
+                }
+            }
+        }
+        assertArrayEquals(singleProcess(setup("per-task-ref", 5, 13), 2).params(), reference);
     }
 
     @Test

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,8 +37,13 @@ public final class ReplicaBatchLoader {
     private final PackedDataset dataset;
     private final ForkJoinPool decodePool;
     private final ExecutorService prefetcher;
-    private BatchRequest pendingRequest;
-    private CompletableFuture<DecodedBatch> pending;
+    /**
+     * Next-step shards being decoded, one per replica this JVM trained (local mode and tasks of
+     * several replicas train more than one); the oldest go first beyond {@link #MAX_PENDING}, since a
+     * replica that runs elsewhere next step never picks its shard up.
+     */
+    private final Map<BatchRequest, CompletableFuture<DecodedBatch>> pending = new LinkedHashMap<>();
+    static final int MAX_PENDING = 8;
 
     ReplicaBatchLoader(PackedDataset dataset, int decodeThreads) {
         this.dataset = dataset;
@@ -77,13 +84,9 @@ public final class ReplicaBatchLoader {
 
     /** The batch for {@code request}: the prefetched one if it matches, else decoded now. */
     public DecodedBatch load(BatchRequest request) {
-        CompletableFuture<DecodedBatch> ready = null;
+        CompletableFuture<DecodedBatch> ready;
         synchronized (this) {
-            if (pending != null && request.equals(pendingRequest)) {
-                ready = pending;
-            }
-            pending = null;
-            pendingRequest = null;
+            ready = pending.remove(request);
         }
         if (ready != null) {
             try {
@@ -100,8 +103,20 @@ public final class ReplicaBatchLoader {
 
     /** Starts decoding {@code next} in the background; a later {@link #load} of an equal request gets it. */
     public synchronized void prefetch(BatchRequest next) {
-        pendingRequest = next;
-        pending = CompletableFuture.supplyAsync(() -> decode(next), prefetcher);
+        if (pending.containsKey(next)) {
+            return;
+        }
+        pending.put(next, CompletableFuture.supplyAsync(() -> decode(next), prefetcher));
+        Iterator<CompletableFuture<DecodedBatch>> oldest = pending.values().iterator();
+        while (pending.size() > MAX_PENDING) {
+            oldest.next().cancel(false);
+            oldest.remove();
+        }
+    }
+
+    /** Shards prefetched and not yet loaded. */
+    synchronized int pendingCount() {
+        return pending.size();
     }
 
     DecodedBatch decode(BatchRequest req) {

@@ -1,0 +1,32 @@
+package org.inceptionspark.driver.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.resource.ResourceProfile;
+
+/**
+ * How many tasks the cluster runs at once, and so how many replicas a task should train: when
+ * replicas outnumber slots, tasks queue on the slots anyway, and a task that trains several
+ * replicas sums them before the shuffle, which then carries fewer gradients.
+ */
+public final class TaskSlots {
+    private TaskSlots() {
+    }
+
+    /**
+     * Concurrent tasks of the default resource profile (cores and GPUs per executor over those
+     * per task, e.g. one per GPU with {@code spark.task.resource.gpu.amount=1}); local mode: its threads.
+     */
+    public static int of(JavaSparkContext sc) {
+        ResourceProfile profile = sc.sc().resourceProfileManager().defaultResourceProfile();
+        return Math.max(1, sc.sc().maxNumConcurrentTasks(profile));
+    }
+
+    /**
+     * The largest power of two g with {@code g x slots <= replicas} (at least 1): each slot then
+     * gets a task, and a power of two keeps the blocks subtrees of the pairwise order.
+     */
+    public static int replicasPerTask(int replicas, int slots) {
+        int perSlot = Math.max(1, replicas / Math.max(1, slots));
+        return Integer.highestOneBit(perSlot);
+    }
+}
