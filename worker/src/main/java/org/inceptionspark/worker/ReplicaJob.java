@@ -20,6 +20,12 @@ public record ReplicaJob(String runKey, BatchSource data, int replicas, int clas
         }
     }
 
+    /** The same job with another block size (its bits are the same: see {@code PairwiseSum}). */
+    public ReplicaJob withReplicasPerTask(int perTask) {
+        return perTask == replicasPerTask ? this
+                : new ReplicaJob(runKey, data, replicas, classes, labelSmoothing, replicaMean, seed, perTask, slices);
+    }
+
     /** Tasks of a step's first stage: blocks of {@code replicasPerTask} consecutive replicas (the last may be short). */
     public int blocks() {
         return (replicas + replicasPerTask - 1) / replicasPerTask;

@@ -32,15 +32,12 @@ public final class SyncTrainer implements AutoCloseable {
         this.meters = new ReplicaStepTask.Meters(sc.sc().longAccumulator("images"),
                 sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"));
         int messageLength = GradientMessage.length(layout.length());
-        int perTask = setup.replicasPerTask() > 0 ? setup.replicasPerTask()
-                : TaskSlots.replicasPerTask(setup.replicas(), TaskSlots.of(sc));
         // one slice per replica even when tasks sum several: more, smaller reduce tasks let the
         // driver fetch early slices while later ones are still being summed (bench sync --timeline)
         int slices = Math.min(messageLength, setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas());
         ReplicaJob job = new ReplicaJob(setup.runKey(), setup.data(), setup.replicas(), setup.classes(),
-                setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), perTask,
-                new SliceRanges(messageLength, slices));
-        this.step = new SynchronousStep(sc, job, setup.graph().toJson(), meters);
+                setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), 1, new SliceRanges(messageLength, slices));
+        this.step = new SynchronousStep(sc, job, setup.replicasPerTask(), setup.graph().toJson(), meters);
     }
 
     public ParameterServerState state() {
@@ -51,9 +48,9 @@ public final class SyncTrainer implements AutoCloseable {
         return meters;
     }
 
-    /** Replicas each task of a step trains and sums before the shuffle. */
+    /** Replicas each task of a step starting now would train and sum before the shuffle. */
     public int replicasPerTask() {
-        return step.job().replicasPerTask();
+        return step.replicasPerTask();
     }
 
     public StepTimings lastTimings() {

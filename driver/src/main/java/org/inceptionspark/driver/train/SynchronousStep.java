@@ -1,7 +1,9 @@
 package org.inceptionspark.driver.train;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -35,19 +37,30 @@ public final class SynchronousStep {
     private final Broadcast<String> graphJson;
     private final ReplicaStepTask.Meters meters;
     private final ReplicaStepTask.Timers timers;
-    private final JavaRDD<Integer> blockIds;
+    /** {@code cluster.replicas-per-task}: 0 = decided at every step from the task slots there are then. */
+    private final int configuredPerTask;
+    /** The first stage's partitions (one block of replicas each), per block size used so far. */
+    private final Map<Integer, JavaRDD<Integer>> blockIds = new HashMap<>();
     /** The summed message, reused from step to step: 96 MB for Inception-v3, every entry overwritten. */
     private float[] summed;
 
-    public SynchronousStep(JavaSparkContext sc, ReplicaJob job, String graphJson, ReplicaStepTask.Meters meters) {
+    /**
+     * @param job               the run's constants; its block size is replaced at each step when
+     *                          {@code configuredPerTask} is 0
+     * @param configuredPerTask replicas per task, a power of two, or 0: the largest that still gives every
+     *                          task slot Spark has at the step's start a task ({@link TaskSlots}). The
+     *                          block size changes no bit, so executors that join, leave or come late
+     *                          (dynamic allocation) are simply used from the next step on.
+     */
+    public SynchronousStep(JavaSparkContext sc, ReplicaJob job, int configuredPerTask, String graphJson,
+                           ReplicaStepTask.Meters meters) {
         this.sc = sc;
         this.job = job;
+        this.configuredPerTask = configuredPerTask;
         this.graphJson = sc.broadcast(graphJson);
         this.meters = meters;
         this.timers = new ReplicaStepTask.Timers(sc.sc().collectionAccumulator("replica compute ns"),
                 sc.sc().collectionAccumulator("replica weight fetch ns"));
-        List<Integer> ids = IntStream.range(0, job.blocks()).boxed().toList();
-        this.blockIds = sc.parallelize(ids, job.blocks());
     }
 
     /**
@@ -63,8 +76,9 @@ public final class SynchronousStep {
         }
     }
 
-    public ReplicaJob job() {
-        return job;
+    /** Replicas per task if a step started now. */
+    public int replicasPerTask() {
+        return configuredPerTask > 0 ? configuredPerTask : TaskSlots.replicasPerTask(job.replicas(), TaskSlots.of(sc));
     }
 
     public Result run(long step, float[] weights, String description) {
@@ -77,9 +91,11 @@ public final class SynchronousStep {
         timers.weights().reset();
         try {
             sc.setJobDescription(description);
-            ReplicaStepTask task = new ReplicaStepTask(job, graphJson, w, step, meters, timers);
-            int blocks = job.blocks();
-            List<Tuple2<Integer, GradientSlice>> parts = blockIds
+            ReplicaJob stepJob = job.withReplicasPerTask(replicasPerTask());
+            ReplicaStepTask task = new ReplicaStepTask(stepJob, graphJson, w, step, meters, timers);
+            int blocks = stepJob.blocks();
+            List<Tuple2<Integer, GradientSlice>> parts = blockIds.computeIfAbsent(blocks,
+                            b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
                     .mapPartitionsToPair(task)
                     .groupByKey(new HashPartitioner(job.slices().slices()))
                     .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks))

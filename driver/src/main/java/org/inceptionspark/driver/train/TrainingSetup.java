@@ -13,8 +13,8 @@ import org.inceptionspark.worker.BatchSource;
  *
  * @param runKey       unique per run and model: executors key their cached networks by it
  * @param reduceSlices    slices of the reduce-scatter; 0 = one per replica
- * @param replicasPerTask replicas a task trains and sums before the shuffle, a power of two; 0 = the
- *                        largest that still gives every task slot a task ({@link TaskSlots})
+ * @param replicasPerTask replicas a task trains and sums before the shuffle, a power of two; 0 = at each
+ *                        step, the largest that still gives every task slot a task ({@link TaskSlots})
  */
 public record TrainingSetup(String runKey, ComputationGraphConfiguration graph, BatchSource data, int replicas,
                             int batchPerReplica, int classes, double labelSmoothing, long seed, UpdateRule rule,
