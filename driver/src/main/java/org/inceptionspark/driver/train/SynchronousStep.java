@@ -50,7 +50,7 @@ public final class SynchronousStep {
      * @param configuredPerTask replicas per task, a power of two, or 0: the largest that still gives every
      *                          task slot Spark has at the step's start a task ({@link TaskSlots}). The
      *                          block size changes no bit, so executors that join, leave or come late
-     *                          (dynamic allocation) are simply used from the next step on.
+     *                          are simply used from the next step on.
      */
     public SynchronousStep(JavaSparkContext sc, ReplicaJob job, int configuredPerTask, String graphJson,
                            ReplicaStepTask.Meters meters) {
@@ -78,7 +78,7 @@ public final class SynchronousStep {
 
     /** Replicas per task if a step started now. */
     public int replicasPerTask() {
-        return configuredPerTask > 0 ? configuredPerTask : TaskSlots.replicasPerTask(job.replicas(), TaskSlots.of(sc));
+        return configuredPerTask > 0 ? configuredPerTask : TaskSlots.replicasPerTask(sc, job.replicas());
     }
 
     public Result run(long step, float[] weights, String description) {

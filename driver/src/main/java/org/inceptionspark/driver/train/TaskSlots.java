@@ -18,7 +18,20 @@ public final class TaskSlots {
      */
     public static int of(JavaSparkContext sc) {
         ResourceProfile profile = sc.sc().resourceProfileManager().defaultResourceProfile();
-        return Math.max(1, sc.sc().maxNumConcurrentTasks(profile));
+        return sc.sc().maxNumConcurrentTasks(profile);
+    }
+
+    /**
+     * Replicas per task for a step starting now. One while no executor has registered, and always
+     * one under dynamic allocation: there the pending tasks are what makes Spark add executors, so
+     * fewer, larger tasks would keep the cluster small.
+     */
+    public static int replicasPerTask(JavaSparkContext sc, int replicas) {
+        int slots = of(sc);
+        if (slots == 0 || sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return 1;
+        }
+        return replicasPerTask(replicas, slots);
     }
 
     /**

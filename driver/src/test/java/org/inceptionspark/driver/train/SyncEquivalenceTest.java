@@ -103,7 +103,7 @@ class SyncEquivalenceTest {
     @Test
     void replicasPerTaskChangesNoBit() {
         assertEquals(2, TaskSlots.of(sc), "local[2] runs two tasks at once");
-        assertEquals(2, TaskSlots.replicasPerTask(5, TaskSlots.of(sc)));
+        assertEquals(2, TaskSlots.replicasPerTask(sc, 5));
         float[] reference = null;
         for (int perTask : new int[]{1, 2, 4}) {
             try (SyncTrainer t = new SyncTrainer(sc, setup("per-task-" + perTask, 5, 13, perTask))) {

@@ -2,6 +2,8 @@ package org.inceptionspark.driver.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 
 class TaskSlotsTest {
@@ -15,5 +17,23 @@ class TaskSlotsTest {
         assertEquals(2, TaskSlots.replicasPerTask(100, 50));
         assertEquals(1, TaskSlots.replicasPerTask(3, 4), "fewer replicas than slots");
         assertEquals(1, TaskSlots.replicasPerTask(1, 1));
+    }
+
+    /** Spark's own slot count decides; under dynamic allocation tasks stay one replica each. */
+    @Test
+    void slotsComeFromSparkAndDynamicAllocationKeepsOneReplicaPerTask() {
+        try (JavaSparkContext sc = context(false)) {
+            assertEquals(4, TaskSlots.of(sc));
+            assertEquals(2, TaskSlots.replicasPerTask(sc, 8));
+        }
+        try (JavaSparkContext sc = context(true)) {
+            assertEquals(1, TaskSlots.replicasPerTask(sc, 8));
+        }
+    }
+
+    private static JavaSparkContext context(boolean dynamicAllocation) {
+        return new JavaSparkContext(new SparkConf().setMaster("local[4]").setAppName("task slots")
+                .set("spark.ui.enabled", "false")
+                .set("spark.dynamicAllocation.enabled", String.valueOf(dynamicAllocation)));
     }
 }
