@@ -47,8 +47,8 @@ public final class PairwiseSum {
     }
 
     /**
-     * The sum of everything added; the sum then starts again empty. What is left on the stack are left siblings of ever larger
-     * subtrees that hold the rest, so it is folded from the right.
+     * The sum of everything added; the sum then starts again empty. What is left on the stack are
+     * left siblings of ever larger subtrees that hold the rest, so it is folded from the right.
      */
     public float[] result() {
         if (stack.isEmpty()) {

@@ -35,8 +35,8 @@ public final class ParameterServerState {
     /** Values per chunk of the parallel update: large enough to amortise a task, small enough to balance. */
     static final int CHUNK = 1 << 16;
 
-    /** {@code [from, to)} of one segment (the {@code index}-th of the layout). */
-    private record Chunk(ParameterSegment segment, int index, int from, int to) {
+    /** {@code [from, to)} of one segment, the {@code segmentIndex}-th of the layout. */
+    private record Chunk(ParameterSegment segment, int segmentIndex, int from, int to) {
     }
 
     private final ParameterLayout layout;
@@ -103,8 +103,8 @@ public final class ParameterServerState {
             Chunk ch = chunks[c];
             double sq = chunkSquares[c];
             finite &= Double.isFinite(sq);
-            if (ch.segment.role() == ParameterRole.WEIGHT || ch.segment.role() == ParameterRole.TRAINABLE) {
-                segmentSquares[ch.index] += sq;   // statistics are checked, never clipped
+            if (ch.segment.role().trainable()) {
+                segmentSquares[ch.segmentIndex] += sq;   // statistics are checked, never clipped
             }
         }
         for (double sq : segmentSquares) {
@@ -122,7 +122,7 @@ public final class ParameterServerState {
         // Pass 2: clip, optimise, move the statistics, average; every chunk on its own.
         float statisticScale = 1f / contributors;
         long t = step;
-        IntStream.range(0, chunks.length).parallel().forEach(c -> update(chunks[c], summed, clip[chunks[c].index], lr,
+        IntStream.range(0, chunks.length).parallel().forEach(c -> update(chunks[c], summed, clip[chunks[c].segmentIndex], lr,
                 statisticScale, t));
         StepOutcome outcome = new StepOutcome(step, true, null, loss, norm, lr, images, contributors, skippedImages);
         step++;

@@ -32,7 +32,7 @@ public final class GradientSlice implements Serializable {
         return new GradientSlice(SUM, values, 0, values.length);
     }
 
-    /** The block of replicas ({@link ReplicaJob#blocks()}) this slice comes from. */
+    /** The block of replicas ({@link ReplicaBlocks}) this slice comes from. */
     public int block() {
         return block;
     }

@@ -16,7 +16,7 @@ import scala.Tuple2;
 
 /**
  * The map side of a synchronous step: each partition is one block of consecutive replicas
- * ({@link ReplicaJob#replicasPerTask}, usually one). For each replica it sets its cached network
+ * ({@link ReplicaBlocks}, usually one replica). For each replica it sets its cached network
  * to the step's broadcast weights and trains on the replica's shard; it sums the block's messages
  * in {@link PairwiseSum} order and emits the sum cut into slices keyed by slice index, so the
  * reduce side sums each slice over the blocks (a reduce-scatter) and no single node ever receives
@@ -40,15 +40,17 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     }
 
     private final ReplicaJob job;
+    private final ReplicaBlocks blocks;
     private final Broadcast<String> graphJson;
     private final Broadcast<StepWeights> weights;
     private final long step;
     private final Meters meters;
     private final Timers timers;
 
-    public ReplicaStepTask(ReplicaJob job, Broadcast<String> graphJson, Broadcast<StepWeights> weights, long step,
-                           Meters meters, Timers timers) {
+    public ReplicaStepTask(ReplicaJob job, ReplicaBlocks blocks, Broadcast<String> graphJson,
+                           Broadcast<StepWeights> weights, long step, Meters meters, Timers timers) {
         this.job = job;
+        this.blocks = blocks;
         this.graphJson = graphJson;
         this.weights = weights;
         this.step = step;
@@ -63,7 +65,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             int block = blockIds.next();
             PairwiseSum sum = new PairwiseSum();
             List<float[]> buffers = new ArrayList<>();
-            for (int replica = job.firstReplica(block); replica < job.endReplica(block); replica++) {
+            for (int replica = blocks.firstReplica(block); replica < blocks.endReplica(block); replica++) {
                 float[] message = computeMessage(replica);
                 buffers.add(message);
                 sum.add(message);

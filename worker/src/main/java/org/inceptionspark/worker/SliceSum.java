@@ -3,6 +3,7 @@ package org.inceptionspark.worker;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.inceptionspark.train.PairwiseSum;
 
 /**
@@ -18,14 +19,9 @@ public final class SliceSum {
         List<GradientSlice> sorted = new ArrayList<>();
         contributions.forEach(sorted::add);
         sorted.sort(Comparator.comparingInt(GradientSlice::block));
-        for (int b = 0; b < sorted.size(); b++) {
-            if (sorted.get(b).block() != b) {
-                throw new IllegalStateException("block " + b + " of " + blocks + " is missing or was sent twice: got blocks "
-                        + sorted.stream().map(GradientSlice::block).toList());
-            }
-        }
-        if (sorted.size() != blocks) {
-            throw new IllegalStateException("expected " + blocks + " blocks of replicas, got " + sorted.size());
+        List<Integer> got = sorted.stream().map(GradientSlice::block).toList();
+        if (!got.equals(IntStream.range(0, blocks).boxed().toList())) {
+            throw new IllegalStateException("expected one contribution from each of blocks 0.." + (blocks - 1) + ", got " + got);
         }
         // every contribution was deserialized from the shuffle for this task alone, so the sum
         // may add into them in place

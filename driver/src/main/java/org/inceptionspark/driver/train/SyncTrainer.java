@@ -35,9 +35,8 @@ public final class SyncTrainer implements AutoCloseable {
         // one slice per replica even when tasks sum several: more, smaller reduce tasks let the
         // driver fetch early slices while later ones are still being summed (bench sync --timeline)
         int slices = Math.min(messageLength, setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas());
-        // the block size given here is a placeholder: SynchronousStep sets it at every step
         ReplicaJob job = new ReplicaJob(setup.runKey(), setup.data(), setup.replicas(), setup.classes(),
-                setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), 1, new SliceRanges(messageLength, slices));
+                setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), new SliceRanges(messageLength, slices));
         this.step = new SynchronousStep(sc, job, setup.replicasPerTask(), setup.graph().toJson(), meters);
     }
 

@@ -12,6 +12,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
 import org.inceptionspark.worker.GradientSlice;
 import org.inceptionspark.worker.MessageBuffers;
+import org.inceptionspark.worker.ReplicaBlocks;
 import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaStepTask;
 import org.inceptionspark.worker.SliceSum;
@@ -45,8 +46,6 @@ public final class SynchronousStep {
     private float[] summed;
 
     /**
-     * @param job               the run's constants; its block size is replaced at each step when
-     *                          {@code configuredPerTask} is 0
      * @param configuredPerTask replicas per task, a power of two, or 0: the largest that still gives every
      *                          task slot Spark has at the step's start a task ({@link TaskSlots}). The
      *                          block size changes no bit, so executors that join, leave or come late
@@ -91,9 +90,9 @@ public final class SynchronousStep {
         timers.weights().reset();
         try {
             sc.setJobDescription(description);
-            ReplicaJob stepJob = job.withReplicasPerTask(replicasPerTask());
-            ReplicaStepTask task = new ReplicaStepTask(stepJob, graphJson, w, step, meters, timers);
-            int blocks = stepJob.blocks();
+            ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
+            ReplicaStepTask task = new ReplicaStepTask(job, stepBlocks, graphJson, w, step, meters, timers);
+            int blocks = stepBlocks.count();
             List<Tuple2<Integer, GradientSlice>> parts = blockIds.computeIfAbsent(blocks,
                             b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
                     .mapPartitionsToPair(task)
