@@ -51,6 +51,17 @@ class NativeRuntimeTest {
     }
 
     @Test
+    void testJvmsAdviseHugePagesForNativeMemory() {
+        assertTrue(NativeRuntime.mallocHugePages(), "Surefire must start test JVMs with GLIBC_TUNABLES="
+                + NativeRuntime.MALLOC_HUGE_PAGES + " (conf/jvm.properties): " + NativeRuntime.describe());
+        assertTrue(NativeRuntime.describe().contains("malloc-hugepages=on"), NativeRuntime.describe());
+        assertTrue(NativeRuntime.tunablesAskHugePages("glibc.malloc.arena_max=2:glibc.malloc.hugetlb=2"));
+        assertTrue(!NativeRuntime.tunablesAskHugePages("glibc.malloc.hugetlb=0"));
+        assertTrue(!NativeRuntime.tunablesAskHugePages("glibc.malloc.hugetlb=10"));
+        assertTrue(!NativeRuntime.tunablesAskHugePages(null));
+    }
+
+    @Test
     void oneDnnGradientsMatchBuiltInPathPerLayer() {
         ComputationGraph builtIn = build(false);
         ComputationGraph oneDnn = build(true);

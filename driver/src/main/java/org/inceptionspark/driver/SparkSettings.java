@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.inceptionspark.runtime.NativeRuntime;
 
 /**
  * The Spark settings the synchronous engine runs best with, applied by every command that creates
@@ -43,6 +44,9 @@ public final class SparkSettings {
         // writes in fewer system calls.
         d.put("spark.shuffle.sort.bypassMergeThreshold", "0");
         d.put("spark.shuffle.file.buffer", "1m");
+        // glibc reads its tunables when the executor process starts, so they travel as its
+        // environment: huge pages for ND4J's and oneDNN's per-op buffers (NativeRuntime).
+        d.put("spark.executorEnv." + NativeRuntime.GLIBC_TUNABLES, NativeRuntime.executorTunables());
         return d;
     }
 

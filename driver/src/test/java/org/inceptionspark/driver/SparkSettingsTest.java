@@ -18,6 +18,14 @@ class SparkSettingsTest {
     }
 
     @Test
+    void executorsGetHugePagesForNativeMemoryUnlessTheUserSaysOtherwise() {
+        assertEquals("glibc.malloc.hugetlb=1", SparkSettings.apply(new SparkConf(false))
+                .get("spark.executorEnv.GLIBC_TUNABLES"), "Surefire's JVM has the same tunables as bin/");
+        assertEquals("glibc.malloc.arena_max=2", SparkSettings.apply(new SparkConf(false)
+                .set("spark.executorEnv.GLIBC_TUNABLES", "glibc.malloc.arena_max=2")).get("spark.executorEnv.GLIBC_TUNABLES"));
+    }
+
+    @Test
     void keepsTheUsersRegistratorsAndAddsOurs() {
         SparkConf conf = SparkSettings.apply(new SparkConf(false).set("spark.kryo.registrator", "com.example.Mine"));
         assertEquals("com.example.Mine," + OURS, conf.get("spark.kryo.registrator"));

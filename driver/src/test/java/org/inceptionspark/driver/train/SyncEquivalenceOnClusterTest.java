@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
@@ -40,6 +41,9 @@ class SyncEquivalenceOnClusterTest {
         int steps = 3;
         TrainingSetup s = SyncEquivalenceTest.setup("cluster-4", 4, 5);
         assertEquals(2, ExecutorCount.await(sc, 2, java.time.Duration.ofSeconds(120)), "two executors must register");
+        // what each executor process started with (SparkSettings: glibc reads it only at start)
+        assertEquals(List.of("glibc.malloc.hugetlb=1", "glibc.malloc.hugetlb=1"), sc.parallelize(List.of(0, 1), 2)
+                .map(i -> String.valueOf(System.getenv("GLIBC_TUNABLES"))).collect());
         float[] first;
         try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
             assertEquals(2, trainer.replicasPerTask(), "4 replicas on 2 task slots: two to a task, summed before the shuffle");
