@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.runtime.BatchNormBackprop;
 
 /**
  * The networks this project trains, built as DL4J computation graphs (NCHW, float).
@@ -54,12 +55,14 @@ public final class ModelZoo {
      * The network of a configuration, initialised, with the configuration's cache mode on every
      * layer: {@code init()} applies it to the graph's workspaces only, and a layer left at none
      * recomputes its forward output in the backward pass (bench replica, full width 299x299:
-     * 40.3 s per step with, 29.3 s without; docs/replica-performance.md).
+     * 40.3 s per step with, 29.3 s without; docs/replica-performance.md), and batch norm's backward
+     * pass by {@link BatchNormBackprop} where the oneDNN helper is on.
      */
     public static ComputationGraph instantiate(ComputationGraphConfiguration conf) {
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
         graph.setCacheMode(conf.getCacheMode());
+        BatchNormBackprop.install(graph);
         return graph;
     }
 

@@ -46,7 +46,7 @@ public final class NativeRuntime {
      * and oneDNN take fresh buffers from malloc for every op (reorders, temporaries); large ones
      * are mmap'd and unmapped again, so each step faults its scratch memory in anew. On this
      * project's 2-core VM a 4 KB page fault costs ~20 us (0.14-0.25 GB/s), a 2 MB one ~13 GB/s:
-     * {@code bench replica} at 299x299 went from 33-51 s to 13.9 s per step with this one setting.
+     * {@code bench replica} at 299x299 went from 34.2 s to 13.8 s per step with this one setting.
      */
     public static final String MALLOC_HUGE_PAGES = "glibc.malloc.hugetlb=1";
 
@@ -69,7 +69,7 @@ public final class NativeRuntime {
                 }
                 if (!mallocHugePages() && !"never".equals(transparentHugePages())) {
                     LOG.warn("{} is {}: native buffers (ND4J, oneDNN) are faulted in 4 KB pages, which made a"
-                            + " training step 2.4-3.7x slower on the machines measured (docs/replica-performance.md)."
+                            + " 299x299 training step 2.5x slower on the machine measured (docs/replica-performance.md)."
                             + " Start this JVM with {}={} (bin/inception-spark does; executors get it from"
                             + " spark.executorEnv.{}).", GLIBC_TUNABLES, System.getenv(GLIBC_TUNABLES) == null
                             ? "not set" : "'" + System.getenv(GLIBC_TUNABLES) + "'", GLIBC_TUNABLES,

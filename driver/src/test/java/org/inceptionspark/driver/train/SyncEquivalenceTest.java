@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.GradientClipping;
 import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.ParameterLayout;
@@ -53,8 +54,8 @@ class SyncEquivalenceTest {
 
     /** The same step computed without Spark: each replica's message in turn, summed pairwise over replica numbers. */
     static ParameterServerState singleProcess(TrainingSetup s, int steps) {
-        ComputationGraph graph = new ComputationGraph(s.graph());
-        graph.init();
+        // built as the replicas build theirs (ReplicaModelPool), batch-norm backward included
+        ComputationGraph graph = ModelZoo.instantiate(s.graph());
         ParameterLayout layout = ParameterLayout.of(graph);
         ParameterServerState state = new ParameterServerState(layout, graph.params().toFloatVector(), s.rule(), s.schedule(),
                 s.optimizerFor(layout.length()));

@@ -1,0 +1,72 @@
+package org.inceptionspark.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.model.ModelZoo;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.optim.ParameterSegment;
+import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.train.ReplicaGradient;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The product's batch-norm backward ({@link BatchNormBackprop}, installed by ModelZoo.instantiate)
+ * against the oneDNN helper's batchnorm_bp, on a small Inception-v3: every parameter segment's
+ * gradient within float rounding of the reference, and bit-identical from call to call.
+ */
+class BatchNormBackpropTest {
+    private static final ModelSpec SPEC = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
+
+    @Test
+    void matchesTheOneDnnHelperAndRepeatsBitForBit() {
+        NativeRuntime.configure();
+        ComputationGraphConfiguration conf = ModelZoo.build(SPEC, 3);
+        ComputationGraph reference = new ComputationGraph(conf.clone());
+        reference.init();
+        ComputationGraph ours = ModelZoo.instantiate(conf.clone());
+        Map<String, Integer> helpers = NativeRuntime.helperCounts(ours);
+        assertTrue(helpers.getOrDefault("BatchNormBackprop", 0) > 50, helpers.toString());
+        assertEquals(0, helpers.getOrDefault("MKLDNNBatchNormHelper", 0), helpers.toString());
+        assertEquals(helpers.get("BatchNormBackprop"), NativeRuntime.helperCounts(reference).get("MKLDNNBatchNormHelper"));
+
+        ParameterLayout layout = ParameterLayout.of(ours);
+        ours.setParams(reference.params().dup());
+        float[] expected = message(reference, layout);
+        float[] actual = message(ours, layout);
+        int compared = 0;
+        for (ParameterSegment s : layout.segments()) {
+            if (!s.role().trainable()) {
+                continue;
+            }
+            double diff = 0;
+            double norm = 0;
+            for (long i = s.offset(); i < s.end(); i++) {
+                double d = expected[(int) i] - actual[(int) i];
+                diff += d * d;
+                norm += (double) expected[(int) i] * expected[(int) i];
+            }
+            assertTrue(Math.sqrt(diff) <= 1e-4 * Math.sqrt(norm) + 1e-9, s + ": relative difference "
+                    + Math.sqrt(diff / Math.max(norm, 1e-30)));
+            compared++;
+        }
+        assertTrue(compared > 100, "segments compared: " + compared);
+        assertArrayEquals(actual, message(ours, layout), "a second call must give the same bits");
+    }
+
+    private static float[] message(ComputationGraph g, ParameterLayout layout) {
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 79, 79);
+        float[] out = new float[GradientMessage.length(layout.length())];
+        ReplicaGradient.compute(g, layout, x, new int[] {0, 1, 2, 4}, 5, 0.1, 9, true, out);
+        return out;
+    }
+}
