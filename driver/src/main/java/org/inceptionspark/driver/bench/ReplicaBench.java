@@ -26,6 +26,7 @@ import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.worker.ReplicaModelPool;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.factory.Nd4j;
@@ -143,6 +144,7 @@ public final class ReplicaBench implements Main.Command {
                 times[s] = dt;
             }
         }
+        System.out.println("workspaces after the steps: " + workspaceSizes());
         if (args.flag("profile")) {
             profileOneStep(replica, features, labels, classes, seed, out);
         }
@@ -186,6 +188,21 @@ public final class ReplicaBench implements Main.Command {
         b.close();
         c.close();
         return best;
+    }
+
+    /**
+     * DL4J's workspaces on this thread (activations kept for the backward pass, gradients, working
+     * memory) and their sizes: the part of the off-heap peak that lives from step to step.
+     */
+    static String workspaceSizes() {
+        StringBuilder sb = new StringBuilder();
+        long total = 0;
+        for (MemoryWorkspace ws : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            long bytes = ws.getCurrentSize();
+            total += bytes;
+            sb.append(String.format(Locale.ROOT, "%s=%.2f GB ", ws.getId(), bytes / 1e9));
+        }
+        return sb.append(String.format(Locale.ROOT, "(total %.2f GB)", total / 1e9)).toString();
     }
 
     static long peakHeapBytes() {
