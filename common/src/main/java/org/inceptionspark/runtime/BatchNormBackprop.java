@@ -46,8 +46,24 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
     private static final Field HELPER = helperField();
 
+    /**
+     * Below this many activations the libnd4j op stays faster: this class pays ~1-1.5 ms per call
+     * in op launches, against 0.9-2.2 ms for the whole op at 32x96x4x4 or 32x48x9x9, and 7.7 vs
+     * 8.9 ms at 32x8x39x39 (389k values); from 32x16x37x37 (701k) on it is faster: 13.6 -> 5.5 ms
+     * (one thread, best of 4; docs/replica-performance.md). The choice depends on the shape only,
+     * so it is the same in every replica and every run.
+     */
+    static final long MIN_ELEMENTS = 1L << 19;
+
+    private final long minElements;
+
     public BatchNormBackprop(DataType dataType) {
+        this(dataType, MIN_ELEMENTS);
+    }
+
+    BatchNormBackprop(DataType dataType, long minElements) {
         super(dataType);
+        this.minElements = minElements;
     }
 
     /**
@@ -55,13 +71,18 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
      * helper; returns how many. Layers without it (helpers off, locked gamma/beta) are left alone.
      */
     public static int install(ComputationGraph graph) {
+        return install(graph, MIN_ELEMENTS);
+    }
+
+    static int install(ComputationGraph graph, long minElements) {
         int n = 0;
         for (Layer layer : graph.getLayers()) {
             if (layer instanceof BatchNormalization bn && bn.getHelper() != null
                     && bn.getHelper().getClass() == MKLDNNBatchNormHelper.class) {
                 try {
                     HELPER.set(bn, new BatchNormBackprop(layer.getParam(BatchNormalizationParamInitializer.BETA) == null
-                            ? DataType.FLOAT : layer.getParam(BatchNormalizationParamInitializer.BETA).dataType()));
+                            ? DataType.FLOAT : layer.getParam(BatchNormalizationParamInitializer.BETA).dataType(),
+                            minElements));
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException("cannot set the batch-norm helper of layer " + layer.getIndex(), e);
                 }
@@ -88,7 +109,8 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
         INDArray mean = getMeanCache(DataType.FLOAT);
         INDArray var = getVarCache(DataType.FLOAT);
         if (input.rank() != 4 || format != CNN2DFormat.NCHW || input.dataType() != DataType.FLOAT
-                || epsilon.dataType() != DataType.FLOAT || gamma == null || mean == null || dGammaView == null) {
+                || epsilon.dataType() != DataType.FLOAT || gamma == null || mean == null || dGammaView == null
+                || input.length() < minElements) {
             return super.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
         }
