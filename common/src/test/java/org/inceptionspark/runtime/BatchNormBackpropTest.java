@@ -26,12 +26,18 @@ import org.nd4j.linalg.factory.Nd4j;
 class BatchNormBackpropTest {
     private static final ModelSpec SPEC = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
 
+    /** The network with DL4J's own helpers: oneDNN's batch norm, libnd4j's batchnorm_bp. */
+    private static ComputationGraph withDl4jHelpers(ComputationGraphConfiguration conf) {
+        NativeRuntime.configure();
+        ComputationGraph g = new ComputationGraph(conf.clone());
+        g.init();
+        return g;
+    }
+
     @Test
     void belowTheSizeThresholdTheLibnd4jOpRunsAndTheBitsAreItsOwn() {
-        NativeRuntime.configure();
         ComputationGraphConfiguration conf = ModelZoo.build(SPEC, 3);
-        ComputationGraph reference = new ComputationGraph(conf.clone());
-        reference.init();
+        ComputationGraph reference = withDl4jHelpers(conf);
         // the product's installation: 4 images of 79x79 at width 0.1 stay under MIN_ELEMENTS everywhere
         ComputationGraph ours = ModelZoo.instantiate(conf.clone());
         ours.setParams(reference.params().dup());
@@ -41,12 +47,9 @@ class BatchNormBackpropTest {
 
     @Test
     void matchesTheOneDnnHelperAndRepeatsBitForBit() {
-        NativeRuntime.configure();
         ComputationGraphConfiguration conf = ModelZoo.build(SPEC, 3);
-        ComputationGraph reference = new ComputationGraph(conf.clone());
-        reference.init();
-        ComputationGraph ours = new ComputationGraph(conf.clone());
-        ours.init();
+        ComputationGraph reference = withDl4jHelpers(conf);
+        ComputationGraph ours = withDl4jHelpers(conf);
         // every batch norm of this small network through the four-pass path, whatever its size
         assertTrue(BatchNormBackprop.install(ours, 0) > 50);
         Map<String, Integer> helpers = NativeRuntime.helperCounts(ours);
