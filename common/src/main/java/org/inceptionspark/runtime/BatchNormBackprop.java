@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Batch norm's training backward pass in four passes over the activations, in place of the
+ * Batch norm's training backward pass in five passes over the activations (two for the sums, three
+ * for the input gradient), in place of the
  * oneDNN helper's {@code batchnorm_bp}. libnd4j runs that op with oneDNN's {@code use_global_stats}
  * flag, which treats the batch mean and variance as constants, then adds the missing terms with
  * about ten generic full-size passes and two full-size temporaries per call: at 299x299 full width
@@ -47,13 +48,14 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
     private static final Field HELPER = helperField();
 
     /**
-     * Below this many activations the libnd4j op stays faster: this class pays ~1-1.5 ms per call
-     * in op launches, against 0.9-2.2 ms for the whole op at 32x96x4x4 or 32x48x9x9, and 7.7 vs
-     * 8.9 ms at 32x8x39x39 (389k values); from 32x16x37x37 (701k) on it is faster: 13.6 -> 5.5 ms
-     * (one thread, best of 4; docs/replica-performance.md). The choice depends on the shape only,
+     * Below this many activations the libnd4j op is kept: this class launches a dozen ops per call,
+     * which lost at small sizes ({@code bin/inception-spark bench batchnorm}, best of 8, 2 threads:
+     * 32x96x4x4 0.76x, 32x48x9x9 0.95x; runs disagree at 32x8x39x39, 0.80x-1.41x) and won from
+     * 32x16x37x37 (701k values) up, 1.4x-9.7x. Without this threshold {@code bin/demo} took 3 min
+     * 22 s, with it 2 min 04 s (docs/replica-performance.md). The choice depends on the shape only,
      * so it is the same in every replica and every run.
      */
-    static final long MIN_ELEMENTS = 1L << 19;
+    public static final long MIN_ELEMENTS = 1L << 19;
 
     private final long minElements;
 
@@ -70,6 +72,11 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
      * Puts this backward pass under every batch-norm layer of {@code graph} that has the oneDNN
      * helper; returns how many. Layers without it (helpers off, locked gamma/beta) are left alone.
      */
+    /** One that takes the five-pass path at every size (tests, {@code bench batchnorm}). */
+    public static BatchNormBackprop always() {
+        return new BatchNormBackprop(DataType.FLOAT, 0);
+    }
+
     public static int install(ComputationGraph graph) {
         return install(graph, MIN_ELEMENTS);
     }
@@ -80,9 +87,7 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
             if (layer instanceof BatchNormalization bn && bn.getHelper() != null
                     && bn.getHelper().getClass() == MKLDNNBatchNormHelper.class) {
                 try {
-                    HELPER.set(bn, new BatchNormBackprop(layer.getParam(BatchNormalizationParamInitializer.BETA) == null
-                            ? DataType.FLOAT : layer.getParam(BatchNormalizationParamInitializer.BETA).dataType(),
-                            minElements));
+                    HELPER.set(bn, new BatchNormBackprop(layer.params().dataType(), minElements));
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException("cannot set the batch-norm helper of layer " + layer.getIndex(), e);
                 }
@@ -136,8 +141,6 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
         float[] g = gamma.reshape(gamma.length()).toFloatVector();
         float[] dGamma = new float[c];
         float[] dBeta = new float[c];
-        float[] zeros = new float[c];
-        float[] unit = new float[c];
         float[] b = new float[c];
         float[] cc = new float[c];
         float[] a = new float[c];
@@ -157,10 +160,9 @@ public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
             b[ch] = (float) bb;
             cc[ch] = (float) (-dySum / m - bb * mu[ch]);
             a[ch] = (float) (g[ch] * s);
-            unit[ch] = 1f;
         }
-        INDArray zero = Nd4j.createFromArray(zeros);
-        INDArray one = Nd4j.createFromArray(unit);
+        INDArray zero = Nd4j.zeros(DataType.FLOAT, c);
+        INDArray one = Nd4j.ones(DataType.FLOAT, c);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, x.shape(), 'c');
         affine(x, zero, one, Nd4j.createFromArray(b), Nd4j.createFromArray(cc), dx);
         dx.addi(dy);

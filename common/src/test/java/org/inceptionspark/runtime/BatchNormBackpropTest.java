@@ -50,7 +50,7 @@ class BatchNormBackpropTest {
         ComputationGraphConfiguration conf = ModelZoo.build(SPEC, 3);
         ComputationGraph reference = withDl4jHelpers(conf);
         ComputationGraph ours = withDl4jHelpers(conf);
-        // every batch norm of this small network through the four-pass path, whatever its size
+        // every batch norm of this small network through the five-pass path, whatever its size
         assertTrue(BatchNormBackprop.install(ours, 0) > 50);
         Map<String, Integer> helpers = NativeRuntime.helperCounts(ours);
         assertTrue(helpers.getOrDefault("BatchNormBackprop", 0) > 50, helpers.toString());

@@ -18,6 +18,7 @@ public final class BenchCommand implements Main.Command {
         t.put("input", new InputBench());
         t.put("sync", new SyncBench());
         t.put("replica", new org.inceptionspark.driver.bench.ReplicaBench());
+        t.put("batchnorm", new org.inceptionspark.driver.bench.BatchNormBench());
         return t;
     }
 
