@@ -4,8 +4,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.distribution.TruncatedNormalDistribution;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -37,12 +35,13 @@ final class GraphAssembler {
 
     /**
      * TF-slim's conv2d under the Inception arg scope: convolution without bias, batch norm, ReLU.
-     * The vertex named {@code scope} is the ReLU output, like the TF end point of that name;
+     * The unit's output is the vertex {@code scope/BatchNorm} ({@link BatchNormRelu}: batch norm and
+     * ReLU in one layer, which keeps one full-size tensor less for the backward pass);
      * {@code channels} is the published width, multiplied here by the spec's depth function.
      */
     String convBn(String scope, String input, int channels, int kh, int kw, int stride, ConvolutionMode mode,
                   double stddev) {
-        graph.addLayer(scope + "/Conv2D", new ConvolutionLayer.Builder(kh, kw)
+        graph.addLayer(scope + "/Conv2D", new LinearConvolution.Builder(kh, kw)
                 .stride(stride, stride)
                 .nOut(spec.depth(channels))
                 .hasBias(false)
@@ -50,27 +49,12 @@ final class GraphAssembler {
                 .activation(Activation.IDENTITY)
                 .weightInit(truncatedNormal(stddev))
                 .build(), input);
-        String normalized = batchNorm(scope + "/BatchNorm", scope + "/Conv2D");
-        // A separate activation layer: BatchNormalization.Builder().activation(..) is ignored by DL4J.
-        graph.addLayer(scope, new ActivationLayer.Builder().activation(Activation.RELU).build(), normalized);
-        return scope;
-    }
-
-    /** Batch norm as the spec asks: with a learned scale, or shift-only (see {@link ShiftOnlyBatchNormalization}). */
-    private String batchNorm(String name, String input) {
-        BatchNormalization.Builder bn = new BatchNormalization.Builder()
-                .decay(spec.bnDecay())
-                .eps(spec.bnEpsilon());
         // The moving variance stays in DL4J's default form, log10 of the standard deviation
         // (parameter "log10stdev"): useLogStd(false) would be the TF form, but DL4J 1.0.0-M2.1's
         // JSON reader turns it back to true, so a configuration shipped as JSON would reinterpret
         // the stored statistic.
-        if (spec.bnScale()) {
-            graph.addLayer(name, bn.build(), input);
-            return name;
-        }
-        ShiftOnlyBatchNormalization shiftOnly = ShiftOnlyBatchNormalization.of(spec.bnDecay(), spec.bnEpsilon());
-        graph.addLayer(name, shiftOnly, input);
+        String name = scope + "/BatchNorm";
+        graph.addLayer(name, BatchNormRelu.of(spec.bnDecay(), spec.bnEpsilon(), spec.bnScale()), scope + "/Conv2D");
         return name;
     }
 

@@ -33,7 +33,7 @@ final class ModelCost {
             if (layer instanceof BatchNormalization bn) {
                 // Moving mean and variance: state, not trained by the optimizer.
                 movingStatistics += 2 * bn.getNOut();
-                if (layer instanceof ShiftOnlyBatchNormalization) {
+                if (layer instanceof BatchNormRelu unit && unit.isScaleFrozen()) {
                     // A scale frozen at 1 is a constant of the network, not a parameter (TF/Keras have none).
                     frozenScales += bn.getNOut();
                 }

@@ -12,9 +12,9 @@ import org.nd4j.linalg.learning.config.NoOp;
  * "never updated" (and DL4J's own training would too). The scale is a constant, not a parameter
  * of the model, so {@link ModelSummary} does not count it.
  *
- * <p>A SameDiff layer adding the shift was tried first: DL4J 1.0.0-M2.1 returns twice the true
- * error from such a layer's backward pass (measured by finite differences), which compounds over
- * Inception-v3's 94 normalisations.
+ * <p>The model zoo now builds {@link BatchNormRelu} (scale frozen the same way, ReLU fused in).
+ * This class stays so that the graph JSON of checkpoints written before that change still loads
+ * (a checkpoint resumes with the graph it was written with).
  */
 public class ShiftOnlyBatchNormalization extends BatchNormalization {
 

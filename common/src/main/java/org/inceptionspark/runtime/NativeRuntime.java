@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * {@link #configure()} for JVMs launched without those flags; {@link #configure()} never overrides
  * a value given explicitly, so {@code -D...helpers.disable=true} still turns the helpers off.
  *
- * <p>It also checks that glibc was told to back native buffers with huge pages
- * ({@value #MALLOC_HUGE_PAGES}), which can only be set before the process starts, and warns when not.
+ * <p>It also checks the native allocator, which can only be chosen before the process starts:
+ * jemalloc ({@value #JEMALLOC}, options {@link #JEMALLOC_CONF}) where it is installed, and glibc's
+ * malloc told to back native buffers with huge pages ({@value #MALLOC_HUGE_PAGES}) otherwise; it
+ * warns when either is missing.
  *
  * <p>The helpers also need the class shim {@link org.nd4j.nativeblas.Nd4jCpu} (stale lookup in
  * DL4J) and a libnd4j binary built with oneDNN ({@code nd4j.classifier=linux-x86_64-onednn-avx2},
@@ -49,6 +51,29 @@ public final class NativeRuntime {
      * {@code bench replica} at 299x299 went from 34.2 s to 13.8 s per step with this one setting.
      */
     public static final String MALLOC_HUGE_PAGES = "glibc.malloc.hugetlb=1";
+
+    /** The dynamic loader's preload list: how jemalloc replaces glibc's malloc in a process it starts. */
+    public static final String LD_PRELOAD = "LD_PRELOAD";
+
+    /** jemalloc's options, read once when the process starts. */
+    public static final String MALLOC_CONF = "MALLOC_CONF";
+
+    /** jemalloc's soname: the loader finds it in the system's library path (Debian/Ubuntu: libjemalloc2). */
+    public static final String JEMALLOC = "libjemalloc.so.2";
+
+    /**
+     * jemalloc as ND4J's and oneDNN's allocator ({@code bench replica}, 299x299, batch 32): glibc's
+     * heap keeps the holes between differently sized per-op buffers, and the activations DL4J
+     * allocates outside its workspace in a network's first step, resident for good (peak 9.5 GB);
+     * jemalloc's size classes reuse them and its decay returns them (5.7-6.9 GB). Each option:
+     * {@code thp:always} advises huge pages on its mappings (what glibc.malloc.hugetlb=1 does for
+     * glibc: 4 KB page faults made every op's fresh buffer slow on the VM measured);
+     * {@code oversize_threshold:0} keeps requests above 8 MiB in the ordinary arenas: jemalloc 5.1+
+     * otherwise serves them from an arena that unmaps them on free, so each op faulted its large
+     * buffers in anew (13.1 s against 8.3 s per step); {@code background_thread:true} returns freed
+     * memory from a background thread instead of inside the allocating op.
+     */
+    public static final String JEMALLOC_CONF = "thp:always,metadata_thp:auto,oversize_threshold:0,background_thread:true";
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeRuntime.class);
 
@@ -74,6 +99,13 @@ public final class NativeRuntime {
                             + " spark.executorEnv.{}).", GLIBC_TUNABLES, System.getenv(GLIBC_TUNABLES) == null
                             ? "not set" : "'" + System.getenv(GLIBC_TUNABLES) + "'", GLIBC_TUNABLES,
                             MALLOC_HUGE_PAGES, GLIBC_TUNABLES);
+                }
+                if ("glibc".equals(mallocImplementation())) {
+                    LOG.warn("native allocator is glibc's malloc: a 299x299 replica peaked at 9.5 GB with it, against"
+                            + " 5.7-6.9 GB with jemalloc, and stepped 1.5x slower (docs/replica-performance.md). Install"
+                            + " jemalloc (Debian/Ubuntu: libjemalloc2) and start this JVM with {}={} {}={}"
+                            + " (bin/inception-spark does when it finds the library; executors get it from"
+                            + " spark.executorEnv).", LD_PRELOAD, JEMALLOC, MALLOC_CONF, JEMALLOC_CONF);
                 }
                 configured = true;
             }
@@ -105,6 +137,34 @@ public final class NativeRuntime {
     public static String executorTunables() {
         String own = System.getenv(GLIBC_TUNABLES);
         return tunablesAskHugePages(own) ? own : MALLOC_HUGE_PAGES;
+    }
+
+    /**
+     * The environment executors are started with, for the process's native allocator: the values
+     * of this JVM where it has them (so a user's own options travel), the defaults otherwise.
+     */
+    public static Map<String, String> executorEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(GLIBC_TUNABLES, executorTunables());
+        String preload = System.getenv(LD_PRELOAD);
+        env.put(LD_PRELOAD, preload != null && preload.contains("jemalloc") ? preload : JEMALLOC);
+        String conf = System.getenv(MALLOC_CONF);
+        env.put(MALLOC_CONF, conf != null && !conf.isBlank() ? conf : JEMALLOC_CONF);
+        return env;
+    }
+
+    /** "jemalloc" when this process mapped it (LD_PRELOAD), "glibc" otherwise on Linux, "?" elsewhere. */
+    public static String mallocImplementation() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                if (line.contains("libjemalloc")) {
+                    return "jemalloc";
+                }
+            }
+            return "glibc";
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     /** The kernel's transparent-huge-page mode (always, madvise or never), or "?" where unknown. */
@@ -172,6 +232,7 @@ public final class NativeRuntime {
         parts.add("helpers=" + (helpersEnabled() ? "on" : "off"));
         parts.add("threads=" + Nd4j.getEnvironment().maxMasterThreads() + "/" + Nd4j.getEnvironment().maxThreads());
         parts.add("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
+        parts.add("malloc=" + mallocImplementation());
         parts.add("malloc-hugepages=" + (mallocHugePages() ? "on" : "off") + " thp=" + transparentHugePages());
         return String.join(" ", parts);
     }

@@ -24,9 +24,20 @@ class ModelInceptionV3Test {
 
     private static final ModelSpec NO_AUX = ModelSpec.inceptionV3Defaults(1000).withAuxHead(false);
 
+    /**
+     * Output shapes by vertex name; a convolution unit's output (its {@code scope/BatchNorm} layer,
+     * batch norm and ReLU in one) is also listed under the unit's scope, the TF end point's name.
+     */
     private static Map<String, InputType> shapes(ModelSpec spec) {
-        return ModelZoo.build(spec, 1).getLayerActivationTypes(
+        Map<String, InputType> byVertex = ModelZoo.build(spec, 1).getLayerActivationTypes(
                 InputType.convolutional(spec.inputSize(), spec.inputSize(), 3));
+        Map<String, InputType> shapes = new java.util.HashMap<>(byVertex);
+        byVertex.forEach((name, type) -> {
+            if (name.endsWith("/BatchNorm")) {
+                shapes.put(name.substring(0, name.length() - "/BatchNorm".length()), type);
+            }
+        });
+        return shapes;
     }
 
     private static String hwc(InputType t) {
@@ -114,7 +125,7 @@ class ModelInceptionV3Test {
             if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BatchNormalization bn) {
                 batchNorms++;
                 // Shift learned, scale frozen at 1 (never updated: NoOp), moving mean and variance.
-                assertTrue(bn instanceof ShiftOnlyBatchNormalization, v.toString());
+                assertTrue(bn instanceof BatchNormRelu unit && unit.isScaleFrozen(), v.toString());
                 assertFalse(bn.isLockGammaBeta());
                 assertEquals(1.0, bn.getGamma());
                 assertInstanceOf(org.nd4j.linalg.learning.config.NoOp.class, bn.getUpdaterByParam("gamma"));

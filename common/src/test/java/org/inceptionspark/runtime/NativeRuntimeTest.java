@@ -62,6 +62,29 @@ class NativeRuntimeTest {
     }
 
     @Test
+    void testJvmsRunOnJemallocWhereItIsInstalled() throws Exception {
+        assertEquals(NativeRuntime.JEMALLOC, System.getenv(NativeRuntime.LD_PRELOAD),
+                "Surefire's environment (conf/jvm.properties: native.malloc.preload)");
+        assertEquals(NativeRuntime.JEMALLOC_CONF, System.getenv(NativeRuntime.MALLOC_CONF),
+                "Surefire's environment (conf/jvm.properties: native.malloc.conf)");
+        assertEquals(jemallocInstalled() ? "jemalloc" : "glibc", NativeRuntime.mallocImplementation(),
+                NativeRuntime.describe());
+        assertTrue(NativeRuntime.describe().contains("malloc=" + NativeRuntime.mallocImplementation()));
+        Map<String, String> executors = NativeRuntime.executorEnvironment();
+        assertEquals(NativeRuntime.JEMALLOC, executors.get(NativeRuntime.LD_PRELOAD));
+        assertEquals(NativeRuntime.JEMALLOC_CONF, executors.get(NativeRuntime.MALLOC_CONF));
+        assertEquals(NativeRuntime.MALLOC_HUGE_PAGES, executors.get(NativeRuntime.GLIBC_TUNABLES));
+    }
+
+    /** What the dynamic loader can find, asked the way bin/inception-spark asks. */
+    static boolean jemallocInstalled() throws Exception {
+        Process p = new ProcessBuilder("/sbin/ldconfig", "-p").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out.contains(NativeRuntime.JEMALLOC);
+    }
+
+    @Test
     void oneDnnGradientsMatchBuiltInPathPerLayer() {
         ComputationGraph builtIn = build(false);
         ComputationGraph oneDnn = build(true);

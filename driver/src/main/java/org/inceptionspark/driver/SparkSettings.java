@@ -44,9 +44,10 @@ public final class SparkSettings {
         // writes in fewer system calls.
         d.put("spark.shuffle.sort.bypassMergeThreshold", "0");
         d.put("spark.shuffle.file.buffer", "1m");
-        // glibc reads its tunables when the executor process starts, so they travel as its
-        // environment: huge pages for ND4J's and oneDNN's per-op buffers (NativeRuntime).
-        d.put("spark.executorEnv." + NativeRuntime.GLIBC_TUNABLES, NativeRuntime.executorTunables());
+        // The native allocator is chosen when the executor process starts, so it travels as its
+        // environment: jemalloc preloaded with its options, and glibc's huge pages where jemalloc
+        // is not installed (NativeRuntime; the loader skips a missing preload with a warning).
+        NativeRuntime.executorEnvironment().forEach((k, v) -> d.put("spark.executorEnv." + k, v));
         return d;
     }
 

@@ -26,6 +26,18 @@ class SparkSettingsTest {
     }
 
     @Test
+    void executorsGetJemallocUnlessTheUserSaysOtherwise() {
+        SparkConf conf = SparkSettings.apply(new SparkConf(false));
+        assertEquals("libjemalloc.so.2", conf.get("spark.executorEnv.LD_PRELOAD"));
+        assertEquals("thp:always,metadata_thp:auto,oversize_threshold:0,background_thread:true",
+                conf.get("spark.executorEnv.MALLOC_CONF"), "the value of conf/jvm.properties");
+        SparkConf mine = SparkSettings.apply(new SparkConf(false).set("spark.executorEnv.LD_PRELOAD", "")
+                .set("spark.executorEnv.MALLOC_CONF", "narenas:2"));
+        assertEquals("", mine.get("spark.executorEnv.LD_PRELOAD"));
+        assertEquals("narenas:2", mine.get("spark.executorEnv.MALLOC_CONF"));
+    }
+
+    @Test
     void keepsTheUsersRegistratorsAndAddsOurs() {
         SparkConf conf = SparkSettings.apply(new SparkConf(false).set("spark.kryo.registrator", "com.example.Mine"));
         assertEquals("com.example.Mine," + OURS, conf.get("spark.kryo.registrator"));

@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
+import org.inceptionspark.runtime.NativeRuntime;
 import org.inceptionspark.train.StepOutcome;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,9 +42,11 @@ class SyncEquivalenceOnClusterTest {
         int steps = 3;
         TrainingSetup s = SyncEquivalenceTest.setup("cluster-4", 4, 5);
         assertEquals(2, ExecutorCount.await(sc, 2, java.time.Duration.ofSeconds(120)), "two executors must register");
-        // what each executor process started with (SparkSettings: glibc reads it only at start)
-        assertEquals(List.of("glibc.malloc.hugetlb=1", "glibc.malloc.hugetlb=1"), sc.parallelize(List.of(0, 1), 2)
-                .map(i -> String.valueOf(System.getenv("GLIBC_TUNABLES"))).collect());
+        // what each executor process started with (SparkSettings: the allocator is chosen at start),
+        // and the allocator it runs on: the one this JVM, started the same way on the same machine, has
+        String expected = "glibc.malloc.hugetlb=1 " + NativeRuntime.mallocImplementation();
+        assertEquals(List.of(expected, expected), sc.parallelize(List.of(0, 1), 2)
+                .map(i -> System.getenv("GLIBC_TUNABLES") + " " + NativeRuntime.mallocImplementation()).collect());
         float[] first;
         try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
             assertEquals(2, trainer.replicasPerTask(), "4 replicas on 2 task slots: two to a task, summed before the shuffle");
