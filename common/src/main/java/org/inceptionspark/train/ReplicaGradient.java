@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterSegment;
+import org.inceptionspark.runtime.ActivationWorkspace;
 import org.inceptionspark.runtime.HostFloats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,6 +40,7 @@ public final class ReplicaGradient {
         int outputs = graph.getNumOutputArrays();
         INDArray[] targets = new INDArray[outputs];
         Arrays.fill(targets, target);
+        ActivationWorkspace.presize(graph, features);
         graph.setInputs(features);
         graph.setLabels(targets);
         Nd4j.getRandom().setSeed(dropoutSeed);
