@@ -9,6 +9,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.optim.ParameterLayout;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** Networks for evaluation and export: from a checkpoint (its moving-average weights) or a DL4J model zip. */
@@ -23,6 +24,13 @@ public final class CheckpointModels {
         float[] w = c.evaluationParams();
         g.setParams(Nd4j.createFromArray(w).reshape(1, w.length));
         return g;
+    }
+
+    /** Where the checkpoint's network keeps each tensor in its flat vectors. */
+    public static ParameterLayout layout(Checkpoint c) {
+        ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(c.graphJson()));
+        g.init();
+        return ParameterLayout.of(g);
     }
 
     /** The input size the checkpoint's run trained at. */

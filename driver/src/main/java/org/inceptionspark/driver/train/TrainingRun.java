@@ -11,7 +11,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
+import org.inceptionspark.optim.LayoutRemap;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.StepOutcome;
 
@@ -149,7 +151,20 @@ public final class TrainingRun {
         if (c.seed() != setup.seed()) {
             throw new IllegalStateException("checkpoint was written with seed " + c.seed() + ", this run has " + setup.seed());
         }
-        state.restore(c.params(), c.slots(), c.average(),
+        LayoutRemap remap;
+        try {
+            remap = LayoutRemap.between(CheckpointModels.layout(c), state.layout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("checkpoint of " + options.runDir() + " does not fit the configured network: "
+                    + e.getMessage(), e);
+        }
+        if (!remap.identity()) {
+            out.println("checkpoint's network orders its parameters differently (written by another version of the"
+                    + " model zoo): parameters, optimizer state and moving average are matched by name");
+        }
+        LinkedHashMap<String, float[]> slots = new LinkedHashMap<>();
+        c.slots().forEach((k, v) -> slots.put(k, remap.apply(v)));
+        state.restore(remap.apply(c.params()), slots, c.average() == null ? null : remap.apply(c.average()),
                 c.step(), c.skippedSteps());
     }
 }
