@@ -64,8 +64,9 @@ public final class NativeRuntime {
     /**
      * jemalloc as ND4J's and oneDNN's allocator ({@code bench replica}, 299x299, batch 32): glibc's
      * heap keeps the holes between differently sized per-op buffers, and the activations DL4J
-     * allocates outside its workspace in a network's first step, resident for good (peak 9.5 GB);
-     * jemalloc's size classes reuse them and its decay returns them (5.7-6.9 GB). Each option:
+     * allocates outside its workspace in a network's first step, resident for good (peak 8.5 GB, 13.0 s
+     * per step); jemalloc's size classes reuse them and its decay returns them (5.7-6.0 GB, 9.7 s
+     * in the same sitting). Each option:
      * {@code thp:always} advises huge pages on its mappings (what glibc.malloc.hugetlb=1 does for
      * glibc: 4 KB page faults made every op's fresh buffer slow on the VM measured);
      * {@code oversize_threshold:0} keeps requests above 8 MiB in the ordinary arenas: jemalloc 5.1+
@@ -101,8 +102,8 @@ public final class NativeRuntime {
                             MALLOC_HUGE_PAGES, GLIBC_TUNABLES);
                 }
                 if ("glibc".equals(mallocImplementation())) {
-                    LOG.warn("native allocator is glibc's malloc: a 299x299 replica peaked at 9.5 GB with it, against"
-                            + " 5.7-6.9 GB with jemalloc, and stepped 1.5x slower (docs/replica-performance.md). Install"
+                    LOG.warn("native allocator is glibc's malloc: a 299x299 replica peaked at 8.5 GB with it, against"
+                            + " 5.7-6.0 GB with jemalloc, and stepped 1.3x slower (docs/replica-performance.md). Install"
                             + " jemalloc (Debian/Ubuntu: libjemalloc2) and start this JVM with {}={} {}={}"
                             + " (bin/inception-spark does when it finds the library; executors get it from"
                             + " spark.executorEnv).", LD_PRELOAD, JEMALLOC, MALLOC_CONF, JEMALLOC_CONF);
