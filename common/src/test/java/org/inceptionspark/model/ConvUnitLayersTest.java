@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -25,6 +24,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.inceptionspark.testing.RandomBatch;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,8 +47,8 @@ class ConvUnitLayersTest {
 
     @Test
     void fusedUnitsComputeTheSameBitsAsDl4jsThreeLayers() {
-        INDArray x = images(3);
-        INDArray y = labels(4);
+        INDArray x = RandomBatch.images(3, BATCH, 3, SIZE);
+        INDArray y = RandomBatch.oneHot(4, BATCH, CLASSES);
         for (CacheMode cache : new CacheMode[] {CacheMode.NONE, CacheMode.HOST}) {
             ComputationGraph stock = ModelZoo.instantiate(conf(false, cache));
             ComputationGraph fused = ModelZoo.instantiate(conf(true, cache));
@@ -56,8 +56,8 @@ class ConvUnitLayersTest {
             assertEquals(stock.paramTable().keySet(), fusedParams.keySet());
             stock.paramTable().forEach((k, v) -> fusedParams.get(k).assign(v));
             for (int step = 0; step < 2; step++) {
-                Gradient a = gradient(stock, x, y);
-                Gradient b = gradient(fused, x, y);
+                Gradient a = RandomBatch.gradient(stock, x, y);
+                Gradient b = RandomBatch.gradient(fused, x, y);
                 assertEquals(stock.score(), fused.score(), 0.0, cache + " step " + step + ": loss");
                 for (String key : a.gradientForVariable().keySet()) {
                     assertArrayEquals(flat(a.getGradientFor(key)), flat(b.getGradientFor(key)),
@@ -139,30 +139,4 @@ class ConvUnitLayersTest {
         return a.dup('c').reshape(a.length()).toFloatVector();
     }
 
-    private static Gradient gradient(ComputationGraph g, INDArray x, INDArray y) {
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        Gradient grad = g.gradient();
-        g.clearLayersStates();
-        return grad;
-    }
-
-    private static INDArray images(long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] v = new float[BATCH * 3 * SIZE * SIZE];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (r.nextDouble() * 2 - 1);
-        }
-        return Nd4j.create(v, new long[] {BATCH, 3, SIZE, SIZE}, 'c');
-    }
-
-    private static INDArray labels(long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES);
-        for (int i = 0; i < BATCH; i++) {
-            y.putScalar(i, r.nextInt(CLASSES), 1f);
-        }
-        return y;
-    }
 }

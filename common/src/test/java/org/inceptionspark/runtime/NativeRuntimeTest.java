@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -20,6 +19,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.inceptionspark.testing.RandomBatch;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -92,10 +92,10 @@ class NativeRuntimeTest {
         assertTrue(NativeRuntime.helperCounts(oneDnn).size() == 3, NativeRuntime.helperCounts(oneDnn).toString());
         oneDnn.setParams(builtIn.params().dup());
 
-        INDArray x = images(11);
-        INDArray y = labels(12);
-        Gradient a = gradient(builtIn, x, y);
-        Gradient b = gradient(oneDnn, x, y);
+        INDArray x = RandomBatch.images(11, BATCH, 3, SIZE);
+        INDArray y = RandomBatch.oneHot(12, BATCH, CLASSES);
+        Gradient a = RandomBatch.gradient(builtIn, x, y);
+        Gradient b = RandomBatch.gradient(oneDnn, x, y);
         assertEquals(a.gradientForVariable().keySet(), b.gradientForVariable().keySet());
         for (String key : a.gradientForVariable().keySet()) {
             INDArray ga = a.getGradientFor(key);
@@ -113,8 +113,8 @@ class NativeRuntimeTest {
         ComputationGraph first = build(true);
         ComputationGraph second = build(true);
         second.setParams(first.params().dup());
-        INDArray x = images(21);
-        INDArray y = labels(22);
+        INDArray x = RandomBatch.images(21, BATCH, 3, SIZE);
+        INDArray y = RandomBatch.oneHot(22, BATCH, CLASSES);
         float[] a = flat(first, x, y);
         float[] b = flat(second, x, y);
         float[] again = flat(first, x, y);
@@ -123,17 +123,8 @@ class NativeRuntimeTest {
     }
 
     private static float[] flat(ComputationGraph g, INDArray x, INDArray y) {
-        gradient(g, x, y);
+        RandomBatch.gradient(g, x, y);
         return g.getFlattenedGradients().toFloatVector();
-    }
-
-    private static Gradient gradient(ComputationGraph g, INDArray x, INDArray y) {
-        g.setInputs(x);
-        g.setLabels(y);
-        g.computeGradientAndScore();
-        Gradient grad = g.gradient();
-        g.clearLayersStates();
-        return grad;
     }
 
     /** Builds with the helpers on or off: DL4J reads the switch when each layer object is created. */
@@ -180,21 +171,4 @@ class NativeRuntimeTest {
                 .build();
     }
 
-    private static INDArray images(long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] v = new float[BATCH * 3 * SIZE * SIZE];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (r.nextDouble() * 2 - 1);
-        }
-        return Nd4j.create(v, new long[] {BATCH, 3, SIZE, SIZE}, 'c').castTo(DataType.FLOAT);
-    }
-
-    private static INDArray labels(long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES);
-        for (int i = 0; i < BATCH; i++) {
-            y.putScalar(i, r.nextInt(CLASSES), 1f);
-        }
-        return y;
-    }
 }
