@@ -31,7 +31,7 @@ public class BatchNormReluLayer extends BatchNormalization {
         INDArray out = super.activate(training, workspaceMgr);
         // DL4J's built-in path can return an array it keeps for its own backward pass (xHat, or the
         // input itself): never rectify those in place.
-        if (out == xHat || out == input || out.data() == input.data()) {
+        if (out == xHat || out.data() == input.data()) {
             out = workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
         }
         Nd4j.exec(new RectifiedLinear(out, out));

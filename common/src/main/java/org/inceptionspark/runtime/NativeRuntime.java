@@ -93,20 +93,21 @@ public final class NativeRuntime {
                 if (System.getProperty(HELPERS_DISABLE) == null) {
                     System.setProperty(HELPERS_DISABLE, "false");
                 }
-                if (!mallocHugePages() && !"never".equals(transparentHugePages())) {
-                    LOG.warn("{} is {}: native buffers (ND4J, oneDNN) are faulted in 4 KB pages, which made a"
-                            + " 299x299 training step 2.5x slower on the machine measured (docs/replica-performance.md)."
-                            + " Start this JVM with {}={} (bin/inception-spark does; executors get it from"
-                            + " spark.executorEnv.{}).", GLIBC_TUNABLES, System.getenv(GLIBC_TUNABLES) == null
-                            ? "not set" : "'" + System.getenv(GLIBC_TUNABLES) + "'", GLIBC_TUNABLES,
-                            MALLOC_HUGE_PAGES, GLIBC_TUNABLES);
-                }
+                // Huge pages for glibc's malloc matter only when glibc's malloc serves the buffers.
                 if ("glibc".equals(mallocImplementation())) {
                     LOG.warn("native allocator is glibc's malloc: a 299x299 replica peaked at 8.5 GB with it, against"
                             + " 5.7-6.0 GB with jemalloc, and stepped 1.3x slower (docs/replica-performance.md). Install"
                             + " jemalloc (Debian/Ubuntu: libjemalloc2) and start this JVM with {}={} {}={}"
                             + " (bin/inception-spark does when it finds the library; executors get it from"
                             + " spark.executorEnv).", LD_PRELOAD, JEMALLOC, MALLOC_CONF, JEMALLOC_CONF);
+                    if (!mallocHugePages() && !"never".equals(transparentHugePages())) {
+                        LOG.warn("{} is {}: native buffers (ND4J, oneDNN) are faulted in 4 KB pages, which made a"
+                                + " 299x299 training step 2.5x slower on the machine measured (docs/replica-performance.md)."
+                                + " Start this JVM with {}={} (bin/inception-spark does; executors get it from"
+                                + " spark.executorEnv.{}).", GLIBC_TUNABLES, System.getenv(GLIBC_TUNABLES) == null
+                                ? "not set" : "'" + System.getenv(GLIBC_TUNABLES) + "'", GLIBC_TUNABLES,
+                                MALLOC_HUGE_PAGES, GLIBC_TUNABLES);
+                    }
                 }
                 configured = true;
             }
@@ -156,15 +157,26 @@ public final class NativeRuntime {
 
     /** "jemalloc" when this process mapped it (LD_PRELOAD), "glibc" otherwise on Linux, "?" elsewhere. */
     public static String mallocImplementation() {
+        List<String> files = mappedFiles();
+        if (files == null) {
+            return "?";
+        }
+        return files.stream().anyMatch(f -> f.contains("libjemalloc")) ? "jemalloc" : "glibc";
+    }
+
+    /** The files this process has mapped (/proc/self/maps), or null where that cannot be read. */
+    private static List<String> mappedFiles() {
         try {
+            List<String> files = new ArrayList<>();
             for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-                if (line.contains("libjemalloc")) {
-                    return "jemalloc";
+                int i = line.indexOf('/');
+                if (i >= 0) {
+                    files.add(line.substring(i));
                 }
             }
-            return "glibc";
+            return files;
         } catch (IOException | RuntimeException e) {
-            return "?";
+            return null;
         }
     }
 
@@ -193,20 +205,12 @@ public final class NativeRuntime {
     /** The libnd4j shared object this process mapped (JavaCPP's choice of classifier), or "?". */
     public static String nativeLibrary() {
         Nd4j.getBackend();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
-                int i = line.indexOf('/');
-                if (i >= 0 && line.contains("libnd4j")) {
-                    String path = line.substring(i);
-                    if (path.endsWith("libnd4jcpu.so") || path.contains("libnd4jcuda")) {
-                        return path;
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
+        List<String> files = mappedFiles();
+        if (files == null) {
             return "?";
         }
-        return "?";
+        return files.stream().filter(f -> f.endsWith("libnd4jcpu.so") || f.contains("libnd4jcuda")).findFirst()
+                .orElse("?");
     }
 
     /** Layer helpers in a built network, by helper class (simple name), and the layers without one. */

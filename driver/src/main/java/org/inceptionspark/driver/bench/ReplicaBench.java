@@ -172,8 +172,8 @@ public final class ReplicaBench implements Main.Command {
                 stepS, sorted[0], sorted[sorted.length - 1], steps, batch / stepS);
         System.out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s (%.1f GFLOP per step); sgemm n=%d: %.1f before,"
                 + " %.1f after GFLOP/s; ratio %.3f%n", gflops, flops / 1e9, sgemmN, sgemmBefore, sgemmAfter, efficiency);
-        // The first step of a network is DL4J's workspace-learning step: its activations live outside
-        // the workspace until the step ends, when the workspace is allocated beside them.
+        // The warm-up step is where a network's first-use costs land (oneDNN primitives, the
+        // activation workspace), so the peak of the later steps is printed beside the whole run's.
         System.out.printf(Locale.ROOT, "peak memory: heap used %.2f GB, off-heap (RSS - committed heap) %.2f GB,"
                         + " RSS (VmHWM) %.2f GB; steps after warm-up %.2f GB%n",
                 peakHeapBytes() / 1e9, sampler.peak() / 1e9, rss, peakAfterWarmup);

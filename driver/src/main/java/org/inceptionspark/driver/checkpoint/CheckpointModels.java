@@ -19,8 +19,7 @@ public final class CheckpointModels {
 
     /** The checkpoint's network with its evaluation weights (the moving average when there is one). */
     public static ComputationGraph evaluationGraph(Checkpoint c) {
-        ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(c.graphJson()));
-        g.init();
+        ComputationGraph g = graph(c);
         float[] w = c.evaluationParams();
         g.setParams(Nd4j.createFromArray(w).reshape(1, w.length));
         return g;
@@ -28,9 +27,14 @@ public final class CheckpointModels {
 
     /** Where the checkpoint's network keeps each tensor in its flat vectors. */
     public static ParameterLayout layout(Checkpoint c) {
+        return ParameterLayout.of(graph(c));
+    }
+
+    /** The network the checkpoint was written with, initialised (its own weights not loaded). */
+    private static ComputationGraph graph(Checkpoint c) {
         ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(c.graphJson()));
         g.init();
-        return ParameterLayout.of(g);
+        return g;
     }
 
     /** The input size the checkpoint's run trained at. */
