@@ -5,6 +5,7 @@ import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.runtime.BatchNormBackprop;
+import org.inceptionspark.runtime.OneDnnLayers;
 
 /**
  * The networks this project trains, built as DL4J computation graphs (NCHW, float).
@@ -56,13 +57,15 @@ public final class ModelZoo {
      * layer: {@code init()} applies it to the graph's workspaces only, and a layer left at none
      * recomputes its forward output in the backward pass (bench replica, full width 299x299:
      * 40.3 s per step with, 29.3 s without; docs/replica-performance.md), and batch norm's backward
-     * pass by {@link BatchNormBackprop} where the oneDNN helper is on.
+     * pass by {@link BatchNormBackprop} and the convolutions and pooling by {@link OneDnnLayers} where
+     * DL4J's oneDNN helpers are on.
      */
     public static ComputationGraph instantiate(ComputationGraphConfiguration conf) {
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
         graph.setCacheMode(conf.getCacheMode());
         BatchNormBackprop.install(graph);
+        OneDnnLayers.install(graph);
         return graph;
     }
 

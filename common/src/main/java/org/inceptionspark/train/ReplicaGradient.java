@@ -6,6 +6,7 @@ import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterSegment;
 import org.inceptionspark.runtime.ActivationWorkspace;
 import org.inceptionspark.runtime.HostFloats;
+import org.inceptionspark.runtime.OneDnnLayers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -41,6 +42,7 @@ public final class ReplicaGradient {
         INDArray[] targets = new INDArray[outputs];
         Arrays.fill(targets, target);
         ActivationWorkspace.presize(graph, features);
+        OneDnnLayers.prepare(graph, features);
         graph.setInputs(features);
         graph.setLabels(targets);
         Nd4j.getRandom().setSeed(dropoutSeed);

@@ -22,6 +22,7 @@ import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelSummary;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.runtime.NativeRuntime;
+import org.inceptionspark.runtime.OneDnnLayers;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.worker.ReplicaModelPool;
@@ -153,6 +154,8 @@ public final class ReplicaBench implements Main.Command {
             }
         }
         System.out.println("workspaces after the steps: " + workspaceSizes());
+        System.out.printf(Locale.ROOT, "oneDNN layers' buffers (operands, scratchpads, workspaces; kept): %.2f GB: %s%n",
+                OneDnnLayers.heldBytes() / 1e9, OneDnnLayers.describeBuffers());
         if (args.flag("profile")) {
             profileOneStep(replica, features, labels, classes, seed, out);
         }

@@ -9,6 +9,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
 import org.inceptionspark.runtime.NativeRuntime;
+import org.inceptionspark.runtime.OneDnnLayers;
 import org.inceptionspark.train.StepOutcome;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,10 +44,13 @@ class SyncEquivalenceOnClusterTest {
         TrainingSetup s = SyncEquivalenceTest.setup("cluster-4", 4, 5);
         assertEquals(2, ExecutorCount.await(sc, 2, java.time.Duration.ofSeconds(120)), "two executors must register");
         // what each executor process started with (SparkSettings: the allocator is chosen at start),
-        // and the allocator it runs on: the one this JVM, started the same way on the same machine, has
-        String expected = "glibc.malloc.hugetlb=1 " + NativeRuntime.mallocImplementation();
+        // the allocator it runs on and whether its convolutions and pooling run on oneDNN directly:
+        // what this JVM, started the same way on the same machine, has
+        String expected = "glibc.malloc.hugetlb=1 " + NativeRuntime.mallocImplementation() + " onednn-layers="
+                + OneDnnLayers.enabled();
         assertEquals(List.of(expected, expected), sc.parallelize(List.of(0, 1), 2)
-                .map(i -> System.getenv("GLIBC_TUNABLES") + " " + NativeRuntime.mallocImplementation()).collect());
+                .map(i -> System.getenv("GLIBC_TUNABLES") + " " + NativeRuntime.mallocImplementation()
+                        + " onednn-layers=" + OneDnnLayers.enabled()).collect());
         float[] first;
         try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
             assertEquals(2, trainer.replicasPerTask(), "4 replicas on 2 task slots: two to a task, summed before the shuffle");

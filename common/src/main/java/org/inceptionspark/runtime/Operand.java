@@ -1,0 +1,51 @@
+package org.inceptionspark.runtime;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
+
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.inceptionspark.runtime.PrimitiveArena.Role;
+
+/**
+ * One argument of a oneDNN primitive: the layout of DL4J's array, the layout the primitive
+ * wants, and the reorder between them when they differ (into the arena's buffer for the role).
+ */
+final class Operand {
+    final dnnl_memory_desc_t user;
+    final dnnl_memory_desc_t internal;
+    final dnnl_primitive reorder;
+    final Role role;
+
+    Operand(dnnl_memory_desc_t user, dnnl_memory_desc_t internal, Role role, boolean input) {
+        this.user = user;
+        this.internal = internal;
+        this.role = role;
+        this.reorder = Dnnl.same(user, internal) ? null
+                : Dnnl.primitive(input ? Dnnl.reorderDescriptor(user, internal) : Dnnl.reorderDescriptor(internal, user));
+    }
+
+    /** Where the primitive reads this input: DL4J's array itself, or the arena's reordered copy. */
+    long in(PrimitiveArena arena, long userAddress) {
+        if (reorder == null) {
+            return userAddress;
+        }
+        long buffer = arena.address(role, Dnnl.bytes(internal));
+        Dnnl.execute(reorder, arena.stream(), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
+                new dnnl_memory_desc_t[] {user, internal}, new long[] {userAddress, buffer});
+        return buffer;
+    }
+
+    /** Where the primitive writes this output. */
+    long out(PrimitiveArena arena, long userAddress) {
+        return reorder == null ? userAddress : arena.address(role, Dnnl.bytes(internal));
+    }
+
+    /** Moves an output written at {@code buffer} into DL4J's array. */
+    void deliver(PrimitiveArena arena, long buffer, long userAddress) {
+        if (reorder != null) {
+            Dnnl.execute(reorder, arena.stream(), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
+                    new dnnl_memory_desc_t[] {internal, user}, new long[] {buffer, userAddress});
+        }
+    }
+}

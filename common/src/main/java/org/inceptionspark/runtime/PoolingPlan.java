@@ -1,0 +1,163 @@
+package org.inceptionspark.runtime;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_exclude_padding;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_backward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.inceptionspark.runtime.PrimitiveArena.Role;
+
+/**
+ * One pooling shape's oneDNN primitives (forward for training, backward), run on NHWC copies
+ * of DL4J's NCHW arrays. libnd4j hands oneDNN the NCHW arrays themselves, and oneDNN's fast
+ * kernels take a plain NCHW tensor only while one image's 16-channel slice fits the per-core L3
+ * share; Inception-v3's MaxPool_3a (32x64x147x147) missed that and ran on the reference kernel,
+ * 0.8-0.9 s of a step (docs/replica-performance.md). Max pooling's backward pass runs the forward
+ * again for the argmax workspace, as libnd4j does, instead of keeping one per layer.
+ */
+final class PoolingPlan {
+    /** Max (else average, padding excluded from the count) pooling of NCHW floats over {@code window}. */
+    record Shape(long batch, long channels, SpatialWindow window, boolean max) {
+        long[] src() {
+            return window.src(batch, channels);
+        }
+
+        long[] dst() {
+            return window.dst(batch, channels);
+        }
+
+        @Override
+        public String toString() {
+            return (max ? "max" : "average") + " pooling " + batch + "x" + channels + ", " + window;
+        }
+    }
+
+    /** Where the backward pass's recomputed forward output goes (DST holds the input gradient then). */
+    private static final Role RECOMPUTED_DST = Role.DIFF_WEIGHTS;
+
+    private final Shape shape;
+    private final dnnl_primitive_desc forwardPd;
+    private final dnnl_primitive_desc backwardPd;
+    private final dnnl_primitive forward;
+    private final dnnl_primitive backward;
+    private final dnnl_memory_desc_t workspace;
+    private final Operand src;
+    private final Operand dst;
+    private final Operand diffDst;
+    private final Operand diffSrc;
+
+    private PoolingPlan(Shape s, dnnl_memory_desc_t srcNhwc, dnnl_memory_desc_t dstNhwc,
+                        dnnl_primitive_desc forwardPd, dnnl_primitive_desc backwardPd) {
+        this.shape = s;
+        this.forwardPd = forwardPd;
+        this.backwardPd = backwardPd;
+        this.forward = Dnnl.primitive(forwardPd);
+        this.backward = Dnnl.primitive(backwardPd);
+        dnnl_memory_desc_t ws = Dnnl.query(forwardPd, dnnl_query_workspace_md);
+        this.workspace = Dnnl.bytes(ws) > 0 ? ws : null;
+        dnnl_memory_desc_t srcNchw = Dnnl.md(s.src(), dnnl_nchw);
+        dnnl_memory_desc_t dstNchw = Dnnl.md(s.dst(), dnnl_nchw);
+        this.src = new Operand(srcNchw, srcNhwc, Role.SRC, true);
+        this.dst = new Operand(dstNchw, dstNhwc, Role.DST, false);
+        this.diffDst = new Operand(dstNchw, dstNhwc, Role.DIFF_DST, true);
+        this.diffSrc = new Operand(srcNchw, srcNhwc, Role.DST, false);
+    }
+
+    /** The plan of {@code s}, or null when oneDNN has no implementation of it. */
+    static PoolingPlan of(Shape s) {
+        int alg = s.max() ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding;
+        long[] strides = s.window().strides();
+        long[] kernel = s.window().kernel();
+        long[] dilation = s.window().dilates();
+        long[] padL = s.window().padBegin();
+        long[] padR = s.window().padEnd();
+        dnnl_memory_desc_t srcNhwc = Dnnl.md(s.src(), dnnl_nhwc);
+        dnnl_memory_desc_t dstNhwc = Dnnl.md(s.dst(), dnnl_nhwc);
+        dnnl_primitive_attr attr = Dnnl.scratchpadByCaller();
+        dnnl_pooling_v2_desc_t fd = new dnnl_pooling_v2_desc_t();
+        dnnl_pooling_v2_desc_t bd = new dnnl_pooling_v2_desc_t();
+        if (dnnl_pooling_v2_forward_desc_init(fd, dnnl_forward_training, alg, srcNhwc, dstNhwc, strides, kernel,
+                dilation, padL, padR) != dnnl_success
+                || dnnl_pooling_v2_backward_desc_init(bd, alg, srcNhwc, dstNhwc, strides, kernel, dilation, padL,
+                        padR) != dnnl_success) {
+            return null;
+        }
+        dnnl_primitive_desc forwardPd = Dnnl.descriptor(fd, attr, null);
+        dnnl_primitive_desc backwardPd = forwardPd == null ? null : Dnnl.descriptor(bd, attr, forwardPd);
+        return backwardPd == null ? null : new PoolingPlan(s, srcNhwc, dstNhwc, forwardPd, backwardPd);
+    }
+
+    Shape shape() {
+        return shape;
+    }
+
+    String implementations() {
+        return Dnnl.implementation(forwardPd) + " / " + Dnnl.implementation(backwardPd);
+    }
+
+    /** The arena bytes each role needs for this shape. */
+    Map<Role, Long> needs() {
+        Map<Role, Long> needs = new EnumMap<>(Role.class);
+        for (Operand o : new Operand[] {src, dst, diffDst, diffSrc}) {
+            if (o.reorder != null) {
+                needs.merge(o.role, Dnnl.bytes(o.internal), Math::max);
+            }
+        }
+        needs.merge(RECOMPUTED_DST, Dnnl.bytes(dst.internal), Math::max);
+        if (workspace != null) {
+            needs.put(Role.WORKSPACE, Dnnl.bytes(workspace));
+        }
+        long scratch = Math.max(Dnnl.bytes(Dnnl.scratchpad(forwardPd)), Dnnl.bytes(Dnnl.scratchpad(backwardPd)));
+        if (scratch > 0) {
+            needs.put(Role.SCRATCHPAD, scratch);
+        }
+        return needs;
+    }
+
+    /** {@code dst := pool(src)}; addresses of NCHW float arrays. */
+    void forward(PrimitiveArena arena, long srcAddress, long dstAddress) {
+        long x = src.in(arena, srcAddress);
+        long y = dst.out(arena, dstAddress);
+        runForward(arena, x, y);
+        dst.deliver(arena, y, dstAddress);
+    }
+
+    /** {@code diffSrc} (overwritten) from the output's gradient; {@code src} is the forward input. */
+    void backward(PrimitiveArena arena, long srcAddress, long diffDstAddress, long diffSrcAddress) {
+        long ws = 0;
+        if (workspace != null) {
+            long x = src.in(arena, srcAddress);
+            ws = runForward(arena, x, arena.address(RECOMPUTED_DST, Dnnl.bytes(dst.internal)));
+        }
+        long dy = diffDst.in(arena, diffDstAddress);
+        long dx = diffSrc.out(arena, diffSrcAddress);
+        arena.execute(backward, backwardPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE},
+                new dnnl_memory_desc_t[] {dst.internal, src.internal, workspace}, new long[] {dy, dx, ws});
+        diffSrc.deliver(arena, dx, diffSrcAddress);
+    }
+
+    /** Runs the forward primitive on internal-layout buffers; returns the workspace's address (0 if none). */
+    private long runForward(PrimitiveArena arena, long x, long y) {
+        long ws = workspace == null ? 0 : arena.address(Role.WORKSPACE, Dnnl.bytes(workspace));
+        arena.execute(forward, forwardPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE},
+                new dnnl_memory_desc_t[] {src.internal, dst.internal, workspace}, new long[] {x, y, ws});
+        return ws;
+    }
+}

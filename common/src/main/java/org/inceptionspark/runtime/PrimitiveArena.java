@@ -1,0 +1,129 @@
+package org.inceptionspark.runtime;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * The native buffers one oneDNN primitive at a time works in (a convolution, a pooling): its
+ * operands in the layouts it wants, its scratchpad and workspace, one buffer per role, each grown
+ * to the largest layer's need and then kept. On this project's machines, memory that the process
+ * gives back and touches again costs ~2.5 s per GB (a VM whose freed pages go back to the host;
+ * docs/replica-performance.md), and libnd4j's convolutions allocated these buffers afresh in every
+ * call: the stem's Winograd weight gradient took 0.6-0.9 s in the step against 0.07 s when run
+ * again on warm memory.
+ *
+ * <p>Arenas are pooled, not per thread: a JVM holds as many as primitives ever ran at once
+ * (one per replica computing concurrently), whatever the number of threads Spark starts.
+ */
+final class PrimitiveArena {
+    /**
+     * The buffers, named for what a convolution keeps in each. A pooling reuses them: its input
+     * gradient goes to DST and the output its backward pass recomputes to DIFF_WEIGHTS, so no
+     * buffer is added for it beyond its workspace.
+     */
+    enum Role { SRC, WEIGHTS, DST, DIFF_DST, DIFF_DST_WEIGHTS, DIFF_WEIGHTS, SCRATCHPAD, WORKSPACE }
+
+    private static final ConcurrentLinkedDeque<PrimitiveArena> POOL = new ConcurrentLinkedDeque<>();
+    private static final AtomicLong HELD = new AtomicLong();
+
+    private final dnnl_stream stream = Dnnl.stream();
+    private final Map<Role, Pointer> buffers = new EnumMap<>(Role.class);
+    private final Map<Role, Long> sizes = new EnumMap<>(Role.class);
+
+    static PrimitiveArena acquire() {
+        PrimitiveArena arena = POOL.pollFirst();
+        return arena != null ? arena : new PrimitiveArena();
+    }
+
+    static void release(PrimitiveArena arena) {
+        POOL.offerFirst(arena);
+    }
+
+    /**
+     * Grows one pooled arena to {@code needs} at once. Growing role by role as the first step
+     * meets larger layers leaves each outgrown buffer behind in the allocator, which is what
+     * pushed that step's peak above the later ones'.
+     */
+    static void reserve(Map<Role, Long> needs) {
+        PrimitiveArena arena = acquire();
+        try {
+            needs.forEach(arena::address);
+        } finally {
+            release(arena);
+        }
+    }
+
+    /** Bytes held by every arena of this JVM. */
+    static long heldBytes() {
+        return HELD.get();
+    }
+
+    /** Bytes per role, summed over the pooled arenas (the ones not in use at the moment of the call). */
+    static Map<Role, Long> pooledBytesByRole() {
+        Map<Role, Long> out = new EnumMap<>(Role.class);
+        for (PrimitiveArena a : POOL) {
+            a.sizes.forEach((role, bytes) -> out.merge(role, bytes, Long::sum));
+        }
+        return out;
+    }
+
+    dnnl_stream stream() {
+        return stream;
+    }
+
+    /** The address of this arena's buffer for {@code role}, at least {@code bytes} long. */
+    long address(Role role, long bytes) {
+        long have = sizes.getOrDefault(role, 0L);
+        if (have < bytes) {
+            Pointer old = buffers.remove(role);
+            if (old != null) {
+                Pointer.free(old);
+                HELD.addAndGet(-have);
+            }
+            Pointer fresh = Pointer.malloc(bytes);
+            if (fresh == null || fresh.isNull()) {
+                throw new OutOfMemoryError("malloc of " + bytes + " bytes for oneDNN's " + role + " buffer failed");
+            }
+            buffers.put(role, fresh);
+            sizes.put(role, bytes);
+            HELD.addAndGet(bytes);
+        }
+        return buffers.get(role).address();
+    }
+
+    /** Executes with the arguments whose address is not 0 (no bias), plus the arena's scratchpad. */
+    void execute(dnnl_primitive p, dnnl_primitive_desc pd, int[] ids, dnnl_memory_desc_t[] mds, long[] addresses) {
+        dnnl_memory_desc_t scratch = Dnnl.scratchpad(pd);
+        long scratchBytes = Dnnl.bytes(scratch);
+        int n = scratchBytes > 0 ? 1 : 0;
+        for (long a : addresses) {
+            n += a != 0 ? 1 : 0;
+        }
+        int[] argIds = new int[n];
+        dnnl_memory_desc_t[] argMds = new dnnl_memory_desc_t[n];
+        long[] argAddresses = new long[n];
+        int k = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (addresses[i] != 0) {
+                argIds[k] = ids[i];
+                argMds[k] = mds[i];
+                argAddresses[k++] = addresses[i];
+            }
+        }
+        if (scratchBytes > 0) {
+            argIds[k] = DNNL_ARG_SCRATCHPAD;
+            argMds[k] = scratch;
+            argAddresses[k] = address(Role.SCRATCHPAD, scratchBytes);
+        }
+        Dnnl.execute(p, stream, argIds, argMds, argAddresses);
+    }
+}
