@@ -44,7 +44,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Results are deterministic for a fixed thread count, like the op they replace, and equal it
  * within float rounding ({@code BatchNormBackpropTest}).
  */
-public final class BatchNormBackprop extends MKLDNNBatchNormHelper {
+public class BatchNormBackprop extends MKLDNNBatchNormHelper {
     private static final Field HELPER = helperField();
 
     /**

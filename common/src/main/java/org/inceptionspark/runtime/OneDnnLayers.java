@@ -14,6 +14,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.inceptionspark.runtime.PrimitiveArena.Role;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The CPU layers that run on oneDNN 2.5 directly ({@link OneDnnConvolution},
- * {@link OneDnnPooling}) instead of through libnd4j: installing them under a network's layers,
+ * {@link OneDnnPooling}, {@link OneDnnBatchNorm}) instead of through libnd4j: installing them under a network's layers,
  * and preparing their primitives and buffers for a batch shape before the first step.
  * {@code -Dinception.onednn=libnd4j} keeps DL4J's own oneDNN helpers (benchmarks against them).
  */
@@ -36,6 +38,7 @@ public final class OneDnnLayers {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnLayers.class);
     private static final Field CONV_HELPER = helperField(ConvolutionLayer.class);
     private static final Field POOL_HELPER = helperField(SubsamplingLayer.class);
+    private static final Field BN_HELPER = helperField(BatchNormalization.class);
 
     /** The input shape each graph's plans and buffers were last prepared for. */
     private static final Map<ComputationGraph, long[]> PREPARED = new WeakHashMap<>();
@@ -50,8 +53,8 @@ public final class OneDnnLayers {
     }
 
     /**
-     * Puts {@link OneDnnConvolution} and {@link OneDnnPooling} under every layer of {@code graph}
-     * that has DL4J's oneDNN helper; returns how many. Layers without it (helpers off, a GPU
+     * Puts {@link OneDnnConvolution}, {@link OneDnnPooling} and {@link OneDnnBatchNorm} under every
+     * layer of {@code graph} that has DL4J's oneDNN helper (or {@link BatchNormBackprop}); returns how many. Layers without it (helpers off, a GPU
      * backend) are left alone.
      */
     public static int install(ComputationGraph graph) {
@@ -65,6 +68,11 @@ public final class OneDnnLayers {
                 if (layer instanceof ConvolutionLayer conv && conv.getHelper() != null
                         && conv.getHelper().getClass() == MKLDNNConvHelper.class) {
                     CONV_HELPER.set(conv, new OneDnnConvolution(dataType));
+                    n++;
+                } else if (layer instanceof BatchNormalization bn && bn.getHelper() != null
+                        && (bn.getHelper().getClass() == MKLDNNBatchNormHelper.class
+                                || bn.getHelper().getClass() == BatchNormBackprop.class)) {
+                    BN_HELPER.set(bn, new OneDnnBatchNorm(dataType));
                     n++;
                 } else if (layer instanceof SubsamplingLayer pool && pool.getHelper() != null
                         && pool.getHelper().getClass() == MKLDNNSubsamplingHelper.class) {

@@ -1,0 +1,116 @@
+package org.inceptionspark.runtime;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A batch-norm layer's helper that runs training-mode batch norm through oneDNN 2.5 directly
+ * ({@link BatchNormPlan}): one primitive computes the batch statistics and normalizes, one gives
+ * every gradient. Installed by {@link OneDnnLayers}. Inference, NHWC, other data types and layers
+ * without gamma and beta take the inherited path ({@link BatchNormBackprop}, itself on DL4J's
+ * oneDNN helper).
+ */
+public final class OneDnnBatchNorm extends BatchNormBackprop {
+    private final PlanCache<BatchNormPlan.Shape, BatchNormPlan> plans =
+            new PlanCache<>(BatchNormPlan::of, BatchNormPlan::implementations);
+    /** The batch mean and variance of the last training forward pass, outside every workspace (as DL4J's helper keeps them). */
+    private INDArray mean;
+    private INDArray variance;
+    /** Whether the last training forward pass ran here (else the inherited path holds the statistics). */
+    private boolean statisticsHere;
+
+    public OneDnnBatchNorm(DataType dataType) {
+        super(dataType);
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
+                              INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
+                              LayerWorkspaceMgr workspaceMgr) {
+        BatchNormPlan plan = training && takes(x, gamma, beta, format) ? plans.get(shape(x, eps)) : null;
+        if (plan == null) {
+            if (training) {
+                statisticsHere = false;
+            }
+            return super.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
+                    workspaceMgr);
+        }
+        long channels = x.size(1);
+        if (mean == null || mean.length() != channels) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                mean = Nd4j.createUninitialized(DataType.FLOAT, channels);
+                variance = Nd4j.createUninitialized(DataType.FLOAT, channels);
+            }
+        }
+        INDArray in = OneDnnLayers.contiguous(x);
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
+        PrimitiveArena arena = PrimitiveArena.acquire();
+        try {
+            plan.forward(arena, OneDnnLayers.address(in), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
+                    OneDnnLayers.address(out), OneDnnLayers.address(mean), OneDnnLayers.address(variance));
+        } finally {
+            PrimitiveArena.release(arena);
+        }
+        statisticsHere = true;
+        return out;
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return statisticsHere ? mean : super.getMeanCache(dataType);
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return statisticsHere ? variance : super.getVarCache(dataType);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
+                                                     INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
+                                                     CNN2DFormat format, LayerWorkspaceMgr workspaceMgr) {
+        BatchNormPlan plan = statisticsHere && takes(input, gamma, beta, format) && dGammaView != null
+                && dBetaView != null && OneDnnLayers.isDense(dGammaView) && OneDnnLayers.isDense(dBetaView)
+                && epsilon.dataType() == DataType.FLOAT && epsilon.rank() == 4
+                ? plans.get(shape(input, eps)) : null;
+        if (plan == null) {
+            return super.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
+                    workspaceMgr);
+        }
+        INDArray x = OneDnnLayers.contiguous(input);
+        INDArray dy = OneDnnLayers.contiguous(epsilon);
+        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        PrimitiveArena arena = PrimitiveArena.acquire();
+        try {
+            plan.backward(arena, OneDnnLayers.address(x), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
+                    OneDnnLayers.address(dy), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
+                    OneDnnLayers.address(dx),
+                    OneDnnLayers.address(dGammaView), OneDnnLayers.address(dBetaView));
+        } finally {
+            PrimitiveArena.release(arena);
+        }
+        Gradient g = new DefaultGradient();
+        g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        g.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(g, dx);
+    }
+
+    private static boolean takes(INDArray x, INDArray gamma, INDArray beta, CNN2DFormat format) {
+        return x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT && gamma != null
+                && beta != null && gamma.dataType() == DataType.FLOAT && beta.dataType() == DataType.FLOAT
+                && OneDnnLayers.isDense(gamma) && OneDnnLayers.isDense(beta) && gamma.length() == x.size(1);
+    }
+
+    private static BatchNormPlan.Shape shape(INDArray x, double eps) {
+        return new BatchNormPlan.Shape(x.size(0), x.size(1), x.size(2), x.size(3), (float) eps);
+    }
+}
