@@ -43,6 +43,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Results are deterministic for a fixed thread count, like the op they replace, and equal it
  * within float rounding ({@code BatchNormBackpropTest}).
+ *
+ * <p>Where {@link OneDnnLayers} runs (a CPU backend with oneDNN's presets), {@link OneDnnBatchNorm}
+ * replaces this class under every layer and keeps it only for what it does not take itself.
  */
 public class BatchNormBackprop extends MKLDNNBatchNormHelper {
     private static final Field HELPER = helperField();

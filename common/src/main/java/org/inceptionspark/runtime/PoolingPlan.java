@@ -74,9 +74,12 @@ final class PoolingPlan {
         this.workspace = Dnnl.bytes(ws) > 0 ? ws : null;
         dnnl_memory_desc_t srcNchw = Dnnl.md(s.src(), dnnl_nchw);
         dnnl_memory_desc_t dstNchw = Dnnl.md(s.dst(), dnnl_nchw);
-        this.src = new Operand(srcNchw, srcNhwc, Role.SRC, true);
+        // Input-sized copies go to the buffers a convolution of the same input size fills anyway
+        // (DIFF_DST, DST), output-sized ones to smaller ones (SRC, DIFF_WEIGHTS): at 299x299 the stem
+        // pool then grows no buffer beyond the convolutions' needs (it grew SRC by 86 MB before).
+        this.src = new Operand(srcNchw, srcNhwc, Role.DIFF_DST, true);
         this.dst = new Operand(dstNchw, dstNhwc, Role.DST, false);
-        this.diffDst = new Operand(dstNchw, dstNhwc, Role.DIFF_DST, true);
+        this.diffDst = new Operand(dstNchw, dstNhwc, Role.SRC, true);
         this.diffSrc = new Operand(srcNchw, srcNhwc, Role.DST, false);
     }
 

@@ -26,9 +26,8 @@ import org.bytedeco.javacpp.Pointer;
  */
 final class PrimitiveArena {
     /**
-     * The buffers, named for what a convolution keeps in each. A pooling reuses them: its input
-     * gradient goes to DST and the output its backward pass recomputes to DIFF_WEIGHTS, so no
-     * buffer is added for it beyond its workspace.
+     * The buffers, named for what a convolution keeps in each. A pooling borrows them (its plan
+     * says which for what), so it adds no buffer beyond its workspace.
      */
     enum Role { SRC, WEIGHTS, DST, DIFF_DST, DIFF_DST_WEIGHTS, DIFF_WEIGHTS, SCRATCHPAD, WORKSPACE }
 
