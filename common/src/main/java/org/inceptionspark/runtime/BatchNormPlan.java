@@ -91,7 +91,11 @@ final class BatchNormPlan {
     }
 
     /** {@code dst := gamma * (src - mean) / sqrt(variance + eps) + beta}, writing the batch's mean and variance. */
-    void forward(PrimitiveArena arena, long src, long gamma, long beta, long dst, long mean, long variance) {
+    void forward(long src, long gamma, long beta, long dst, long mean, long variance) {
+        PrimitiveArena.with(arena -> forward(arena, src, gamma, beta, dst, mean, variance));
+    }
+
+    private void forward(PrimitiveArena arena, long src, long gamma, long beta, long dst, long mean, long variance) {
         arena.execute(forward, forwardPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE},
                 new dnnl_memory_desc_t[] {data, perChannel, perChannel, data, perChannel, perChannel},
@@ -99,7 +103,12 @@ final class BatchNormPlan {
     }
 
     /** The input, scale and shift gradients (overwritten) from the batch statistics of the forward pass. */
-    void backward(PrimitiveArena arena, long src, long mean, long variance, long diffDst, long gamma, long beta,
+    void backward(long src, long mean, long variance, long diffDst, long gamma, long beta,
+                  long diffSrc, long diffGamma, long diffBeta) {
+        PrimitiveArena.with(arena -> backward(arena, src, mean, variance, diffDst, gamma, beta, diffSrc, diffGamma, diffBeta));
+    }
+
+    private void backward(PrimitiveArena arena, long src, long mean, long variance, long diffDst, long gamma, long beta,
                   long diffSrc, long diffGamma, long diffBeta) {
         arena.execute(backward, backwardPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,

@@ -218,7 +218,11 @@ final class ConvolutionPlan {
     }
 
     /** {@code dst := conv(src, weights) + bias}; addresses of NCHW / OIHW float arrays, bias 0 when none. */
-    void forward(PrimitiveArena arena, long src, long weights, long bias, long dst) {
+    void forward(long src, long weights, long bias, long dst) {
+        PrimitiveArena.with(arena -> forward(arena, src, weights, bias, dst));
+    }
+
+    private void forward(PrimitiveArena arena, long src, long weights, long bias, long dst) {
         long x = fwdSrc.in(arena, src);
         long w = fwdWeights.in(arena, weights);
         long y = fwdDst.out(arena, dst);
@@ -232,7 +236,12 @@ final class ConvolutionPlan {
      * {@code diffSrc} and {@code diffWeights} (and {@code diffBias} unless 0) from the output's
      * gradient {@code diffDst}; every gradient is overwritten.
      */
-    void backward(PrimitiveArena arena, long src, long weights, long diffDst, long diffSrc, long diffWeights,
+    void backward(long src, long weights, long diffDst, long diffSrc, long diffWeights,
+                  long diffBias) {
+        PrimitiveArena.with(arena -> backward(arena, src, weights, diffDst, diffSrc, diffWeights, diffBias));
+    }
+
+    private void backward(PrimitiveArena arena, long src, long weights, long diffDst, long diffSrc, long diffWeights,
                   long diffBias) {
         long dy = dataDiffDst.in(arena, diffDst);
         long w = dataWeights.in(arena, weights);

@@ -235,7 +235,7 @@ public final class NativeRuntime {
         parts.add("library=" + (cut >= 0 ? lib.substring(cut + 1) : lib));
         parts.add("onednn=" + oneDnnAvailable());
         parts.add("helpers=" + (helpersEnabled() ? "on" : "off"));
-        parts.add("conv-pool=" + (helpersEnabled() && oneDnnAvailable() && OneDnnLayers.enabled() ? "onednn-direct" : "dl4j"));
+        parts.add("onednn-layers=" + (helpersEnabled() && oneDnnAvailable() && OneDnnLayers.enabled() ? "direct" : "dl4j"));
         parts.add("threads=" + Nd4j.getEnvironment().maxMasterThreads() + "/" + Nd4j.getEnvironment().maxThreads());
         parts.add("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
         parts.add("malloc=" + mallocImplementation());

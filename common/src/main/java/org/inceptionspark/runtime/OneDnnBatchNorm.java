@@ -36,7 +36,7 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
-        BatchNormPlan plan = training && takes(x, gamma, beta, format) ? plans.get(shape(x, eps)) : null;
+        BatchNormPlan plan = training && takes(x, gamma, beta, format) ? plan(x.size(0), x.size(1), x.size(2), x.size(3), eps) : null;
         if (plan == null) {
             if (training) {
                 statisticsHere = false;
@@ -53,13 +53,8 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
         }
         INDArray in = OneDnnLayers.contiguous(x);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
-        PrimitiveArena arena = PrimitiveArena.acquire();
-        try {
-            plan.forward(arena, OneDnnLayers.address(in), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
-                    OneDnnLayers.address(out), OneDnnLayers.address(mean), OneDnnLayers.address(variance));
-        } finally {
-            PrimitiveArena.release(arena);
-        }
+        plan.forward(OneDnnLayers.address(in), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
+                OneDnnLayers.address(out), OneDnnLayers.address(mean), OneDnnLayers.address(variance));
         statisticsHere = true;
         return out;
     }
@@ -81,7 +76,7 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
         BatchNormPlan plan = statisticsHere && takes(input, gamma, beta, format) && dGammaView != null
                 && dBetaView != null && OneDnnLayers.isDense(dGammaView) && OneDnnLayers.isDense(dBetaView)
                 && epsilon.dataType() == DataType.FLOAT && epsilon.rank() == 4
-                ? plans.get(shape(input, eps)) : null;
+                ? plan(input.size(0), input.size(1), input.size(2), input.size(3), eps) : null;
         if (plan == null) {
             return super.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
@@ -89,15 +84,10 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
         INDArray x = OneDnnLayers.contiguous(input);
         INDArray dy = OneDnnLayers.contiguous(epsilon);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        PrimitiveArena arena = PrimitiveArena.acquire();
-        try {
-            plan.backward(arena, OneDnnLayers.address(x), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
-                    OneDnnLayers.address(dy), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
-                    OneDnnLayers.address(dx),
-                    OneDnnLayers.address(dGammaView), OneDnnLayers.address(dBetaView));
-        } finally {
-            PrimitiveArena.release(arena);
-        }
+        plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
+                OneDnnLayers.address(dy), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
+                OneDnnLayers.address(dx),
+                OneDnnLayers.address(dGammaView), OneDnnLayers.address(dBetaView));
         Gradient g = new DefaultGradient();
         g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
         g.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
@@ -110,7 +100,8 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
                 && OneDnnLayers.isDense(gamma) && OneDnnLayers.isDense(beta) && gamma.length() == x.size(1);
     }
 
-    private static BatchNormPlan.Shape shape(INDArray x, double eps) {
-        return new BatchNormPlan.Shape(x.size(0), x.size(1), x.size(2), x.size(3), (float) eps);
+    /** The plan of a training call on {@code batch x channels x height x width}; null when oneDNN refuses it. */
+    BatchNormPlan plan(long batch, long channels, long height, long width, double eps) {
+        return plans.get(new BatchNormPlan.Shape(batch, channels, height, width, (float) eps));
     }
 }

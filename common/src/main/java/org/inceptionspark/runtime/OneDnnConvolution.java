@@ -47,13 +47,8 @@ public final class OneDnnConvolution extends MKLDNNConvHelper {
         }
         INDArray x = OneDnnLayers.contiguous(input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.shape().dst(), 'c');
-        PrimitiveArena arena = PrimitiveArena.acquire();
-        try {
-            plan.forward(arena, OneDnnLayers.address(x), OneDnnLayers.address(weights),
-                    bias == null ? 0 : OneDnnLayers.address(bias), OneDnnLayers.address(out));
-        } finally {
-            PrimitiveArena.release(arena);
-        }
+        plan.forward(OneDnnLayers.address(x), OneDnnLayers.address(weights),
+                bias == null ? 0 : OneDnnLayers.address(bias), OneDnnLayers.address(out));
         return out;
     }
 
@@ -84,14 +79,9 @@ public final class OneDnnConvolution extends MKLDNNConvHelper {
         INDArray x = OneDnnLayers.contiguous(input);
         INDArray dy = OneDnnLayers.contiguous(delta);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        PrimitiveArena arena = PrimitiveArena.acquire();
-        try {
-            plan.backward(arena, OneDnnLayers.address(x), OneDnnLayers.address(weights), OneDnnLayers.address(dy),
-                    OneDnnLayers.address(dx), OneDnnLayers.address(weightGradView),
-                    withBias ? OneDnnLayers.address(biasGradView) : 0);
-        } finally {
-            PrimitiveArena.release(arena);
-        }
+        plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(weights), OneDnnLayers.address(dy),
+                OneDnnLayers.address(dx), OneDnnLayers.address(weightGradView),
+                withBias ? OneDnnLayers.address(biasGradView) : 0);
         Gradient g = new DefaultGradient();
         if (withBias) {
             g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);

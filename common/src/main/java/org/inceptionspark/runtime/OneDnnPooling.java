@@ -40,12 +40,7 @@ public final class OneDnnPooling extends MKLDNNSubsamplingHelper {
         }
         INDArray x = OneDnnLayers.contiguous(input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.shape().dst(), 'c');
-        PrimitiveArena arena = PrimitiveArena.acquire();
-        try {
-            plan.forward(arena, OneDnnLayers.address(x), OneDnnLayers.address(out));
-        } finally {
-            PrimitiveArena.release(arena);
-        }
+        plan.forward(OneDnnLayers.address(x), OneDnnLayers.address(out));
         return out;
     }
 
@@ -70,12 +65,7 @@ public final class OneDnnPooling extends MKLDNNSubsamplingHelper {
         INDArray x = OneDnnLayers.contiguous(input);
         INDArray dy = OneDnnLayers.contiguous(epsilon);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        PrimitiveArena arena = PrimitiveArena.acquire();
-        try {
-            plan.backward(arena, OneDnnLayers.address(x), OneDnnLayers.address(dy), OneDnnLayers.address(dx));
-        } finally {
-            PrimitiveArena.release(arena);
-        }
+        plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(dy), OneDnnLayers.address(dx));
         return new Pair<>(new DefaultGradient(), dx);
     }
 

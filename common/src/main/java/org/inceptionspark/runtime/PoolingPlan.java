@@ -135,7 +135,11 @@ final class PoolingPlan {
     }
 
     /** {@code dst := pool(src)}; addresses of NCHW float arrays. */
-    void forward(PrimitiveArena arena, long srcAddress, long dstAddress) {
+    void forward(long srcAddress, long dstAddress) {
+        PrimitiveArena.with(arena -> forward(arena, srcAddress, dstAddress));
+    }
+
+    private void forward(PrimitiveArena arena, long srcAddress, long dstAddress) {
         long x = src.in(arena, srcAddress);
         long y = dst.out(arena, dstAddress);
         runForward(arena, x, y);
@@ -143,7 +147,11 @@ final class PoolingPlan {
     }
 
     /** {@code diffSrc} (overwritten) from the output's gradient; {@code src} is the forward input. */
-    void backward(PrimitiveArena arena, long srcAddress, long diffDstAddress, long diffSrcAddress) {
+    void backward(long srcAddress, long diffDstAddress, long diffSrcAddress) {
+        PrimitiveArena.with(arena -> backward(arena, srcAddress, diffDstAddress, diffSrcAddress));
+    }
+
+    private void backward(PrimitiveArena arena, long srcAddress, long diffDstAddress, long diffSrcAddress) {
         long ws = 0;
         if (workspace != null) {
             long x = src.in(arena, srcAddress);

@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -47,18 +48,23 @@ final class PrimitiveArena {
         POOL.offerFirst(arena);
     }
 
+    /** Runs {@code work} with a pooled arena, returned to the pool afterwards. */
+    static void with(Consumer<PrimitiveArena> work) {
+        PrimitiveArena arena = acquire();
+        try {
+            work.accept(arena);
+        } finally {
+            release(arena);
+        }
+    }
+
     /**
      * Grows one pooled arena to {@code needs} at once. Growing role by role as the first step
      * meets larger layers leaves each outgrown buffer behind in the allocator, which is what
      * pushed that step's peak above the later ones'.
      */
     static void reserve(Map<Role, Long> needs) {
-        PrimitiveArena arena = acquire();
-        try {
-            needs.forEach(arena::address);
-        } finally {
-            release(arena);
-        }
+        with(arena -> needs.forEach(arena::address));
     }
 
     /** Bytes held by every arena of this JVM. */
