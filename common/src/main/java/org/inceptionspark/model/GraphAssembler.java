@@ -71,7 +71,7 @@ final class GraphAssembler {
     }
 
     String maxPool(String name, String input, int k, int stride, ConvolutionMode mode) {
-        graph.addLayer(name, new SubsamplingLayer.Builder(PoolingType.MAX)
+        graph.addLayer(name, new MaxPooling.Builder()
                 .kernelSize(k, k).stride(stride, stride).convolutionMode(mode).build(), input);
         return name;
     }
