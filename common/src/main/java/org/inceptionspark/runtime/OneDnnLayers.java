@@ -54,7 +54,7 @@ public final class OneDnnLayers {
 
     /**
      * Puts {@link OneDnnConvolution}, {@link OneDnnPooling} and {@link OneDnnBatchNorm} under every
-     * layer of {@code graph} that has DL4J's oneDNN helper (or {@link BatchNormBackprop}); returns how many. Layers without it (helpers off, a GPU
+     * layer of {@code graph} that has DL4J's oneDNN helper; returns how many. Layers without it (helpers off, a GPU
      * backend) are left alone.
      */
     public static int install(ComputationGraph graph) {
@@ -70,8 +70,7 @@ public final class OneDnnLayers {
                     CONV_HELPER.set(conv, new OneDnnConvolution(dataType));
                     n++;
                 } else if (layer instanceof BatchNormalization bn && bn.getHelper() != null
-                        && (bn.getHelper().getClass() == MKLDNNBatchNormHelper.class
-                                || bn.getHelper().getClass() == BatchNormBackprop.class)) {
+                        && bn.getHelper().getClass() == MKLDNNBatchNormHelper.class) {
                     BN_HELPER.set(bn, new OneDnnBatchNorm(dataType));
                     n++;
                 } else if (layer instanceof SubsamplingLayer pool && pool.getHelper() != null

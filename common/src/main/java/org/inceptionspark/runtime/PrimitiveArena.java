@@ -39,12 +39,12 @@ final class PrimitiveArena {
     private final Map<Role, Pointer> buffers = new EnumMap<>(Role.class);
     private final Map<Role, Long> sizes = new EnumMap<>(Role.class);
 
-    static PrimitiveArena acquire() {
+    private static PrimitiveArena acquire() {
         PrimitiveArena arena = POOL.pollFirst();
         return arena != null ? arena : new PrimitiveArena();
     }
 
-    static void release(PrimitiveArena arena) {
+    private static void release(PrimitiveArena arena) {
         POOL.offerFirst(arena);
     }
 
