@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.inceptionspark.runtime.RectifyingBatchNorm;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,10 +18,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link org.inceptionspark.runtime.BatchNormBackprop} included), whose output is rectified in
  * place. The rectified output stays referenced until the backward pass, which turns the incoming
  * gradient into the normalized output's (zero where the output is zero, the same test as ReLU's
- * on its input) before DL4J's batch-norm backward runs.
+ * on its input) before DL4J's batch-norm backward runs. A helper that rectifies within its own
+ * primitives ({@link RectifyingBatchNorm}: oneDNN's, in training) does both instead.
  */
 public class BatchNormReluLayer extends BatchNormalization {
     private INDArray rectified;
+    /** Whether the helper rectified the last forward pass's output (and so takes its gradient). */
+    private boolean rectifiedByHelper;
 
     public BatchNormReluLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -28,7 +32,16 @@ public class BatchNormReluLayer extends BatchNormalization {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        RectifyingBatchNorm fused = getHelper() instanceof RectifyingBatchNorm r ? r : null;
+        if (fused != null) {
+            fused.rectifyOutputs();
+        }
         INDArray out = super.activate(training, workspaceMgr);
+        rectifiedByHelper = fused != null && fused.forwardRectified();
+        if (rectifiedByHelper) {
+            rectified = out;
+            return out;
+        }
         // DL4J's built-in path can return an array it keeps for its own backward pass (xHat, or the
         // input itself): never rectify those in place.
         if (out == xHat || out.data() == input.data()) {
@@ -44,6 +57,14 @@ public class BatchNormReluLayer extends BatchNormalization {
         if (rectified == null) {
             throw new IllegalStateException("BatchNormRelu layer " + layerId() + ": backward pass without a forward pass");
         }
+        if (rectifiedByHelper) {
+            Pair<Gradient, INDArray> out = super.backpropGradient(epsilon, workspaceMgr);
+            if (!((RectifyingBatchNorm) getHelper()).backwardRectified()) {
+                throw new IllegalStateException("BatchNormRelu layer " + layerId() + ": its helper rectified the forward"
+                        + " pass but did not run the backward pass (DL4J's fallback has no ReLU); see the log above");
+            }
+            return out;
+        }
         INDArray gradNormalized = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, epsilon.dataType(),
                 epsilon.shape(), 'c');
         Nd4j.exec(new RectifiedLinearDerivative(rectified, epsilon, gradNormalized));
@@ -54,5 +75,6 @@ public class BatchNormReluLayer extends BatchNormalization {
     public void clear() {
         super.clear();
         rectified = null;
+        rectifiedByHelper = false;
     }
 }

@@ -10,65 +10,105 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SHIFT;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_aBcd16b;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_fuse_norm_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
 
+import java.util.EnumMap;
+import java.util.Map;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.inceptionspark.runtime.PrimitiveArena.Role;
 
 /**
  * One NCHW shape's batch normalization in training mode through oneDNN 2.5: the forward pass
  * computes the batch mean and (biased) variance itself and normalizes, the backward pass gives
- * the input gradient and the scale and shift gradients from the batch statistics, each one
- * primitive on DL4J's own arrays (no reorder). DL4J's oneDNN helper computed mean and variance
- * with two generic ND4J reductions before oneDNN's inference kernel, and its backward was libnd4j's
- * (or {@link BatchNormBackprop}'s five passes): together about 2 s of a 299x299 step, from a JFR
- * profile of {@code bench replica} (docs/replica-performance.md).
+ * the input gradient and the scale and shift gradients from the batch statistics, one primitive
+ * each. DL4J's oneDNN helper computed mean and variance with two generic ND4J reductions before
+ * oneDNN's inference kernel, and its backward was libnd4j's (or {@link BatchNormBackprop}'s five
+ * passes): together about 2 s of a 299x299 step, from a JFR profile of {@code bench replica}.
+ *
+ * <p>The primitives run on copies in oneDNN's 16-channel blocked layout, reordered into and out
+ * of the {@link PrimitiveArena}: oneDNN's kernel for DL4J's plain NCHW is not a JIT one, and at
+ * 299x299 the batch norms took 0.71-0.78 s of a step on it against 0.20 s blocked, which paid for
+ * the reorders (+0.37 s) twice over (docs/replica-performance.md). Where the blocked layout has
+ * no JIT kernel either, the plan runs on DL4J's arrays.
  */
 final class BatchNormPlan {
-    /** {@code batch x channels x height x width} floats, epsilon as oneDNN takes it (float). */
-    record Shape(long batch, long channels, long height, long width, float epsilon) {
+    /**
+     * {@code batch x channels x height x width} floats, epsilon as oneDNN takes it (float);
+     * {@code relu}: the output rectified in the same primitive, whose backward pass then takes
+     * the rectified output's gradient (a mask of one bit per element, from the forward pass).
+     */
+    record Shape(long batch, long channels, long height, long width, float epsilon, boolean relu) {
         long[] dims() {
             return new long[] {batch, channels, height, width};
         }
 
         @Override
         public String toString() {
-            return "batch norm " + batch + "x" + channels + "x" + height + "x" + width + ", eps " + epsilon;
+            return "batch norm " + batch + "x" + channels + "x" + height + "x" + width + ", eps " + epsilon
+                    + (relu ? ", ReLU" : "");
         }
     }
 
     private final dnnl_memory_desc_t data;
     private final dnnl_memory_desc_t perChannel;
+    private final dnnl_memory_desc_t reluMask;
     private final dnnl_primitive_desc forwardPd;
     private final dnnl_primitive_desc backwardPd;
     private final dnnl_primitive forward;
     private final dnnl_primitive backward;
+    private final Operand src;
+    private final Operand dst;
+    private final Operand diffDst;
+    private final Operand diffSrc;
 
-    private BatchNormPlan(dnnl_memory_desc_t data, dnnl_memory_desc_t perChannel, dnnl_primitive_desc forwardPd,
-                          dnnl_primitive_desc backwardPd) {
+    private BatchNormPlan(Shape s, dnnl_memory_desc_t data, dnnl_memory_desc_t perChannel,
+                          dnnl_primitive_desc forwardPd, dnnl_primitive_desc backwardPd) {
         this.data = data;
         this.perChannel = perChannel;
         this.forwardPd = forwardPd;
         this.backwardPd = backwardPd;
         this.forward = Dnnl.primitive(forwardPd);
         this.backward = Dnnl.primitive(backwardPd);
+        dnnl_memory_desc_t ws = Dnnl.query(forwardPd, dnnl_query_workspace_md);
+        this.reluMask = Dnnl.bytes(ws) > 0 ? ws : null;
+        dnnl_memory_desc_t nchw = Dnnl.md(s.dims(), dnnl_nchw);
+        // the buffers a convolution of this size fills anyway (as a pooling borrows them)
+        this.src = new Operand(nchw, data, Role.DIFF_DST, true);
+        this.dst = new Operand(nchw, data, Role.DST, false);
+        this.diffDst = new Operand(nchw, data, Role.SRC, true);
+        this.diffSrc = new Operand(nchw, data, Role.DST, false);
     }
 
-    /** The plan of {@code s}, or null when oneDNN has no implementation of it. */
+    /** The plan of {@code s} on blocked copies where oneDNN has a JIT kernel for them, else on NCHW; null when oneDNN has none. */
     static BatchNormPlan of(Shape s) {
-        dnnl_memory_desc_t data = Dnnl.md(s.dims(), dnnl_nchw);
+        BatchNormPlan blocked = of(s, true);
+        if (blocked != null && blocked.fast()) {
+            return blocked;
+        }
+        BatchNormPlan plain = of(s, false);
+        return plain != null ? plain : blocked;
+    }
+
+    /** The plan of {@code s} on blocked copies, or on DL4J's NCHW arrays; null when oneDNN has none. */
+    static BatchNormPlan of(Shape s, boolean blockedCopies) {
+        dnnl_memory_desc_t data = Dnnl.md(s.dims(), blockedCopies ? dnnl_aBcd16b : dnnl_nchw);
         dnnl_memory_desc_t perChannel = Dnnl.md(new long[] {s.channels()}, dnnl_x);
-        int flags = dnnl_use_scale | dnnl_use_shift;
+        int flags = dnnl_use_scale | dnnl_use_shift | (s.relu() ? dnnl_fuse_norm_relu : 0);
         dnnl_batch_normalization_desc_t fd = new dnnl_batch_normalization_desc_t();
         dnnl_batch_normalization_desc_t bd = new dnnl_batch_normalization_desc_t();
         if (dnnl_batch_normalization_forward_desc_init(fd, dnnl_forward_training, data, s.epsilon(), flags) != dnnl_success
@@ -79,42 +119,87 @@ final class BatchNormPlan {
         dnnl_primitive_desc forwardPd = Dnnl.descriptor(fd, Dnnl.scratchpadByCaller(), null);
         dnnl_primitive_desc backwardPd = forwardPd == null ? null
                 : Dnnl.descriptor(bd, Dnnl.scratchpadByCaller(), forwardPd);
-        return backwardPd == null ? null : new BatchNormPlan(data, perChannel, forwardPd, backwardPd);
+        return backwardPd == null ? null : new BatchNormPlan(s, data, perChannel, forwardPd, backwardPd);
+    }
+
+    /** Whether the plan runs on blocked copies (else on DL4J's NCHW arrays). */
+    boolean copies() {
+        return src.reorder != null;
+    }
+
+    private boolean fast() {
+        return Dnnl.isJit(forwardPd) && Dnnl.isJit(backwardPd);
+    }
+
+    /** Bytes of the ReLU mask a rectifying plan's forward pass writes and its backward pass reads (0 for none). */
+    long reluMaskBytes() {
+        return reluMask == null ? 0 : Dnnl.bytes(reluMask);
+    }
+
+    /** The arena bytes each role needs for this shape. */
+    Map<Role, Long> needs() {
+        Map<Role, Long> needs = new EnumMap<>(Role.class);
+        for (Operand o : new Operand[] {src, dst, diffDst, diffSrc}) {
+            if (o.reorder != null) {
+                needs.merge(o.role, Dnnl.bytes(o.internal), Math::max);
+            }
+        }
+        long scratch = Math.max(Dnnl.bytes(Dnnl.scratchpad(forwardPd)), Dnnl.bytes(Dnnl.scratchpad(backwardPd)));
+        if (scratch > 0) {
+            needs.put(Role.SCRATCHPAD, scratch);
+        }
+        return needs;
     }
 
     String implementations() {
-        return Dnnl.implementation(forwardPd) + " / " + Dnnl.implementation(backwardPd);
+        return Dnnl.implementation(forwardPd) + " / " + Dnnl.implementation(backwardPd)
+                + (copies() ? " on blocked copies" : " on NCHW");
     }
 
-    long scratchpadBytes() {
-        return Math.max(Dnnl.bytes(Dnnl.scratchpad(forwardPd)), Dnnl.bytes(Dnnl.scratchpad(backwardPd)));
+    /**
+     * {@code dst := gamma * (src - mean) / sqrt(variance + eps) + beta} (then {@code max(0, dst)}
+     * and its mask at {@code reluMask} for a rectifying plan, else {@code reluMask} is 0), writing
+     * the batch's mean and variance.
+     */
+    void forward(long src, long gamma, long beta, long dst, long mean, long variance, long reluMask) {
+        PrimitiveArena.with(arena -> forward(arena, src, gamma, beta, dst, mean, variance, reluMask));
     }
 
-    /** {@code dst := gamma * (src - mean) / sqrt(variance + eps) + beta}, writing the batch's mean and variance. */
-    void forward(long src, long gamma, long beta, long dst, long mean, long variance) {
-        PrimitiveArena.with(arena -> forward(arena, src, gamma, beta, dst, mean, variance));
-    }
-
-    private void forward(PrimitiveArena arena, long src, long gamma, long beta, long dst, long mean, long variance) {
+    private void forward(PrimitiveArena arena, long srcAddress, long gamma, long beta, long dstAddress, long mean,
+                         long variance, long mask) {
+        long x = src.in(arena, srcAddress);
+        long y = dst.out(arena, dstAddress);
         arena.execute(forward, forwardPd,
-                new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE},
-                new dnnl_memory_desc_t[] {data, perChannel, perChannel, data, perChannel, perChannel},
-                new long[] {src, gamma, beta, dst, mean, variance});
+                new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE,
+                        DNNL_ARG_WORKSPACE},
+                new dnnl_memory_desc_t[] {data, perChannel, perChannel, data, perChannel, perChannel, reluMask},
+                new long[] {x, gamma, beta, y, mean, variance, mask});
+        dst.deliver(arena, y, dstAddress);
     }
 
-    /** The input, scale and shift gradients (overwritten) from the batch statistics of the forward pass. */
-    void backward(long src, long mean, long variance, long diffDst, long gamma, long beta,
+    /**
+     * The input, scale and shift gradients (overwritten) from the batch statistics and, for a
+     * rectifying plan, the ReLU mask of the forward pass ({@code diffDst} is then the rectified
+     * output's gradient).
+     */
+    void backward(long src, long mean, long variance, long reluMask, long diffDst, long gamma, long beta,
                   long diffSrc, long diffGamma, long diffBeta) {
-        PrimitiveArena.with(arena -> backward(arena, src, mean, variance, diffDst, gamma, beta, diffSrc, diffGamma, diffBeta));
+        PrimitiveArena.with(arena -> backward(arena, src, mean, variance, reluMask, diffDst, gamma, beta, diffSrc,
+                diffGamma, diffBeta));
     }
 
-    private void backward(PrimitiveArena arena, long src, long mean, long variance, long diffDst, long gamma, long beta,
-                  long diffSrc, long diffGamma, long diffBeta) {
+    private void backward(PrimitiveArena arena, long srcAddress, long mean, long variance, long mask,
+                          long diffDstAddress, long gamma, long beta, long diffSrcAddress, long diffGamma,
+                          long diffBeta) {
+        long x = src.in(arena, srcAddress);
+        long dy = diffDst.in(arena, diffDstAddress);
+        long dx = diffSrc.out(arena, diffSrcAddress);
         arena.execute(backward, backwardPd,
-                new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,
-                        DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT},
-                new dnnl_memory_desc_t[] {data, perChannel, perChannel, data, perChannel, perChannel, data, perChannel,
-                        perChannel},
-                new long[] {src, mean, variance, diffDst, gamma, beta, diffSrc, diffGamma, diffBeta});
+                new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_DST,
+                        DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT},
+                new dnnl_memory_desc_t[] {data, perChannel, perChannel, reluMask, data, perChannel, perChannel, data,
+                        perChannel, perChannel},
+                new long[] {x, mean, variance, mask, dy, gamma, beta, dx, diffGamma, diffBeta});
+        diffSrc.deliver(arena, dx, diffSrcAddress);
     }
 }

@@ -109,6 +109,11 @@ final class Dnnl {
         return new BytePointer(out.get(0)).getString();
     }
 
+    /** Whether oneDNN runs {@code pd} on one of its JIT kernels (not a reference or plain-C one). */
+    static boolean isJit(dnnl_primitive_desc pd) {
+        return implementation(pd).contains("jit");
+    }
+
     /** Primitive attributes under which the caller passes the scratchpad (the arena's buffer). */
     static dnnl_primitive_attr scratchpadByCaller() {
         PointerPointer<?> out = new PointerPointer<>(1);

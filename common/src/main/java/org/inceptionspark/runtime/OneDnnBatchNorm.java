@@ -15,11 +15,12 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A batch-norm layer's helper that runs training-mode batch norm through oneDNN 2.5 directly
  * ({@link BatchNormPlan}): one primitive computes the batch statistics and normalizes, one gives
- * every gradient. Installed by {@link OneDnnLayers}. Inference, NHWC, other data types and layers
+ * every gradient. Installed by {@link OneDnnLayers}. Asked to ({@link RectifyingBatchNorm}), the
+ * same primitives apply the ReLU after it and its backward pass. Inference, NHWC, other data types and layers
  * without gamma and beta take the inherited path ({@link BatchNormBackprop}, itself on DL4J's
  * oneDNN helper).
  */
-public final class OneDnnBatchNorm extends BatchNormBackprop {
+public final class OneDnnBatchNorm extends BatchNormBackprop implements RectifyingBatchNorm {
     private final PlanCache<BatchNormPlan.Shape, BatchNormPlan> plans =
             new PlanCache<>(BatchNormPlan::of, BatchNormPlan::implementations);
     /** The batch mean and variance of the last training forward pass, outside every workspace (as DL4J's helper keeps them). */
@@ -27,6 +28,12 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
     private INDArray variance;
     /** Whether the last training forward pass ran here (else the inherited path holds the statistics). */
     private boolean statisticsHere;
+    /** Whether training forward passes rectify ({@link #rectifyOutputs}), did last time, and the backward took that gradient. */
+    private boolean rectify;
+    private boolean forwardRectified;
+    private boolean backwardRectified;
+    /** The last rectified forward pass's ReLU mask, outside every workspace like the statistics. */
+    private INDArray reluMask;
 
     public OneDnnBatchNorm(DataType dataType) {
         super(dataType);
@@ -36,7 +43,9 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
                               INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
-        BatchNormPlan plan = training && takes(x, gamma, beta, format) ? plan(x.size(0), x.size(1), x.size(2), x.size(3), eps) : null;
+        BatchNormPlan plan = training && takes(x, gamma, beta, format)
+                ? plan(x.size(0), x.size(1), x.size(2), x.size(3), eps, rectify) : null;
+        forwardRectified = false;
         if (plan == null) {
             if (training) {
                 statisticsHere = false;
@@ -51,12 +60,35 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
                 variance = Nd4j.createUninitialized(DataType.FLOAT, channels);
             }
         }
+        long maskBytes = plan.reluMaskBytes();
+        if (maskBytes > 0 && (reluMask == null || reluMask.length() < maskBytes)) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                reluMask = Nd4j.createUninitialized(DataType.UBYTE, maskBytes);
+            }
+        }
         INDArray in = OneDnnLayers.contiguous(x);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
         plan.forward(OneDnnLayers.address(in), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
-                OneDnnLayers.address(out), OneDnnLayers.address(mean), OneDnnLayers.address(variance));
+                OneDnnLayers.address(out), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
+                maskBytes > 0 ? OneDnnLayers.address(reluMask) : 0);
         statisticsHere = true;
+        forwardRectified = maskBytes > 0;
         return out;
+    }
+
+    @Override
+    public void rectifyOutputs() {
+        rectify = true;
+    }
+
+    @Override
+    public boolean forwardRectified() {
+        return forwardRectified;
+    }
+
+    @Override
+    public boolean backwardRectified() {
+        return backwardRectified;
     }
 
     @Override
@@ -76,7 +108,8 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
         BatchNormPlan plan = statisticsHere && takes(input, gamma, beta, format) && dGammaView != null
                 && dBetaView != null && OneDnnLayers.isDense(dGammaView) && OneDnnLayers.isDense(dBetaView)
                 && epsilon.dataType() == DataType.FLOAT && epsilon.rank() == 4
-                ? plan(input.size(0), input.size(1), input.size(2), input.size(3), eps) : null;
+                ? plan(input.size(0), input.size(1), input.size(2), input.size(3), eps, forwardRectified) : null;
+        backwardRectified = false;
         if (plan == null) {
             return super.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
                     workspaceMgr);
@@ -85,9 +118,10 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
         INDArray dy = OneDnnLayers.contiguous(epsilon);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
         plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
-                OneDnnLayers.address(dy), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
-                OneDnnLayers.address(dx),
+                forwardRectified ? OneDnnLayers.address(reluMask) : 0, OneDnnLayers.address(dy),
+                OneDnnLayers.address(gamma), OneDnnLayers.address(beta), OneDnnLayers.address(dx),
                 OneDnnLayers.address(dGammaView), OneDnnLayers.address(dBetaView));
+        backwardRectified = forwardRectified;
         Gradient g = new DefaultGradient();
         g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
         g.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
@@ -101,7 +135,14 @@ public final class OneDnnBatchNorm extends BatchNormBackprop {
     }
 
     /** The plan of a training call on {@code batch x channels x height x width}; null when oneDNN refuses it. */
+    BatchNormPlan plan(long batch, long channels, long height, long width, double eps, boolean relu) {
+        BatchNormPlan plan = plans.get(new BatchNormPlan.Shape(batch, channels, height, width, (float) eps, relu));
+        // where oneDNN cannot rectify, the layer does
+        return plan == null && relu ? plan(batch, channels, height, width, eps, false) : plan;
+    }
+
+    /** The plan of this helper's training calls on that shape (rectifying once asked to). */
     BatchNormPlan plan(long batch, long channels, long height, long width, double eps) {
-        return plans.get(new BatchNormPlan.Shape(batch, channels, height, width, (float) eps));
+        return plan(batch, channels, height, width, eps, rectify);
     }
 }

@@ -150,7 +150,7 @@ public final class OneDnnLayers {
         if (layer instanceof BatchNormalization bn && bn.getHelper() instanceof OneDnnBatchNorm helper
                 && layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization lc) {
             BatchNormPlan plan = helper.plan(batch, in.getChannels(), h, w, lc.getEps());
-            return plan == null || plan.scratchpadBytes() == 0 ? null : Map.of(Role.SCRATCHPAD, plan.scratchpadBytes());
+            return plan == null ? null : plan.needs();
         }
         return null;
     }

@@ -25,11 +25,11 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.inceptionspark.runtime.PrimitiveArena.Role;
 
 /**
- * One pooling shape's oneDNN primitives (forward for training, backward), run on NHWC copies
- * of DL4J's NCHW arrays. libnd4j hands oneDNN the NCHW arrays themselves, and oneDNN's fast
- * kernels take a plain NCHW tensor only while one image's 16-channel slice fits the per-core L3
- * share; Inception-v3's MaxPool_3a (32x64x147x147) missed that and ran on the reference kernel,
- * 0.8-0.9 s of a step (docs/replica-performance.md). Max pooling's backward pass runs the forward
+ * One pooling shape's oneDNN primitives (forward for training, backward), run on DL4J's NCHW
+ * arrays where oneDNN has a fast kernel for them, else on NHWC copies. oneDNN's fast kernels take
+ * a plain NCHW tensor only while one image's 16-channel slice fits the per-core L3 share;
+ * libnd4j hands oneDNN the NCHW arrays in any case, and Inception-v3's MaxPool_3a
+ * (32x64x147x147) ran on the reference kernel, 0.8-0.9 s of a step (docs/replica-performance.md). Max pooling's backward pass runs the forward
  * again for the argmax workspace, as libnd4j does, instead of keeping one per layer.
  */
 final class PoolingPlan {
@@ -63,7 +63,7 @@ final class PoolingPlan {
     private final Operand diffDst;
     private final Operand diffSrc;
 
-    private PoolingPlan(Shape s, dnnl_memory_desc_t srcNhwc, dnnl_memory_desc_t dstNhwc,
+    private PoolingPlan(Shape s, dnnl_memory_desc_t srcInternal, dnnl_memory_desc_t dstInternal,
                         dnnl_primitive_desc forwardPd, dnnl_primitive_desc backwardPd) {
         this.shape = s;
         this.forwardPd = forwardPd;
@@ -77,34 +77,60 @@ final class PoolingPlan {
         // Input-sized copies go to the buffers a convolution of the same input size fills anyway
         // (DIFF_DST, DST), output-sized ones to smaller ones (SRC, DIFF_WEIGHTS): at 299x299 the stem
         // pool then grows no buffer beyond the convolutions' needs (it grew SRC by 86 MB before).
-        this.src = new Operand(srcNchw, srcNhwc, Role.DIFF_DST, true);
-        this.dst = new Operand(dstNchw, dstNhwc, Role.DST, false);
-        this.diffDst = new Operand(dstNchw, dstNhwc, Role.SRC, true);
-        this.diffSrc = new Operand(srcNchw, srcNhwc, Role.DST, false);
+        this.src = new Operand(srcNchw, srcInternal, Role.DIFF_DST, true);
+        this.dst = new Operand(dstNchw, dstInternal, Role.DST, false);
+        this.diffDst = new Operand(dstNchw, dstInternal, Role.SRC, true);
+        this.diffSrc = new Operand(srcNchw, srcInternal, Role.DST, false);
     }
 
-    /** The plan of {@code s}, or null when oneDNN has no implementation of it. */
+    /**
+     * The plan of {@code s}, or null when oneDNN has no implementation of it: on DL4J's NCHW
+     * arrays themselves where oneDNN runs a fast kernel on them, else on NHWC copies. Every pool
+     * of Inception-v3 but the stem's takes NCHW directly, which saved the copies' two to four
+     * transposes per call (docs/replica-performance.md).
+     */
     static PoolingPlan of(Shape s) {
+        PoolingPlan plain = of(s, false);
+        if (plain != null && plain.fast()) {
+            return plain;
+        }
+        PoolingPlan copied = of(s, true);
+        return copied != null ? copied : plain;
+    }
+
+    /** The plan of {@code s} on NHWC copies, or on the NCHW arrays themselves; null when oneDNN has none. */
+    static PoolingPlan of(Shape s, boolean nhwcCopies) {
+        int layout = nhwcCopies ? dnnl_nhwc : dnnl_nchw;
         int alg = s.max() ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding;
         long[] strides = s.window().strides();
         long[] kernel = s.window().kernel();
         long[] dilation = s.window().dilates();
         long[] padL = s.window().padBegin();
         long[] padR = s.window().padEnd();
-        dnnl_memory_desc_t srcNhwc = Dnnl.md(s.src(), dnnl_nhwc);
-        dnnl_memory_desc_t dstNhwc = Dnnl.md(s.dst(), dnnl_nhwc);
+        dnnl_memory_desc_t src = Dnnl.md(s.src(), layout);
+        dnnl_memory_desc_t dst = Dnnl.md(s.dst(), layout);
         dnnl_primitive_attr attr = Dnnl.scratchpadByCaller();
         dnnl_pooling_v2_desc_t fd = new dnnl_pooling_v2_desc_t();
         dnnl_pooling_v2_desc_t bd = new dnnl_pooling_v2_desc_t();
-        if (dnnl_pooling_v2_forward_desc_init(fd, dnnl_forward_training, alg, srcNhwc, dstNhwc, strides, kernel,
+        if (dnnl_pooling_v2_forward_desc_init(fd, dnnl_forward_training, alg, src, dst, strides, kernel,
                 dilation, padL, padR) != dnnl_success
-                || dnnl_pooling_v2_backward_desc_init(bd, alg, srcNhwc, dstNhwc, strides, kernel, dilation, padL,
+                || dnnl_pooling_v2_backward_desc_init(bd, alg, src, dst, strides, kernel, dilation, padL,
                         padR) != dnnl_success) {
             return null;
         }
         dnnl_primitive_desc forwardPd = Dnnl.descriptor(fd, attr, null);
         dnnl_primitive_desc backwardPd = forwardPd == null ? null : Dnnl.descriptor(bd, attr, forwardPd);
-        return backwardPd == null ? null : new PoolingPlan(s, srcNhwc, dstNhwc, forwardPd, backwardPd);
+        return backwardPd == null ? null : new PoolingPlan(s, src, dst, forwardPd, backwardPd);
+    }
+
+    /** Whether the plan runs on NHWC copies (else on DL4J's NCHW arrays). */
+    boolean copies() {
+        return src.reorder != null;
+    }
+
+    /** Both primitives are oneDNN's JIT kernels (not its reference ones). */
+    private boolean fast() {
+        return Dnnl.isJit(forwardPd) && Dnnl.isJit(backwardPd);
     }
 
     Shape shape() {
@@ -112,7 +138,8 @@ final class PoolingPlan {
     }
 
     String implementations() {
-        return Dnnl.implementation(forwardPd) + " / " + Dnnl.implementation(backwardPd);
+        return Dnnl.implementation(forwardPd) + " / " + Dnnl.implementation(backwardPd)
+                + (copies() ? " on NHWC copies" : " on NCHW");
     }
 
     /** The arena bytes each role needs for this shape. */

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterSegment;
-import org.inceptionspark.runtime.ActivationWorkspace;
+import org.inceptionspark.runtime.TrainingWorkspaces;
 import org.inceptionspark.runtime.HostFloats;
 import org.inceptionspark.runtime.OneDnnLayers;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,7 +41,7 @@ public final class ReplicaGradient {
         int outputs = graph.getNumOutputArrays();
         INDArray[] targets = new INDArray[outputs];
         Arrays.fill(targets, target);
-        ActivationWorkspace.presize(graph, features);
+        TrainingWorkspaces.presizeActivations(graph, features);
         OneDnnLayers.prepare(graph, features);
         graph.setInputs(features);
         graph.setLabels(targets);
@@ -82,6 +82,7 @@ public final class ReplicaGradient {
         out[base + GradientMessage.CONTRIBUTORS] = 1;
         out[base + GradientMessage.NON_FINITE] = Double.isFinite(loss) ? nonFinite : nonFinite + 1;
         graph.clearLayersStates();
+        TrainingWorkspaces.endLearning();
     }
 
     public static INDArray smoothedTargets(int[] labels, int classes, double smoothing) {

@@ -2,6 +2,8 @@ package org.inceptionspark.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -32,6 +34,7 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -181,6 +184,59 @@ class OneDnnLayersTest {
             assertClose(ref[2], got[2], what + " shift gradient");
             INDArray[] again = bnBackward(ours, x, dy, gamma, beta, shape);
             assertArrayEquals(got[0].data().asFloat(), again[0].data().asFloat(), what + ": a second call, same bits");
+
+            assertFalse(ours.forwardRectified(), what + ": rectifies only when asked");
+
+            // asked to rectify, as BatchNormReluLayer asks: ReLU of the same forward, and the
+            // gradients of the normalized output masked where the rectified one is zero
+            INDArray rectified = Transforms.relu(expected, true);
+            INDArray maskedDy = dy.mul(rectified.gt(0).castTo(DataType.FLOAT));
+            INDArray[] refMasked = bnBackward(reference, x, maskedDy, gamma, beta, shape);
+            ours.rectifyOutputs();
+            assertClose(rectified, ours.preOutput(x, true, shape, gamma, beta, globalMean, globalVar, 0.9, 1e-3,
+                    CNN2DFormat.NCHW, NO_WS), what + " rectified forward");
+            assertTrue(ours.forwardRectified(), what);
+            INDArray[] gotMasked = bnBackward(ours, x, dy, gamma, beta, shape);
+            assertTrue(ours.backwardRectified(), what);
+            for (int i = 0; i < 3; i++) {
+                assertClose(refMasked[i], gotMasked[i], what + " rectified, gradient " + i);
+            }
+            assertFalse(ours.preOutput(x, false, shape, gamma, beta, globalMean, globalVar, 0.9, 1e-3,
+                    CNN2DFormat.NCHW, NO_WS) == null || ours.forwardRectified(), what + ": inference never rectifies");
+
+            // every route: blocked copies and DL4J's NCHW arrays, with and without the ReLU
+            for (boolean blocked : new boolean[] {true, false}) {
+                for (boolean relu : new boolean[] {false, true}) {
+                    BatchNormPlan plan = BatchNormPlan.of(new BatchNormPlan.Shape(shape[0], shape[1], shape[2],
+                            shape[3], 1e-3f, relu), blocked);
+                    assertNotNull(plan, what + ": oneDNN has batch norm on both layouts");
+                    String how = what + ", " + plan.implementations() + (relu ? ", ReLU" : "");
+                    assertEquals(blocked, plan.copies(), how);
+                    assertEquals(relu, plan.reluMaskBytes() > 0, how);
+                    INDArray mask = Nd4j.createUninitialized(DataType.UBYTE, Math.max(1, plan.reluMaskBytes()));
+                    long maskAddress = relu ? OneDnnLayers.address(mask) : 0;
+                    INDArray y = Nd4j.createUninitialized(DataType.FLOAT, shape);
+                    INDArray mean = Nd4j.createUninitialized(DataType.FLOAT, c);
+                    INDArray variance = Nd4j.createUninitialized(DataType.FLOAT, c);
+                    plan.forward(OneDnnLayers.address(x), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
+                            OneDnnLayers.address(y), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
+                            maskAddress);
+                    assertClose(relu ? rectified : expected, y, how + " forward");
+                    INDArray refVar = reference.getVarCache(DataType.FLOAT);
+                    assertClose(refVar, variance.reshape(refVar.shape()), how + " batch variance");
+                    INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, shape);
+                    INDArray dGamma = Nd4j.createUninitialized(DataType.FLOAT, c);
+                    INDArray dBeta = Nd4j.createUninitialized(DataType.FLOAT, c);
+                    plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(mean),
+                            OneDnnLayers.address(variance), maskAddress, OneDnnLayers.address(dy),
+                            OneDnnLayers.address(gamma), OneDnnLayers.address(beta), OneDnnLayers.address(dx),
+                            OneDnnLayers.address(dGamma), OneDnnLayers.address(dBeta));
+                    INDArray[] want = relu ? refMasked : ref;
+                    assertClose(want[0], dx, how + " input gradient");
+                    assertClose(want[1], dGamma.reshape(want[1].shape()), how + " scale gradient");
+                    assertClose(want[2], dBeta.reshape(want[2].shape()), how + " shift gradient");
+                }
+            }
         }
     }
 
@@ -203,6 +259,8 @@ class OneDnnLayersTest {
             new Pool(4, 24, 17, 3, 1, 1, ConvolutionMode.Same, PoolingType.AVG),
             new Pool(4, 16, 8, 3, 1, 1, ConvolutionMode.Same, PoolingType.MAX),
             new Pool(2, 40, 17, 5, 3, 0, ConvolutionMode.Truncate, PoolingType.AVG),
+            // one image's 16-channel slice of 5.7 MB: beyond what oneDNN takes on NCHW, on these machines
+            new Pool(1, 16, 299, 3, 2, 0, ConvolutionMode.Truncate, PoolingType.MAX),
         };
         int seed = 50;
         for (Pool c : cases) {
@@ -228,6 +286,21 @@ class OneDnnLayersTest {
                 INDArray dx = ours.backpropGradient(x, dy, kernel, strides, pad, c.type, c.mode, dilation,
                         CNN2DFormat.NCHW, NO_WS).getSecond();
                 assertClose(dxRef, dx, c + " input gradient");
+
+                // the other route, whichever the helper took: the plan on NHWC copies, or on NCHW itself
+                PoolingPlan taken = ours.plan(c.batch, c.channels, c.size, c.size, kernel, strides, pad, c.type,
+                        c.mode, dilation);
+                PoolingPlan other = PoolingPlan.of(taken.shape(), !taken.copies());
+                assertTrue(other == null || other.copies() != taken.copies(), c.toString());
+                if (other != null) {
+                    INDArray xc = OneDnnLayers.contiguous(x);
+                    INDArray y = Nd4j.createUninitialized(DataType.FLOAT, expected.shape());
+                    INDArray dx2 = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+                    other.forward(OneDnnLayers.address(xc), OneDnnLayers.address(y));
+                    other.backward(OneDnnLayers.address(xc), OneDnnLayers.address(dy), OneDnnLayers.address(dx2));
+                    assertClose(expected, y, c + " forward, " + other.implementations());
+                    assertClose(dxRef, dx2, c + " input gradient, " + other.implementations());
+                }
             }
         }
     }
