@@ -60,6 +60,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
 
     @Override
     public Iterator<Tuple2<Integer, GradientSlice>> call(Iterator<Integer> blockIds) {
+        TaskThreads.bindToTask();
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (blockIds.hasNext()) {
             int block = blockIds.next();

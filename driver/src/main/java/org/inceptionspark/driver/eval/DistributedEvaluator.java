@@ -8,6 +8,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.common.data.CropScheme;
+import org.inceptionspark.worker.TaskThreads;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.inceptionspark.worker.eval.EvalCounts;
@@ -49,6 +50,7 @@ public final class DistributedEvaluator {
         }
         try {
             EvalCounts total = sc.parallelize(ranges, tasks).map(r -> {
+                TaskThreads.bindToTask();
                 PackedDataset data = ReplicaBatchLoader.forDataset(dataPath).dataset();
                 return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction)
                         .evaluate(data, r[0], r[1]);

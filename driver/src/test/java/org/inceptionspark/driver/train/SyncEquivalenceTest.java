@@ -21,6 +21,7 @@ import org.inceptionspark.train.Seeds;
 import org.inceptionspark.train.StepOutcome;
 import org.inceptionspark.train.UpdateRule;
 import org.inceptionspark.worker.LabeledImages;
+import org.inceptionspark.worker.TaskThreads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,8 +53,22 @@ class SyncEquivalenceTest {
                 p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 100, 0, replicasPerTask);
     }
 
-    /** The same step computed without Spark: each replica's message in turn, summed pairwise over replica numbers. */
+    /**
+     * The same step computed without Spark: each replica's message in turn, summed pairwise over
+     * replica numbers, on as many threads as a task of these tests' one CPU computes with
+     * ({@link TaskThreads}): oneDNN's sums over threads depend on their number.
+     */
     static ParameterServerState singleProcess(TrainingSetup s, int steps) {
+        int threads = TaskThreads.current();
+        TaskThreads.bind(1);
+        try {
+            return singleProcessOnThisThread(s, steps);
+        } finally {
+            TaskThreads.bind(threads);
+        }
+    }
+
+    private static ParameterServerState singleProcessOnThisThread(TrainingSetup s, int steps) {
         // built as the replicas build theirs (ReplicaModelPool), batch-norm backward included
         ComputationGraph graph = ModelZoo.instantiate(s.graph());
         ParameterLayout layout = ParameterLayout.of(graph);
