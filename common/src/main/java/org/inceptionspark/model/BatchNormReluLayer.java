@@ -60,8 +60,9 @@ public class BatchNormReluLayer extends BatchNormalization {
         if (rectifiedByHelper) {
             Pair<Gradient, INDArray> out = super.backpropGradient(epsilon, workspaceMgr);
             if (!((RectifyingBatchNorm) getHelper()).backwardRectified()) {
-                throw new IllegalStateException("BatchNormRelu layer " + layerId() + ": its helper rectified the forward"
-                        + " pass but did not run the backward pass (DL4J's fallback has no ReLU); see the log above");
+                throw new IllegalStateException("BatchNormRelu layer " + layerId()
+                        + ": its helper rectified the forward pass but did not run the backward pass"
+                        + " (DL4J's fallback has no ReLU); see the log above");
             }
             return out;
         }

@@ -24,7 +24,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
 
-import java.util.EnumMap;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -42,15 +41,16 @@ import org.inceptionspark.runtime.PrimitiveArena.Role;
  *
  * <p>The primitives run on copies in oneDNN's 16-channel blocked layout, reordered into and out
  * of the {@link PrimitiveArena}: oneDNN's kernel for DL4J's plain NCHW is not a JIT one, and at
- * 299x299 the batch norms took 0.71-0.78 s of a step on it against 0.20 s blocked, which paid for
- * the reorders (+0.37 s) twice over (docs/replica-performance.md). Where the blocked layout has
+ * 299x299 the batch norms took 0.71-0.78 s of a step on it against 0.20 s blocked, more than the
+ * reorders cost (+0.37 s; docs/replica-performance.md). Where the blocked layout has
  * no JIT kernel either, the plan runs on DL4J's arrays.
  */
 final class BatchNormPlan {
     /**
      * {@code batch x channels x height x width} floats, epsilon as oneDNN takes it (float);
      * {@code relu}: the output rectified in the same primitive, whose backward pass then takes
-     * the rectified output's gradient (a mask of one bit per element, from the forward pass).
+     * the rectified output's gradient (through a mask the forward pass writes: a bit per element on
+     * the JIT kernel).
      */
     record Shape(long batch, long channels, long height, long width, float epsilon, boolean relu) {
         long[] dims() {
@@ -94,7 +94,10 @@ final class BatchNormPlan {
         this.diffSrc = new Operand(nchw, data, Role.DST, false);
     }
 
-    /** The plan of {@code s} on blocked copies where oneDNN has a JIT kernel for them, else on NCHW; null when oneDNN has none. */
+    /**
+     * The plan of {@code s} on blocked copies where oneDNN has a JIT kernel for them, else on
+     * NCHW; null when oneDNN has none.
+     */
     static BatchNormPlan of(Shape s) {
         BatchNormPlan blocked = of(s, true);
         if (blocked != null && blocked.fast()) {
@@ -138,17 +141,7 @@ final class BatchNormPlan {
 
     /** The arena bytes each role needs for this shape. */
     Map<Role, Long> needs() {
-        Map<Role, Long> needs = new EnumMap<>(Role.class);
-        for (Operand o : new Operand[] {src, dst, diffDst, diffSrc}) {
-            if (o.reorder != null) {
-                needs.merge(o.role, Dnnl.bytes(o.internal), Math::max);
-            }
-        }
-        long scratch = Math.max(Dnnl.bytes(Dnnl.scratchpad(forwardPd)), Dnnl.bytes(Dnnl.scratchpad(backwardPd)));
-        if (scratch > 0) {
-            needs.put(Role.SCRATCHPAD, scratch);
-        }
-        return needs;
+        return Operand.arenaNeeds(new Operand[] {src, dst, diffDst, diffSrc}, forwardPd, backwardPd);
     }
 
     String implementations() {

@@ -26,7 +26,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
 
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.IntFunction;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
@@ -193,19 +192,8 @@ final class ConvolutionPlan {
 
     /** The arena bytes each role needs for this shape (roles it does not use are absent). */
     Map<Role, Long> needs() {
-        Map<Role, Long> needs = new EnumMap<>(Role.class);
-        for (Operand o : new Operand[] {fwdSrc, fwdWeights, fwdDst, dataDiffDst, dataWeights, dataDiffSrc, weightsSrc,
-                weightsDiffDst, weightsDiffWeights}) {
-            if (o.reorder != null) {
-                needs.merge(o.role, Dnnl.bytes(o.internal), Math::max);
-            }
-        }
-        long scratch = Math.max(Dnnl.bytes(Dnnl.scratchpad(forwardPd)),
-                Math.max(Dnnl.bytes(Dnnl.scratchpad(dataPd)), Dnnl.bytes(Dnnl.scratchpad(weightsPd))));
-        if (scratch > 0) {
-            needs.put(Role.SCRATCHPAD, scratch);
-        }
-        return needs;
+        return Operand.arenaNeeds(new Operand[] {fwdSrc, fwdWeights, fwdDst, dataDiffDst, dataWeights, dataDiffSrc,
+                weightsSrc, weightsDiffDst, weightsDiffWeights}, forwardPd, dataPd, weightsPd);
     }
 
     /** The implementations oneDNN chose, forward / data gradient / weight gradient. */

@@ -28,7 +28,10 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
     private INDArray variance;
     /** Whether the last training forward pass ran here (else the inherited path holds the statistics). */
     private boolean statisticsHere;
-    /** Whether training forward passes rectify ({@link #rectifyOutputs}), did last time, and the backward took that gradient. */
+    /**
+     * Whether training forward passes rectify ({@link #rectifyOutputs}), whether the last one did,
+     * and whether the last backward pass took the rectified output's gradient.
+     */
     private boolean rectify;
     private boolean forwardRectified;
     private boolean backwardRectified;

@@ -3,8 +3,11 @@ package org.inceptionspark.runtime;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 
+import java.util.EnumMap;
+import java.util.Map;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.inceptionspark.runtime.PrimitiveArena.Role;
 
 /**
@@ -47,5 +50,25 @@ final class Operand {
             Dnnl.execute(reorder, arena.stream(), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
                     new dnnl_memory_desc_t[] {internal, user}, new long[] {buffer, userAddress});
         }
+    }
+
+    /**
+     * The arena bytes per role that a plan's {@code operands} (those it reorders) and the
+     * scratchpads of its primitives {@code pds} need: the largest of each role.
+     */
+    static Map<Role, Long> arenaNeeds(Operand[] operands, dnnl_primitive_desc... pds) {
+        Map<Role, Long> needs = new EnumMap<>(Role.class);
+        for (Operand o : operands) {
+            if (o.reorder != null) {
+                needs.merge(o.role, Dnnl.bytes(o.internal), Math::max);
+            }
+        }
+        for (dnnl_primitive_desc pd : pds) {
+            long scratch = Dnnl.bytes(Dnnl.scratchpad(pd));
+            if (scratch > 0) {
+                needs.merge(Role.SCRATCHPAD, scratch, Math::max);
+            }
+        }
+        return needs;
     }
 }

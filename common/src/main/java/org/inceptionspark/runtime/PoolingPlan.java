@@ -15,7 +15,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 
-import java.util.EnumMap;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
@@ -29,8 +28,9 @@ import org.inceptionspark.runtime.PrimitiveArena.Role;
  * arrays where oneDNN has a fast kernel for them, else on NHWC copies. oneDNN's fast kernels take
  * a plain NCHW tensor only while one image's 16-channel slice fits the per-core L3 share;
  * libnd4j hands oneDNN the NCHW arrays in any case, and Inception-v3's MaxPool_3a
- * (32x64x147x147) ran on the reference kernel, 0.8-0.9 s of a step (docs/replica-performance.md). Max pooling's backward pass runs the forward
- * again for the argmax workspace, as libnd4j does, instead of keeping one per layer.
+ * (32x64x147x147) ran on the reference kernel, 0.8-0.9 s of a step (docs/replica-performance.md).
+ * Max pooling's backward pass runs the forward again for the argmax workspace, as libnd4j does,
+ * instead of keeping one per layer.
  */
 final class PoolingPlan {
     /** Max (else average, padding excluded from the count) pooling of NCHW floats over {@code window}. */
@@ -98,7 +98,7 @@ final class PoolingPlan {
         return copied != null ? copied : plain;
     }
 
-    /** The plan of {@code s} on NHWC copies, or on the NCHW arrays themselves; null when oneDNN has none. */
+    /** The plan of {@code s} on NHWC copies, or on DL4J's NCHW arrays; null when oneDNN has none. */
     static PoolingPlan of(Shape s, boolean nhwcCopies) {
         int layout = nhwcCopies ? dnnl_nhwc : dnnl_nchw;
         int alg = s.max() ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding;
@@ -144,19 +144,10 @@ final class PoolingPlan {
 
     /** The arena bytes each role needs for this shape. */
     Map<Role, Long> needs() {
-        Map<Role, Long> needs = new EnumMap<>(Role.class);
-        for (Operand o : new Operand[] {src, dst, diffDst, diffSrc}) {
-            if (o.reorder != null) {
-                needs.merge(o.role, Dnnl.bytes(o.internal), Math::max);
-            }
-        }
+        Map<Role, Long> needs = Operand.arenaNeeds(new Operand[] {src, dst, diffDst, diffSrc}, forwardPd, backwardPd);
         needs.merge(RECOMPUTED_DST, Dnnl.bytes(dst.internal), Math::max);
         if (workspace != null) {
             needs.put(Role.WORKSPACE, Dnnl.bytes(workspace));
-        }
-        long scratch = Math.max(Dnnl.bytes(Dnnl.scratchpad(forwardPd)), Dnnl.bytes(Dnnl.scratchpad(backwardPd)));
-        if (scratch > 0) {
-            needs.put(Role.SCRATCHPAD, scratch);
         }
         return needs;
     }

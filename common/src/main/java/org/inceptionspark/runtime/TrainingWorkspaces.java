@@ -81,7 +81,7 @@ public final class TrainingWorkspaces {
      * many cycles as the graph has vertices (each gradient workspace is opened by a few dozen
      * vertices per step, so after five or six steps at Inception-v3's size); until then every
      * gradient is allocated outside them and given back, and this project's VMs charge ~2.5 s per
-     * GB for memory touched afresh. At 299x299 those steps took 5.5-5.9 s against 4.7-5.0 s once
+     * GB for memory touched afresh. At 299x299 those steps took 5.5-6.4 s against 4.7-5.0 s once
      * DL4J had sized the workspaces (one 14-step {@code bench replica} run), for the same peak.
      * One step opens every workspace with the sizes every later step needs, so the sizes are
      * DL4J's own, only reached after the first step. A workspace that has not yet been opened, or

@@ -50,7 +50,8 @@ class TrainingWorkspacesTest {
         });
         float[][] learned = onFreshThread(() -> {
             // DL4J's own start: an empty workspace that learns its size from the first step
-            Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(TrainingWorkspaces.config(0), TrainingWorkspaces.ID);
+            Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(TrainingWorkspaces.config(0),
+                    TrainingWorkspaces.ID);
             ComputationGraph g = ModelZoo.instantiate(conf.clone());
             INDArray x = images();
             return new float[][] {step(g, x), step(g, x)};
