@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * on its input) before DL4J's batch-norm backward runs. A helper that rectifies within its own
  * primitives ({@link RectifyingBatchNorm}: oneDNN's, in training) does both instead.
  */
-public class BatchNormReluLayer extends BatchNormalization {
+public class BatchNormReluLayer extends BatchNormalization implements RectifyingBatchNorm.Layer {
     private INDArray rectified;
     /** Whether the helper rectified the last forward pass's output (and so takes its gradient). */
     private boolean rectifiedByHelper;
@@ -32,12 +32,8 @@ public class BatchNormReluLayer extends BatchNormalization {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        RectifyingBatchNorm fused = getHelper() instanceof RectifyingBatchNorm r ? r : null;
-        if (fused != null) {
-            fused.rectifyOutputs();
-        }
         INDArray out = super.activate(training, workspaceMgr);
-        rectifiedByHelper = fused != null && fused.forwardRectified();
+        rectifiedByHelper = getHelper() instanceof RectifyingBatchNorm fused && fused.forwardRectified();
         if (rectifiedByHelper) {
             rectified = out;
             return out;

@@ -18,7 +18,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_forward_des
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_fuse_norm_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
@@ -64,34 +63,23 @@ final class BatchNormPlan {
         }
     }
 
-    private final dnnl_memory_desc_t data;
     private final dnnl_memory_desc_t perChannel;
     private final dnnl_memory_desc_t reluMask;
     private final dnnl_primitive_desc forwardPd;
     private final dnnl_primitive_desc backwardPd;
     private final dnnl_primitive forward;
     private final dnnl_primitive backward;
-    private final Operand src;
-    private final Operand dst;
-    private final Operand diffDst;
-    private final Operand diffSrc;
+    private final LayerOperands operands;
 
     private BatchNormPlan(Shape s, dnnl_memory_desc_t data, dnnl_memory_desc_t perChannel,
                           dnnl_primitive_desc forwardPd, dnnl_primitive_desc backwardPd) {
-        this.data = data;
         this.perChannel = perChannel;
         this.forwardPd = forwardPd;
         this.backwardPd = backwardPd;
         this.forward = Dnnl.primitive(forwardPd);
         this.backward = Dnnl.primitive(backwardPd);
-        dnnl_memory_desc_t ws = Dnnl.query(forwardPd, dnnl_query_workspace_md);
-        this.reluMask = Dnnl.bytes(ws) > 0 ? ws : null;
-        dnnl_memory_desc_t nchw = Dnnl.md(s.dims(), dnnl_nchw);
-        // the buffers a convolution of this size fills anyway (as a pooling borrows them)
-        this.src = new Operand(nchw, data, Role.DIFF_DST, true);
-        this.dst = new Operand(nchw, data, Role.DST, false);
-        this.diffDst = new Operand(nchw, data, Role.SRC, true);
-        this.diffSrc = new Operand(nchw, data, Role.DST, false);
+        this.reluMask = Dnnl.workspace(forwardPd);
+        this.operands = new LayerOperands(s.dims(), data, s.dims(), data);
     }
 
     /**
@@ -127,7 +115,7 @@ final class BatchNormPlan {
 
     /** Whether the plan runs on blocked copies (else on DL4J's NCHW arrays). */
     boolean copies() {
-        return src.reorder != null;
+        return operands.copies();
     }
 
     private boolean fast() {
@@ -141,7 +129,7 @@ final class BatchNormPlan {
 
     /** The arena bytes each role needs for this shape. */
     Map<Role, Long> needs() {
-        return Operand.arenaNeeds(new Operand[] {src, dst, diffDst, diffSrc}, forwardPd, backwardPd);
+        return operands.arenaNeeds(forwardPd, backwardPd);
     }
 
     String implementations() {
@@ -160,14 +148,15 @@ final class BatchNormPlan {
 
     private void forward(PrimitiveArena arena, long srcAddress, long gamma, long beta, long dstAddress, long mean,
                          long variance, long mask) {
-        long x = src.in(arena, srcAddress);
-        long y = dst.out(arena, dstAddress);
+        long x = operands.src.in(arena, srcAddress);
+        long y = operands.dst.out(arena, dstAddress);
         arena.execute(forward, forwardPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE,
                         DNNL_ARG_WORKSPACE},
-                new dnnl_memory_desc_t[] {data, perChannel, perChannel, data, perChannel, perChannel, reluMask},
+                new dnnl_memory_desc_t[] {operands.src.internal, perChannel, perChannel, operands.dst.internal,
+                        perChannel, perChannel, reluMask},
                 new long[] {x, gamma, beta, y, mean, variance, mask});
-        dst.deliver(arena, y, dstAddress);
+        operands.dst.deliver(arena, y, dstAddress);
     }
 
     /**
@@ -184,15 +173,16 @@ final class BatchNormPlan {
     private void backward(PrimitiveArena arena, long srcAddress, long mean, long variance, long mask,
                           long diffDstAddress, long gamma, long beta, long diffSrcAddress, long diffGamma,
                           long diffBeta) {
-        long x = src.in(arena, srcAddress);
-        long dy = diffDst.in(arena, diffDstAddress);
-        long dx = diffSrc.out(arena, diffSrcAddress);
+        long x = operands.src.in(arena, srcAddress);
+        long dy = operands.diffDst.in(arena, diffDstAddress);
+        long dx = operands.diffSrc.out(arena, diffSrcAddress);
         arena.execute(backward, backwardPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_DST,
                         DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT},
-                new dnnl_memory_desc_t[] {data, perChannel, perChannel, reluMask, data, perChannel, perChannel, data,
-                        perChannel, perChannel},
+                new dnnl_memory_desc_t[] {operands.src.internal, perChannel, perChannel, reluMask,
+                        operands.diffDst.internal, perChannel, perChannel, operands.diffSrc.internal, perChannel,
+                        perChannel},
                 new long[] {x, mean, variance, mask, dy, gamma, beta, dx, diffGamma, diffBeta});
-        diffSrc.deliver(arena, dx, diffSrcAddress);
+        operands.diffSrc.deliver(arena, dx, diffSrcAddress);
     }
 }

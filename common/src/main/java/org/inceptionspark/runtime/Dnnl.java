@@ -17,6 +17,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_impl_info_str;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
@@ -101,6 +102,12 @@ final class Dnnl {
 
     static dnnl_memory_desc_t scratchpad(dnnl_primitive_desc pd) {
         return query(pd, dnnl_query_scratchpad_md);
+    }
+
+    /** The workspace a training forward primitive writes for its backward pass, or null when it writes none. */
+    static dnnl_memory_desc_t workspace(dnnl_primitive_desc pd) {
+        dnnl_memory_desc_t ws = query(pd, dnnl_query_workspace_md);
+        return bytes(ws) > 0 ? ws : null;
     }
 
     static String implementation(dnnl_primitive_desc pd) {

@@ -15,8 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A batch-norm layer's helper that runs training-mode batch norm through oneDNN 2.5 directly
  * ({@link BatchNormPlan}): one primitive computes the batch statistics and normalizes, one gives
- * every gradient. Installed by {@link OneDnnLayers}. Asked to ({@link RectifyingBatchNorm}), the
- * same primitives apply the ReLU after it and its backward pass. Inference, NHWC, other data types and layers
+ * every gradient. Installed by {@link OneDnnLayers}. Under a layer that rectifies
+ * ({@link RectifyingBatchNorm}), the same primitives apply the ReLU after it and its backward pass. Inference, NHWC, other data types and layers
  * without gamma and beta take the inherited path ({@link BatchNormBackprop}, itself on DL4J's
  * oneDNN helper).
  */
@@ -29,17 +29,24 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
     /** Whether the last training forward pass ran here (else the inherited path holds the statistics). */
     private boolean statisticsHere;
     /**
-     * Whether training forward passes rectify ({@link #rectifyOutputs}), whether the last one did,
-     * and whether the last backward pass took the rectified output's gradient.
+     * Whether training forward passes rectify (the helper of a {@link RectifyingBatchNorm.Layer}),
+     * whether the last one did, and whether the last backward pass took the rectified output's
+     * gradient.
      */
-    private boolean rectify;
+    private final boolean rectify;
     private boolean forwardRectified;
     private boolean backwardRectified;
     /** The last rectified forward pass's ReLU mask, outside every workspace like the statistics. */
     private INDArray reluMask;
 
     public OneDnnBatchNorm(DataType dataType) {
+        this(dataType, false);
+    }
+
+    /** @param rectify whether training forward passes apply the ReLU after the batch norm */
+    public OneDnnBatchNorm(DataType dataType, boolean rectify) {
         super(dataType);
+        this.rectify = rectify;
     }
 
     @Override
@@ -77,11 +84,6 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
         statisticsHere = true;
         forwardRectified = maskBytes > 0;
         return out;
-    }
-
-    @Override
-    public void rectifyOutputs() {
-        rectify = true;
     }
 
     @Override
@@ -144,7 +146,7 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
         return plan == null && relu ? plan(batch, channels, height, width, eps, false) : plan;
     }
 
-    /** The plan of this helper's training calls on that shape (rectifying once asked to). */
+    /** The plan of this helper's training calls on that shape. */
     BatchNormPlan plan(long batch, long channels, long height, long width, double eps) {
         return plan(batch, channels, height, width, eps, rectify);
     }

@@ -71,7 +71,7 @@ public final class OneDnnLayers {
                     n++;
                 } else if (layer instanceof BatchNormalization bn && bn.getHelper() != null
                         && bn.getHelper().getClass() == MKLDNNBatchNormHelper.class) {
-                    BN_HELPER.set(bn, new OneDnnBatchNorm(dataType));
+                    BN_HELPER.set(bn, new OneDnnBatchNorm(dataType, bn instanceof RectifyingBatchNorm.Layer));
                     n++;
                 } else if (layer instanceof SubsamplingLayer pool && pool.getHelper() != null
                         && pool.getHelper().getClass() == MKLDNNSubsamplingHelper.class) {

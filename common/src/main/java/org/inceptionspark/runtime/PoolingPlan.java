@@ -12,7 +12,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_exclude_padding;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 
 import java.util.Map;
@@ -58,10 +57,7 @@ final class PoolingPlan {
     private final dnnl_primitive forward;
     private final dnnl_primitive backward;
     private final dnnl_memory_desc_t workspace;
-    private final Operand src;
-    private final Operand dst;
-    private final Operand diffDst;
-    private final Operand diffSrc;
+    private final LayerOperands operands;
 
     private PoolingPlan(Shape s, dnnl_memory_desc_t srcInternal, dnnl_memory_desc_t dstInternal,
                         dnnl_primitive_desc forwardPd, dnnl_primitive_desc backwardPd) {
@@ -70,17 +66,8 @@ final class PoolingPlan {
         this.backwardPd = backwardPd;
         this.forward = Dnnl.primitive(forwardPd);
         this.backward = Dnnl.primitive(backwardPd);
-        dnnl_memory_desc_t ws = Dnnl.query(forwardPd, dnnl_query_workspace_md);
-        this.workspace = Dnnl.bytes(ws) > 0 ? ws : null;
-        dnnl_memory_desc_t srcNchw = Dnnl.md(s.src(), dnnl_nchw);
-        dnnl_memory_desc_t dstNchw = Dnnl.md(s.dst(), dnnl_nchw);
-        // Input-sized copies go to the buffers a convolution of the same input size fills anyway
-        // (DIFF_DST, DST), output-sized ones to smaller ones (SRC, DIFF_WEIGHTS): at 299x299 the stem
-        // pool then grows no buffer beyond the convolutions' needs (it grew SRC by 86 MB before).
-        this.src = new Operand(srcNchw, srcInternal, Role.DIFF_DST, true);
-        this.dst = new Operand(dstNchw, dstInternal, Role.DST, false);
-        this.diffDst = new Operand(dstNchw, dstInternal, Role.SRC, true);
-        this.diffSrc = new Operand(srcNchw, srcInternal, Role.DST, false);
+        this.workspace = Dnnl.workspace(forwardPd);
+        this.operands = new LayerOperands(s.src(), srcInternal, s.dst(), dstInternal);
     }
 
     /**
@@ -125,7 +112,7 @@ final class PoolingPlan {
 
     /** Whether the plan runs on NHWC copies (else on DL4J's NCHW arrays). */
     boolean copies() {
-        return src.reorder != null;
+        return operands.copies();
     }
 
     /** Both primitives are oneDNN's JIT kernels (not its reference ones). */
@@ -144,8 +131,8 @@ final class PoolingPlan {
 
     /** The arena bytes each role needs for this shape. */
     Map<Role, Long> needs() {
-        Map<Role, Long> needs = Operand.arenaNeeds(new Operand[] {src, dst, diffDst, diffSrc}, forwardPd, backwardPd);
-        needs.merge(RECOMPUTED_DST, Dnnl.bytes(dst.internal), Math::max);
+        Map<Role, Long> needs = operands.arenaNeeds(forwardPd, backwardPd);
+        needs.merge(RECOMPUTED_DST, Dnnl.bytes(operands.dst.internal), Math::max);
         if (workspace != null) {
             needs.put(Role.WORKSPACE, Dnnl.bytes(workspace));
         }
@@ -158,10 +145,10 @@ final class PoolingPlan {
     }
 
     private void forward(PrimitiveArena arena, long srcAddress, long dstAddress) {
-        long x = src.in(arena, srcAddress);
-        long y = dst.out(arena, dstAddress);
+        long x = operands.src.in(arena, srcAddress);
+        long y = operands.dst.out(arena, dstAddress);
         runForward(arena, x, y);
-        dst.deliver(arena, y, dstAddress);
+        operands.dst.deliver(arena, y, dstAddress);
     }
 
     /** {@code diffSrc} (overwritten) from the output's gradient; {@code src} is the forward input. */
@@ -172,21 +159,23 @@ final class PoolingPlan {
     private void backward(PrimitiveArena arena, long srcAddress, long diffDstAddress, long diffSrcAddress) {
         long ws = 0;
         if (workspace != null) {
-            long x = src.in(arena, srcAddress);
-            ws = runForward(arena, x, arena.address(RECOMPUTED_DST, Dnnl.bytes(dst.internal)));
+            long x = operands.src.in(arena, srcAddress);
+            ws = runForward(arena, x, arena.address(RECOMPUTED_DST, Dnnl.bytes(operands.dst.internal)));
         }
-        long dy = diffDst.in(arena, diffDstAddress);
-        long dx = diffSrc.out(arena, diffSrcAddress);
+        long dy = operands.diffDst.in(arena, diffDstAddress);
+        long dx = operands.diffSrc.out(arena, diffSrcAddress);
         arena.execute(backward, backwardPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE},
-                new dnnl_memory_desc_t[] {dst.internal, src.internal, workspace}, new long[] {dy, dx, ws});
-        diffSrc.deliver(arena, dx, diffSrcAddress);
+                new dnnl_memory_desc_t[] {operands.dst.internal, operands.src.internal, workspace},
+                new long[] {dy, dx, ws});
+        operands.diffSrc.deliver(arena, dx, diffSrcAddress);
     }
 
     /** Runs the forward primitive on internal-layout buffers; returns the workspace's address (0 if none). */
     private long runForward(PrimitiveArena arena, long x, long y) {
         long ws = workspace == null ? 0 : arena.address(Role.WORKSPACE, Dnnl.bytes(workspace));
         arena.execute(forward, forwardPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE},
-                new dnnl_memory_desc_t[] {src.internal, dst.internal, workspace}, new long[] {x, y, ws});
+                new dnnl_memory_desc_t[] {operands.src.internal, operands.dst.internal, workspace},
+                new long[] {x, y, ws});
         return ws;
     }
 }

@@ -1,15 +1,17 @@
 package org.inceptionspark.runtime;
 
 /**
- * A batch-norm helper that can apply the ReLU after its layer within its own primitives: the
+ * A batch-norm helper that applies the ReLU after its layer within its own primitives: the
  * forward pass writes {@code max(0, BN(x))} with a mask of where it is positive, and the backward
  * pass takes the rectified output's gradient. The layer that rectifies
  * ({@link org.inceptionspark.model.BatchNormReluLayer}) then runs neither its ReLU nor the ReLU's
- * backward pass, two passes over each of its tensors.
+ * backward pass, two passes over each of its tensors. {@link OneDnnLayers#install} puts such a
+ * helper under every layer that says it rectifies ({@link Layer}).
  */
 public interface RectifyingBatchNorm {
-    /** Asks every later training forward pass to rectify, where it runs here. */
-    void rectifyOutputs();
+    /** A batch-norm layer whose output is rectified: its helper may do it. */
+    interface Layer {
+    }
 
     /** Whether the last training forward pass returned the rectified output. */
     boolean forwardRectified();

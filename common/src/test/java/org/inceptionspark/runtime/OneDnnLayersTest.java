@@ -185,24 +185,25 @@ class OneDnnLayersTest {
             INDArray[] again = bnBackward(ours, x, dy, gamma, beta, shape);
             assertArrayEquals(got[0].data().asFloat(), again[0].data().asFloat(), what + ": a second call, same bits");
 
-            assertFalse(ours.forwardRectified(), what + ": rectifies only when asked");
+            assertFalse(ours.forwardRectified(), what + ": a helper not made to rectify never does");
 
-            // asked to rectify, as BatchNormReluLayer asks: ReLU of the same forward, and the
-            // gradients of the normalized output masked where the rectified one is zero
+            // the helper OneDnnLayers puts under a BatchNormReluLayer: ReLU of the same forward, and
+            // the gradients of the normalized output masked where the rectified one is zero
             INDArray rectified = Transforms.relu(expected, true);
             INDArray maskedDy = dy.mul(rectified.gt(0).castTo(DataType.FLOAT));
             INDArray[] refMasked = bnBackward(reference, x, maskedDy, gamma, beta, shape);
-            ours.rectifyOutputs();
-            assertClose(rectified, ours.preOutput(x, true, shape, gamma, beta, globalMean, globalVar, 0.9, 1e-3,
-                    CNN2DFormat.NCHW, NO_WS), what + " rectified forward");
-            assertTrue(ours.forwardRectified(), what);
-            INDArray[] gotMasked = bnBackward(ours, x, dy, gamma, beta, shape);
-            assertTrue(ours.backwardRectified(), what);
+            OneDnnBatchNorm rectifying = new OneDnnBatchNorm(DataType.FLOAT, true);
+            assertClose(rectified, rectifying.preOutput(x, true, shape, gamma, beta, globalMean, globalVar, 0.9,
+                    1e-3, CNN2DFormat.NCHW, NO_WS), what + " rectified forward");
+            assertTrue(rectifying.forwardRectified(), what);
+            INDArray[] gotMasked = bnBackward(rectifying, x, dy, gamma, beta, shape);
+            assertTrue(rectifying.backwardRectified(), what);
             for (int i = 0; i < 3; i++) {
                 assertClose(refMasked[i], gotMasked[i], what + " rectified, gradient " + i);
             }
-            ours.preOutput(x, false, shape, gamma, beta, globalMean, globalVar, 0.9, 1e-3, CNN2DFormat.NCHW, NO_WS);
-            assertFalse(ours.forwardRectified(), what + ": inference never rectifies");
+            rectifying.preOutput(x, false, shape, gamma, beta, globalMean, globalVar, 0.9, 1e-3, CNN2DFormat.NCHW,
+                    NO_WS);
+            assertFalse(rectifying.forwardRectified(), what + ": inference never rectifies");
 
             // every route: blocked copies and DL4J's NCHW arrays, with and without the ReLU
             for (boolean blocked : new boolean[] {true, false}) {
