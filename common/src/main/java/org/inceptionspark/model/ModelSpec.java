@@ -74,6 +74,23 @@ public record ModelSpec(
     }
 
     /**
+     * The zoo network {@code name} as its paper trained it, for K classes: Inception-v3 at the
+     * recipe's 299x299, GoogLeNet and VGG at 224x224.
+     */
+    public static ModelSpec paperDefaults(String name, int classes) {
+        if (name.equals(InceptionV3.NAME)) {
+            return inceptionV3Defaults(classes);
+        }
+        if (name.equals(GoogLeNet.NAME)) {
+            return googLeNetDefaults(classes);
+        }
+        if (Vgg.names().contains(name)) {
+            return vggDefaults(name, classes);
+        }
+        throw new IllegalArgumentException("unknown model '" + name + "'; known: " + ModelZoo.names());
+    }
+
+    /**
      * GoogLeNet as its paper trained it: 224x224, two auxiliary heads weighted 0.3, 40% dropout
      * before the classifier (no configuration keys exist for these: they are GoogLeNet's own). It
      * has no batch norm, so the batch-norm fields are unused.

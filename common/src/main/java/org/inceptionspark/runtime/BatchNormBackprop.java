@@ -48,7 +48,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * replaces this class under every layer and keeps it only for what it does not take itself.
  */
 public class BatchNormBackprop extends MKLDNNBatchNormHelper {
-    private static final Field HELPER = helperField();
 
     /**
      * Below this many activations the libnd4j op is kept: this class launches a dozen ops per call,
@@ -75,22 +74,26 @@ public class BatchNormBackprop extends MKLDNNBatchNormHelper {
      * Puts this backward pass under every batch-norm layer of {@code graph} that has the oneDNN
      * helper; returns how many. Layers without it (helpers off, locked gamma/beta) are left alone.
      */
+    public static int install(ComputationGraph graph) {
+        return install(graph, MIN_ELEMENTS);
+    }
+
     /** One that takes the five-pass path at every size (tests, {@code bench batchnorm}). */
     public static BatchNormBackprop always() {
         return new BatchNormBackprop(DataType.FLOAT, 0);
     }
 
-    public static int install(ComputationGraph graph) {
-        return install(graph, MIN_ELEMENTS);
-    }
-
     static int install(ComputationGraph graph, long minElements) {
+        if (!OneDnnLayers.boundaryIntact()) {
+            return 0;
+        }
+        Field helper = helperField();
         int n = 0;
         for (Layer layer : graph.getLayers()) {
             if (layer instanceof BatchNormalization bn && bn.getHelper() != null
                     && bn.getHelper().getClass() == MKLDNNBatchNormHelper.class) {
                 try {
-                    HELPER.set(bn, new BatchNormBackprop(layer.params().dataType(), minElements));
+                    helper.set(bn, new BatchNormBackprop(layer.params().dataType(), minElements));
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException("cannot set the batch-norm helper of layer " + layer.getIndex(), e);
                 }

@@ -63,6 +63,7 @@ final class BatchNormPlan {
         }
     }
 
+    private final Shape shape;
     private final dnnl_memory_desc_t perChannel;
     private final dnnl_memory_desc_t reluMask;
     private final dnnl_primitive_desc forwardPd;
@@ -73,6 +74,7 @@ final class BatchNormPlan {
 
     private BatchNormPlan(Shape s, dnnl_memory_desc_t data, dnnl_memory_desc_t perChannel,
                           dnnl_primitive_desc forwardPd, dnnl_primitive_desc backwardPd) {
+        this.shape = s;
         this.perChannel = perChannel;
         this.forwardPd = forwardPd;
         this.backwardPd = backwardPd;
@@ -113,6 +115,10 @@ final class BatchNormPlan {
         return backwardPd == null ? null : new BatchNormPlan(s, data, perChannel, forwardPd, backwardPd);
     }
 
+    Shape shape() {
+        return shape;
+    }
+
     /** Whether the plan runs on blocked copies (else on DL4J's NCHW arrays). */
     boolean copies() {
         return operands.copies();
@@ -139,24 +145,25 @@ final class BatchNormPlan {
 
     /**
      * {@code dst := gamma * (src - mean) / sqrt(variance + eps) + beta} (then {@code max(0, dst)}
-     * and its mask at {@code reluMask} for a rectifying plan, else {@code reluMask} is 0), writing
-     * the batch's mean and variance.
+     * and its mask at {@code reluMask} for a rectifying plan, else {@code reluMask} is
+     * {@link Span#NONE}), writing the batch's mean and variance.
      */
-    void forward(long src, long gamma, long beta, long dst, long mean, long variance, long reluMask) {
+    void forward(Span src, Span gamma, Span beta, Span dst, Span mean, Span variance, Span reluMask) {
         PrimitiveArena.with(arena -> forward(arena, src, gamma, beta, dst, mean, variance, reluMask));
     }
 
-    private void forward(PrimitiveArena arena, long srcAddress, long gamma, long beta, long dstAddress, long mean,
-                         long variance, long mask) {
-        long x = operands.src.in(arena, srcAddress);
-        long y = operands.dst.out(arena, dstAddress);
-        arena.execute(forward, forwardPd,
+    private void forward(PrimitiveArena arena, Span src, Span gamma, Span beta, Span dst, Span mean, Span variance,
+                         Span mask) {
+        String what = shape + " forward";
+        Span x = operands.src.in(what, arena, src);
+        Span y = operands.dst.out(arena, dst);
+        arena.execute(what, forward, forwardPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE,
                         DNNL_ARG_WORKSPACE},
                 new dnnl_memory_desc_t[] {operands.src.internal, perChannel, perChannel, operands.dst.internal,
                         perChannel, perChannel, reluMask},
-                new long[] {x, gamma, beta, y, mean, variance, mask});
-        operands.dst.deliver(arena, y, dstAddress);
+                new Span[] {x, gamma, beta, y, mean, variance, mask});
+        operands.dst.deliver(what, arena, y, dst);
     }
 
     /**
@@ -164,25 +171,25 @@ final class BatchNormPlan {
      * rectifying plan, the ReLU mask of the forward pass ({@code diffDst} is then the rectified
      * output's gradient).
      */
-    void backward(long src, long mean, long variance, long reluMask, long diffDst, long gamma, long beta,
-                  long diffSrc, long diffGamma, long diffBeta) {
+    void backward(Span src, Span mean, Span variance, Span reluMask, Span diffDst, Span gamma, Span beta,
+                  Span diffSrc, Span diffGamma, Span diffBeta) {
         PrimitiveArena.with(arena -> backward(arena, src, mean, variance, reluMask, diffDst, gamma, beta, diffSrc,
                 diffGamma, diffBeta));
     }
 
-    private void backward(PrimitiveArena arena, long srcAddress, long mean, long variance, long mask,
-                          long diffDstAddress, long gamma, long beta, long diffSrcAddress, long diffGamma,
-                          long diffBeta) {
-        long x = operands.src.in(arena, srcAddress);
-        long dy = operands.diffDst.in(arena, diffDstAddress);
-        long dx = operands.diffSrc.out(arena, diffSrcAddress);
-        arena.execute(backward, backwardPd,
+    private void backward(PrimitiveArena arena, Span src, Span mean, Span variance, Span mask, Span diffDst,
+                          Span gamma, Span beta, Span diffSrc, Span diffGamma, Span diffBeta) {
+        String what = shape + " backward";
+        Span x = operands.src.in(what, arena, src);
+        Span dy = operands.diffDst.in(what, arena, diffDst);
+        Span dx = operands.diffSrc.out(arena, diffSrc);
+        arena.execute(what, backward, backwardPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_DST,
                         DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT},
                 new dnnl_memory_desc_t[] {operands.src.internal, perChannel, perChannel, reluMask,
                         operands.diffDst.internal, perChannel, perChannel, operands.diffSrc.internal, perChannel,
                         perChannel},
-                new long[] {x, mean, variance, mask, dy, gamma, beta, dx, diffGamma, diffBeta});
-        operands.diffSrc.deliver(arena, dx, diffSrcAddress);
+                new Span[] {x, mean, variance, mask, dy, gamma, beta, dx, diffGamma, diffBeta});
+        operands.diffSrc.deliver(what, arena, dx, diffSrc);
     }
 }

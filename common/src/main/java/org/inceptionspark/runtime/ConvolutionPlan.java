@@ -202,48 +202,51 @@ final class ConvolutionPlan {
                 + Dnnl.implementation(weightsPd);
     }
 
-    /** {@code dst := conv(src, weights) + bias}; addresses of NCHW / OIHW float arrays, bias 0 when none. */
-    void forward(long src, long weights, long bias, long dst) {
+    /** {@code dst := conv(src, weights) + bias}; NCHW / OIHW float arrays, bias {@link Span#NONE} when none. */
+    void forward(Span src, Span weights, Span bias, Span dst) {
         PrimitiveArena.with(arena -> forward(arena, src, weights, bias, dst));
     }
 
-    private void forward(PrimitiveArena arena, long src, long weights, long bias, long dst) {
-        long x = fwdSrc.in(arena, src);
-        long w = fwdWeights.in(arena, weights);
-        long y = fwdDst.out(arena, dst);
-        arena.execute(forward, forwardPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
+    private void forward(PrimitiveArena arena, Span src, Span weights, Span bias, Span dst) {
+        String what = shape + " forward";
+        Span x = fwdSrc.in(what, arena, src);
+        Span w = fwdWeights.in(what, arena, weights);
+        Span y = fwdDst.out(arena, dst);
+        arena.execute(what, forward, forwardPd,
+                new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_BIAS},
                 new dnnl_memory_desc_t[] {fwdSrc.internal, fwdWeights.internal, fwdDst.internal, biasMd},
-                new long[] {x, w, y, bias});
-        fwdDst.deliver(arena, y, dst);
+                new Span[] {x, w, y, bias});
+        fwdDst.deliver(what, arena, y, dst);
     }
 
     /**
-     * {@code diffSrc} and {@code diffWeights} (and {@code diffBias} unless 0) from the output's
-     * gradient {@code diffDst}; every gradient is overwritten.
+     * {@code diffSrc} and {@code diffWeights} (and {@code diffBias} unless {@link Span#NONE}) from
+     * the output's gradient {@code diffDst}; every gradient is overwritten.
      */
-    void backward(long src, long weights, long diffDst, long diffSrc, long diffWeights,
-                  long diffBias) {
+    void backward(Span src, Span weights, Span diffDst, Span diffSrc, Span diffWeights, Span diffBias) {
         PrimitiveArena.with(arena -> backward(arena, src, weights, diffDst, diffSrc, diffWeights, diffBias));
     }
 
-    private void backward(PrimitiveArena arena, long src, long weights, long diffDst, long diffSrc, long diffWeights,
-                  long diffBias) {
-        long dy = dataDiffDst.in(arena, diffDst);
-        long w = dataWeights.in(arena, weights);
-        long dx = dataDiffSrc.out(arena, diffSrc);
-        arena.execute(backwardData, dataPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
+    private void backward(PrimitiveArena arena, Span src, Span weights, Span diffDst, Span diffSrc, Span diffWeights,
+                          Span diffBias) {
+        String what = shape + " data gradient";
+        Span dy = dataDiffDst.in(what, arena, diffDst);
+        Span w = dataWeights.in(what, arena, weights);
+        Span dx = dataDiffSrc.out(arena, diffSrc);
+        arena.execute(what, backwardData, dataPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
                 new dnnl_memory_desc_t[] {dataDiffDst.internal, dataWeights.internal, dataDiffSrc.internal},
-                new long[] {dy, w, dx});
-        dataDiffSrc.deliver(arena, dx, diffSrc);
+                new Span[] {dy, w, dx});
+        dataDiffSrc.deliver(what, arena, dx, diffSrc);
 
-        long x = weightsSrc.in(arena, src);
-        long dyW = sharedDiffDst ? dy : weightsDiffDst.in(arena, diffDst);
-        long dw = weightsDiffWeights.out(arena, diffWeights);
-        arena.execute(backwardWeights, weightsPd,
+        what = shape + " weight gradient";
+        Span x = weightsSrc.in(what, arena, src);
+        Span dyW = sharedDiffDst ? dy : weightsDiffDst.in(what, arena, diffDst);
+        Span dw = weightsDiffWeights.out(arena, diffWeights);
+        arena.execute(what, backwardWeights, weightsPd,
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
                 new dnnl_memory_desc_t[] {weightsSrc.internal, weightsDiffDst.internal, weightsDiffWeights.internal,
                         biasMd},
-                new long[] {x, dyW, dw, diffBias});
-        weightsDiffWeights.deliver(arena, dw, diffWeights);
+                new Span[] {x, dyW, dw, diffBias});
+        weightsDiffWeights.deliver(what, arena, dw, diffWeights);
     }
 }

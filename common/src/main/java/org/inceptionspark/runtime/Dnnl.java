@@ -1,5 +1,21 @@
 package org.inceptionspark.runtime;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SCALE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SHIFT;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_MEAN;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SHIFT;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
@@ -25,6 +41,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
 
+import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
@@ -137,19 +154,32 @@ final class Dnnl {
         return new dnnl_stream(out.get(0));
     }
 
+    /** Alignment of every buffer the arena hands out: a zmm register's width, which non-temporal stores need. */
+    static final long ALIGNMENT = 64;
+
     /**
-     * Runs {@code primitive} on {@code stream} with the given (argument id, descriptor, address)
-     * triples; the memory objects wrap the addresses only for this call.
+     * Runs {@code primitive} on {@code stream} with the given (argument id, descriptor, buffer)
+     * triples; the memory objects wrap the addresses only for this call. Before it runs, each
+     * descriptor's size is checked against the bytes its buffer owns: {@code what} (the shape
+     * and the pass) names the call in the {@link OneDnnBufferException} a mismatch throws.
      */
-    static void execute(dnnl_primitive primitive, dnnl_stream stream, int[] argIds, dnnl_memory_desc_t[] mds,
-                        long[] addresses) {
+    static void execute(String what, dnnl_primitive primitive, dnnl_stream stream, int[] argIds,
+                        dnnl_memory_desc_t[] mds, Span[] spans) {
         int n = argIds.length;
+        CHECKS.add(n);
+        for (int i = 0; i < n; i++) {
+            long needed = bytes(mds[i]);
+            if (spans[i].isNone() || needed > spans[i].bytes()) {
+                throw new OneDnnBufferException(what, argumentName(argIds[i]), needed,
+                        spans[i].isNone() ? 0 : spans[i].bytes());
+            }
+        }
         dnnl_memory[] memories = new dnnl_memory[n];
         dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
         try {
             for (int i = 0; i < n; i++) {
                 PointerPointer<?> out = new PointerPointer<>(1);
-                check(dnnl_memory_create(out, mds[i], ENGINE, new Address(addresses[i])), "dnnl_memory_create");
+                check(dnnl_memory_create(out, mds[i], ENGINE, new Address(spans[i].address())), "dnnl_memory_create");
                 memories[i] = new dnnl_memory(out.get(0));
                 args.position(i).arg(argIds[i]).memory(memories[i]);
             }
@@ -164,6 +194,54 @@ final class Dnnl {
             }
             args.close();
         }
+    }
+
+    private static final LongAdder CHECKS = new LongAdder();
+
+    /** Buffer checks made in this JVM so far (one per argument of every execution). */
+    static long checks() {
+        return CHECKS.sum();
+    }
+
+    /** What one buffer check costs, measured here: the descriptor-size query and the comparison. */
+    static double nanosPerCheck() {
+        dnnl_memory_desc_t md = md(new long[] {32, 64, 35, 35}, org.bytedeco.dnnl.global.dnnl.dnnl_nchw);
+        Span span = new Span(1, Long.MAX_VALUE);
+        int rounds = 200_000;
+        long sink = 0;
+        long t = System.nanoTime();
+        for (int i = 0; i < rounds; i++) {
+            sink += bytes(md) > span.bytes() ? 1 : 0;
+        }
+        double ns = (System.nanoTime() - t) / (double) rounds;
+        measured = sink;
+        return ns;
+    }
+
+    /** Keeps the measuring loop's result alive, so the JIT cannot drop the loop. */
+    private static volatile long measured;
+
+    /** oneDNN's name of an execution argument (DNNL_ARG_*), for messages. */
+    static String argumentName(int id) {
+        return switch (id) {
+            case DNNL_ARG_SRC -> "SRC";
+            case DNNL_ARG_DST -> "DST";
+            case DNNL_ARG_WEIGHTS -> "WEIGHTS";
+            case DNNL_ARG_BIAS -> "BIAS";
+            case DNNL_ARG_MEAN -> "MEAN";
+            case DNNL_ARG_VARIANCE -> "VARIANCE";
+            case DNNL_ARG_SCALE -> "SCALE";
+            case DNNL_ARG_SHIFT -> "SHIFT";
+            case DNNL_ARG_WORKSPACE -> "WORKSPACE";
+            case DNNL_ARG_SCRATCHPAD -> "SCRATCHPAD";
+            case DNNL_ARG_DIFF_SRC -> "DIFF_SRC";
+            case DNNL_ARG_DIFF_DST -> "DIFF_DST";
+            case DNNL_ARG_DIFF_WEIGHTS -> "DIFF_WEIGHTS";
+            case DNNL_ARG_DIFF_BIAS -> "DIFF_BIAS";
+            case DNNL_ARG_DIFF_SCALE -> "DIFF_SCALE";
+            case DNNL_ARG_DIFF_SHIFT -> "DIFF_SHIFT";
+            default -> "argument " + id;
+        };
     }
 
     private static dnnl_engine createEngine() {

@@ -93,6 +93,8 @@ public final class NativeRuntime {
                 if (System.getProperty(HELPERS_DISABLE) == null) {
                     System.setProperty(HELPERS_DISABLE, "false");
                 }
+                // DL4J's internals the oneDNN layers rely on, checked (and any difference logged) at start-up
+                OneDnnLayers.boundaryIntact();
                 // Huge pages for glibc's malloc matter only when glibc's malloc serves the buffers.
                 if ("glibc".equals(mallocImplementation())) {
                     LOG.warn("native allocator is glibc's malloc: a 299x299 replica peaked at 8.5 GB with it, against"
@@ -235,7 +237,8 @@ public final class NativeRuntime {
         parts.add("library=" + (cut >= 0 ? lib.substring(cut + 1) : lib));
         parts.add("onednn=" + oneDnnAvailable());
         parts.add("helpers=" + (helpersEnabled() ? "on" : "off"));
-        parts.add("onednn-layers=" + (helpersEnabled() && oneDnnAvailable() && OneDnnLayers.enabled() ? "direct" : "dl4j"));
+        parts.add("onednn-layers=" + (helpersEnabled() && oneDnnAvailable() && OneDnnLayers.enabled() ? "direct"
+                : OneDnnLayers.boundaryIntact() ? "dl4j" : "dl4j(boundary)"));
         parts.add("threads=" + Nd4j.getEnvironment().maxMasterThreads() + "/" + Nd4j.getEnvironment().maxThreads());
         parts.add("OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS"));
         parts.add("malloc=" + mallocImplementation());

@@ -21,8 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * oneDNN helper).
  */
 public final class OneDnnBatchNorm extends BatchNormBackprop implements RectifyingBatchNorm {
-    private final PlanCache<BatchNormPlan.Shape, BatchNormPlan> plans =
-            new PlanCache<>(BatchNormPlan::of, BatchNormPlan::implementations);
+    private final PlanCache<BatchNormPlan.Shape, BatchNormPlan> plans;
     /** The batch mean and variance of the last training forward pass, outside every workspace (as DL4J's helper keeps them). */
     private INDArray mean;
     private INDArray variance;
@@ -45,8 +44,14 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
 
     /** @param rectify whether training forward passes apply the ReLU after the batch norm */
     public OneDnnBatchNorm(DataType dataType, boolean rectify) {
+        this(dataType, rectify, "(unnamed)");
+    }
+
+    /** @param layer the layer's name, for the log line of a shape that falls back to DL4J's path */
+    public OneDnnBatchNorm(DataType dataType, boolean rectify, String layer) {
         super(dataType);
         this.rectify = rectify;
+        this.plans = new PlanCache<>(layer, BatchNormPlan::of, BatchNormPlan::implementations);
     }
 
     @Override
@@ -56,13 +61,22 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
         BatchNormPlan plan = training && takes(x, gamma, beta, format)
                 ? plan(x.size(0), x.size(1), x.size(2), x.size(3), eps, rectify) : null;
         forwardRectified = false;
-        if (plan == null) {
-            if (training) {
-                statisticsHere = false;
+        if (plan != null) {
+            INDArray out = forward(plan, x, gamma, beta, workspaceMgr);
+            if (out != null) {
+                return out;
             }
-            return super.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
-                    workspaceMgr);
         }
+        if (training) {
+            statisticsHere = false;
+        }
+        return super.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format,
+                workspaceMgr);
+    }
+
+    /** The training forward pass on oneDNN; null when the plan failed its buffer check (then refused). */
+    private INDArray forward(BatchNormPlan plan, INDArray x, INDArray gamma, INDArray beta,
+                             LayerWorkspaceMgr workspaceMgr) {
         long channels = x.size(1);
         if (mean == null || mean.length() != channels) {
             try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
@@ -78,9 +92,13 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
         }
         INDArray in = OneDnnLayers.contiguous(x);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
-        plan.forward(OneDnnLayers.address(in), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
-                OneDnnLayers.address(out), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
-                maskBytes > 0 ? OneDnnLayers.address(reluMask) : 0);
+        try {
+            plan.forward(Span.of(in), Span.of(gamma), Span.of(beta), Span.of(out), Span.of(mean), Span.of(variance),
+                    maskBytes > 0 ? Span.of(reluMask) : Span.NONE);
+        } catch (OneDnnBufferException e) {
+            plans.refuse(plan.shape(), e);
+            return null;
+        }
         statisticsHere = true;
         forwardRectified = maskBytes > 0;
         return out;
@@ -122,10 +140,20 @@ public final class OneDnnBatchNorm extends BatchNormBackprop implements Rectifyi
         INDArray x = OneDnnLayers.contiguous(input);
         INDArray dy = OneDnnLayers.contiguous(epsilon);
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
-                forwardRectified ? OneDnnLayers.address(reluMask) : 0, OneDnnLayers.address(dy),
-                OneDnnLayers.address(gamma), OneDnnLayers.address(beta), OneDnnLayers.address(dx),
-                OneDnnLayers.address(dGammaView), OneDnnLayers.address(dBetaView));
+        try {
+            plan.backward(Span.of(x), Span.of(mean), Span.of(variance), forwardRectified ? Span.of(reluMask) : Span.NONE,
+                    Span.of(dy), Span.of(gamma), Span.of(beta), Span.of(dx), Span.of(dGammaView), Span.of(dBetaView));
+        } catch (OneDnnBufferException e) {
+            // the shape goes to DL4J's path from the next forward pass on; this one's statistics
+            // (and, after a rectified forward, its ReLU mask) exist only here
+            plans.refuse(plan.shape(), e);
+            if (forwardRectified) {
+                throw new IllegalStateException("batch norm's backward pass failed its buffer check after a"
+                        + " rectified forward pass; the step must be run again", e);
+            }
+            return super.backpropGradient(input, epsilon, shape, gamma, beta, dGammaView, dBetaView, eps, format,
+                    workspaceMgr);
+        }
         backwardRectified = forwardRectified;
         Gradient g = new DefaultGradient();
         g.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);

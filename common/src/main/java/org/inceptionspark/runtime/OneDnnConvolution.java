@@ -26,11 +26,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * DL4J's helper, the class this one extends.
  */
 public final class OneDnnConvolution extends MKLDNNConvHelper {
-    private final PlanCache<ConvolutionPlan.Shape, ConvolutionPlan> plans =
-            new PlanCache<>(ConvolutionPlan::of, ConvolutionPlan::implementations);
+    private final PlanCache<ConvolutionPlan.Shape, ConvolutionPlan> plans;
 
     public OneDnnConvolution(DataType dataType) {
+        this(dataType, "(unnamed)");
+    }
+
+    /** @param layer the layer's name, for the log line of a shape that falls back to DL4J's helper */
+    public OneDnnConvolution(DataType dataType, String layer) {
         super(dataType);
+        plans = new PlanCache<>(layer, ConvolutionPlan::of, ConvolutionPlan::implementations);
     }
 
     @Override
@@ -41,15 +46,19 @@ public final class OneDnnConvolution extends MKLDNNConvHelper {
                               LayerWorkspaceMgr workspaceMgr) {
         ConvolutionPlan plan = takes(input, weights, bias, format)
                 ? plan(input, weights, bias != null, kernel, strides, pad, convolutionMode, dilation) : null;
-        if (plan == null) {
-            return super.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode,
-                    dilation, format, workspaceMgr);
+        if (plan != null) {
+            INDArray x = OneDnnLayers.contiguous(input);
+            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.shape().dst(),
+                    'c');
+            try {
+                plan.forward(Span.of(x), Span.of(weights), bias == null ? Span.NONE : Span.of(bias), Span.of(out));
+                return out;
+            } catch (OneDnnBufferException e) {
+                plans.refuse(plan.shape(), e);
+            }
         }
-        INDArray x = OneDnnLayers.contiguous(input);
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.shape().dst(), 'c');
-        plan.forward(OneDnnLayers.address(x), OneDnnLayers.address(weights),
-                bias == null ? 0 : OneDnnLayers.address(bias), OneDnnLayers.address(out));
-        return out;
+        return super.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode,
+                dilation, format, workspaceMgr);
     }
 
     @Override
@@ -71,23 +80,27 @@ public final class OneDnnConvolution extends MKLDNNConvHelper {
                 || plan.shape().window().outWidth() != delta.size(3))) {
             plan = null;
         }
-        if (plan == null) {
-            return super.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView,
-                    weightGradView, afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format,
-                    workspaceMgr);
+        if (plan != null) {
+            INDArray x = OneDnnLayers.contiguous(input);
+            INDArray dy = OneDnnLayers.contiguous(delta);
+            INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
+                    'c');
+            try {
+                plan.backward(Span.of(x), Span.of(weights), Span.of(dy), Span.of(dx), Span.of(weightGradView),
+                        withBias ? Span.of(biasGradView) : Span.NONE);
+                Gradient g = new DefaultGradient();
+                if (withBias) {
+                    g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
+                }
+                g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
+                return new Pair<>(g, dx);
+            } catch (OneDnnBufferException e) {
+                plans.refuse(plan.shape(), e);
+            }
         }
-        INDArray x = OneDnnLayers.contiguous(input);
-        INDArray dy = OneDnnLayers.contiguous(delta);
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(weights), OneDnnLayers.address(dy),
-                OneDnnLayers.address(dx), OneDnnLayers.address(weightGradView),
-                withBias ? OneDnnLayers.address(biasGradView) : 0);
-        Gradient g = new DefaultGradient();
-        if (withBias) {
-            g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
-        }
-        g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
-        return new Pair<>(g, dx);
+        return super.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView,
+                weightGradView, afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format,
+                workspaceMgr);
     }
 
     private static boolean takes(INDArray input, INDArray weights, INDArray bias, CNN2DFormat format) {

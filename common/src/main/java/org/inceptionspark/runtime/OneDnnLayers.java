@@ -36,9 +36,6 @@ public final class OneDnnLayers {
     public static final String PROPERTY = "inception.onednn";
 
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnLayers.class);
-    private static final Field CONV_HELPER = helperField(ConvolutionLayer.class);
-    private static final Field POOL_HELPER = helperField(SubsamplingLayer.class);
-    private static final Field BN_HELPER = helperField(BatchNormalization.class);
 
     /** The input shape each graph's plans and buffers were last prepared for. */
     private static final Map<ComputationGraph, long[]> PREPARED = new WeakHashMap<>();
@@ -49,7 +46,16 @@ public final class OneDnnLayers {
     /** Whether this JVM's layers take this path: a CPU backend, the property, and oneDNN's presets load. */
     public static boolean enabled() {
         return Nd4j.getEnvironment().isCPU() && !"libnd4j".equalsIgnoreCase(System.getProperty(PROPERTY, "direct"))
-                && Library.LOADED;
+                && boundaryIntact() && Library.LOADED;
+    }
+
+    /**
+     * Whether DL4J and ND4J have every field, method and class the layers rely on
+     * ({@link Dl4jBoundary}); checked once per JVM, and where they do not, one warning says why
+     * and DL4J's own path runs.
+     */
+    public static boolean boundaryIntact() {
+        return Boundary.INTACT;
     }
 
     /**
@@ -62,20 +68,24 @@ public final class OneDnnLayers {
             return 0;
         }
         DataType dataType = graph.getConfiguration().getDataType();
+        Field convHelper = helperField(ConvolutionLayer.class);
+        Field poolHelper = helperField(SubsamplingLayer.class);
+        Field bnHelper = helperField(BatchNormalization.class);
         int n = 0;
         for (Layer layer : graph.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
             try {
                 if (layer instanceof ConvolutionLayer conv && conv.getHelper() != null
                         && conv.getHelper().getClass() == MKLDNNConvHelper.class) {
-                    CONV_HELPER.set(conv, new OneDnnConvolution(dataType));
+                    convHelper.set(conv, new OneDnnConvolution(dataType, name));
                     n++;
                 } else if (layer instanceof BatchNormalization bn && bn.getHelper() != null
                         && bn.getHelper().getClass() == MKLDNNBatchNormHelper.class) {
-                    BN_HELPER.set(bn, new OneDnnBatchNorm(dataType, bn instanceof RectifyingBatchNorm.Layer));
+                    bnHelper.set(bn, new OneDnnBatchNorm(dataType, bn instanceof RectifyingBatchNorm.Layer, name));
                     n++;
                 } else if (layer instanceof SubsamplingLayer pool && pool.getHelper() != null
                         && pool.getHelper().getClass() == MKLDNNSubsamplingHelper.class) {
-                    POOL_HELPER.set(pool, new OneDnnPooling(dataType));
+                    poolHelper.set(pool, new OneDnnPooling(dataType, name));
                     n++;
                 }
             } catch (IllegalAccessException e) {
@@ -160,6 +170,16 @@ public final class OneDnnLayers {
         return Library.LOADED ? PrimitiveArena.heldBytes() : 0;
     }
 
+    /** Buffer checks made before primitive executions in this JVM so far (benchmarks report their cost). */
+    public static long bufferChecks() {
+        return Library.LOADED ? Dnnl.checks() : 0;
+    }
+
+    /** Nanoseconds one buffer check costs on this machine, measured on the spot. */
+    public static double bufferCheckNanos() {
+        return Library.LOADED ? Dnnl.nanosPerCheck() : 0;
+    }
+
     /** Bytes per buffer role of the idle arenas, for benchmarks and logs. */
     public static String describeBuffers() {
         if (!Library.LOADED) {
@@ -188,11 +208,6 @@ public final class OneDnnLayers {
         return isDense(a) ? a : a.dup('c');
     }
 
-    /** The native address of the array's first element. */
-    static long address(INDArray a) {
-        return a.data().address() + a.offset() * a.data().getElementSize();
-    }
-
     private static Field helperField(Class<?> layerClass) {
         try {
             Field f = layerClass.getDeclaredField("helper");
@@ -201,6 +216,19 @@ public final class OneDnnLayers {
         } catch (NoSuchFieldException e) {
             throw new IllegalStateException("DL4J's " + layerClass.getSimpleName()
                     + " has no 'helper' field: another DL4J version?", e);
+        }
+    }
+
+    private static final class Boundary {
+        static final boolean INTACT = check();
+
+        private static boolean check() {
+            List<String> problems = Dl4jBoundary.problems();
+            if (!problems.isEmpty()) {
+                LOG.warn("oneDNN layers off, DL4J's own path runs (slower, same results): {}",
+                        String.join("; ", problems));
+            }
+            return problems.isEmpty();
         }
     }
 

@@ -19,11 +19,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (sum and p-norm pooling, NHWC, dilation) goes to DL4J's helper, the class this one extends.
  */
 public final class OneDnnPooling extends MKLDNNSubsamplingHelper {
-    private final PlanCache<PoolingPlan.Shape, PoolingPlan> plans =
-            new PlanCache<>(PoolingPlan::of, PoolingPlan::implementations);
+    private final PlanCache<PoolingPlan.Shape, PoolingPlan> plans;
 
     public OneDnnPooling(DataType dataType) {
+        this(dataType, "(unnamed)");
+    }
+
+    /** @param layer the layer's name, for the log line of a shape that falls back to DL4J's helper */
+    public OneDnnPooling(DataType dataType, String layer) {
         super(dataType);
+        plans = new PlanCache<>(layer, PoolingPlan::of, PoolingPlan::implementations);
     }
 
     @Override
@@ -34,14 +39,19 @@ public final class OneDnnPooling extends MKLDNNSubsamplingHelper {
                 ? plan(input.size(0), input.size(1), (int) input.size(2), (int) input.size(3), kernel, strides, pad,
                         poolingType, convolutionMode, dilation)
                 : null;
-        if (plan == null) {
-            return super.activate(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation,
-                    format, workspaceMgr);
+        if (plan != null) {
+            INDArray x = OneDnnLayers.contiguous(input);
+            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.shape().dst(),
+                    'c');
+            try {
+                plan.forward(Span.of(x), Span.of(out));
+                return out;
+            } catch (OneDnnBufferException e) {
+                plans.refuse(plan.shape(), e);
+            }
         }
-        INDArray x = OneDnnLayers.contiguous(input);
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.shape().dst(), 'c');
-        plan.forward(OneDnnLayers.address(x), OneDnnLayers.address(out));
-        return out;
+        return super.activate(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation,
+                format, workspaceMgr);
     }
 
     @Override
@@ -58,15 +68,20 @@ public final class OneDnnPooling extends MKLDNNSubsamplingHelper {
                 || plan.shape().window().outWidth() != epsilon.size(3))) {
             plan = null;
         }
-        if (plan == null) {
-            return super.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
-                    format, workspaceMgr);
+        if (plan != null) {
+            INDArray x = OneDnnLayers.contiguous(input);
+            INDArray dy = OneDnnLayers.contiguous(epsilon);
+            INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(),
+                    'c');
+            try {
+                plan.backward(Span.of(x), Span.of(dy), Span.of(dx));
+                return new Pair<>(new DefaultGradient(), dx);
+            } catch (OneDnnBufferException e) {
+                plans.refuse(plan.shape(), e);
+            }
         }
-        INDArray x = OneDnnLayers.contiguous(input);
-        INDArray dy = OneDnnLayers.contiguous(epsilon);
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(dy), OneDnnLayers.address(dx));
-        return new Pair<>(new DefaultGradient(), dx);
+        return super.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
+                format, workspaceMgr);
     }
 
     private static boolean takes(INDArray input, PoolingType type, int[] dilation, CNN2DFormat format) {

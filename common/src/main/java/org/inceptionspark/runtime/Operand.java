@@ -29,26 +29,28 @@ final class Operand {
     }
 
     /** Where the primitive reads this input: DL4J's array itself, or the arena's reordered copy. */
-    long in(PrimitiveArena arena, long userAddress) {
+    Span in(String what, PrimitiveArena arena, Span userArray) {
         if (reorder == null) {
-            return userAddress;
+            return userArray;
         }
-        long buffer = arena.address(role, Dnnl.bytes(internal));
-        Dnnl.execute(reorder, arena.stream(), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
-                new dnnl_memory_desc_t[] {user, internal}, new long[] {userAddress, buffer});
+        Span buffer = arena.address(role, Dnnl.bytes(internal));
+        Dnnl.execute(what + ", reorder of " + role + " in", reorder, arena.stream(),
+                new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory_desc_t[] {user, internal},
+                new Span[] {userArray, buffer});
         return buffer;
     }
 
     /** Where the primitive writes this output. */
-    long out(PrimitiveArena arena, long userAddress) {
-        return reorder == null ? userAddress : arena.address(role, Dnnl.bytes(internal));
+    Span out(PrimitiveArena arena, Span userArray) {
+        return reorder == null ? userArray : arena.address(role, Dnnl.bytes(internal));
     }
 
     /** Moves an output written at {@code buffer} into DL4J's array. */
-    void deliver(PrimitiveArena arena, long buffer, long userAddress) {
+    void deliver(String what, PrimitiveArena arena, Span buffer, Span userArray) {
         if (reorder != null) {
-            Dnnl.execute(reorder, arena.stream(), new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
-                    new dnnl_memory_desc_t[] {internal, user}, new long[] {buffer, userAddress});
+            Dnnl.execute(what + ", reorder of " + role + " out", reorder, arena.stream(),
+                    new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory_desc_t[] {internal, user},
+                    new Span[] {buffer, userArray});
         }
     }
 

@@ -139,43 +139,46 @@ final class PoolingPlan {
         return needs;
     }
 
-    /** {@code dst := pool(src)}; addresses of NCHW float arrays. */
-    void forward(long srcAddress, long dstAddress) {
-        PrimitiveArena.with(arena -> forward(arena, srcAddress, dstAddress));
+    /** {@code dst := pool(src)}; NCHW float arrays. */
+    void forward(Span src, Span dst) {
+        PrimitiveArena.with(arena -> forward(arena, src, dst));
     }
 
-    private void forward(PrimitiveArena arena, long srcAddress, long dstAddress) {
-        long x = operands.src.in(arena, srcAddress);
-        long y = operands.dst.out(arena, dstAddress);
-        runForward(arena, x, y);
-        operands.dst.deliver(arena, y, dstAddress);
+    private void forward(PrimitiveArena arena, Span src, Span dst) {
+        String what = shape + " forward";
+        Span x = operands.src.in(what, arena, src);
+        Span y = operands.dst.out(arena, dst);
+        runForward(what, arena, x, y);
+        operands.dst.deliver(what, arena, y, dst);
     }
 
     /** {@code diffSrc} (overwritten) from the output's gradient; {@code src} is the forward input. */
-    void backward(long srcAddress, long diffDstAddress, long diffSrcAddress) {
-        PrimitiveArena.with(arena -> backward(arena, srcAddress, diffDstAddress, diffSrcAddress));
+    void backward(Span src, Span diffDst, Span diffSrc) {
+        PrimitiveArena.with(arena -> backward(arena, src, diffDst, diffSrc));
     }
 
-    private void backward(PrimitiveArena arena, long srcAddress, long diffDstAddress, long diffSrcAddress) {
-        long ws = 0;
+    private void backward(PrimitiveArena arena, Span src, Span diffDst, Span diffSrc) {
+        String what = shape + " backward";
+        Span ws = Span.NONE;
         if (workspace != null) {
-            long x = operands.src.in(arena, srcAddress);
-            ws = runForward(arena, x, arena.address(RECOMPUTED_DST, Dnnl.bytes(operands.dst.internal)));
+            Span x = operands.src.in(what, arena, src);
+            ws = runForward(what + " (argmax)", arena, x,
+                    arena.address(RECOMPUTED_DST, Dnnl.bytes(operands.dst.internal)));
         }
-        long dy = operands.diffDst.in(arena, diffDstAddress);
-        long dx = operands.diffSrc.out(arena, diffSrcAddress);
-        arena.execute(backward, backwardPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE},
+        Span dy = operands.diffDst.in(what, arena, diffDst);
+        Span dx = operands.diffSrc.out(arena, diffSrc);
+        arena.execute(what, backward, backwardPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_WORKSPACE},
                 new dnnl_memory_desc_t[] {operands.dst.internal, operands.src.internal, workspace},
-                new long[] {dy, dx, ws});
-        operands.diffSrc.deliver(arena, dx, diffSrcAddress);
+                new Span[] {dy, dx, ws});
+        operands.diffSrc.deliver(what, arena, dx, diffSrc);
     }
 
-    /** Runs the forward primitive on internal-layout buffers; returns the workspace's address (0 if none). */
-    private long runForward(PrimitiveArena arena, long x, long y) {
-        long ws = workspace == null ? 0 : arena.address(Role.WORKSPACE, Dnnl.bytes(workspace));
-        arena.execute(forward, forwardPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE},
+    /** Runs the forward primitive on internal-layout buffers; returns the workspace ({@link Span#NONE} if none). */
+    private Span runForward(String what, PrimitiveArena arena, Span x, Span y) {
+        Span ws = workspace == null ? Span.NONE : arena.address(Role.WORKSPACE, Dnnl.bytes(workspace));
+        arena.execute(what, forward, forwardPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE},
                 new dnnl_memory_desc_t[] {operands.src.internal, operands.dst.internal, workspace},
-                new long[] {x, y, ws});
+                new Span[] {x, y, ws});
         return ws;
     }
 }

@@ -85,50 +85,63 @@ final class PrimitiveArena {
         return stream;
     }
 
-    /** The address of this arena's buffer for {@code role}, at least {@code bytes} long. */
-    long address(Role role, long bytes) {
+    /**
+     * This arena's buffer for {@code role}, at least {@code bytes} long and aligned to
+     * {@link Dnnl#ALIGNMENT}. oneDNN's JIT kernels write some outputs with non-temporal stores,
+     * which fault on an address that is not 64-byte aligned: glibc's malloc gives 16 (its large
+     * chunks start 16 bytes past a page), jemalloc page-aligns large requests, so the alignment
+     * is made here, not left to the allocator.
+     */
+    Span address(Role role, long bytes) {
         long have = sizes.getOrDefault(role, 0L);
         if (have < bytes) {
             Pointer old = buffers.remove(role);
             if (old != null) {
                 Pointer.free(old);
                 HELD.addAndGet(-have);
+                sizes.remove(role);
             }
-            Pointer fresh = Pointer.malloc(bytes);
+            Pointer fresh = Pointer.malloc(bytes + Dnnl.ALIGNMENT - 1);
             if (fresh == null || fresh.isNull()) {
                 throw new OutOfMemoryError("malloc of " + bytes + " bytes for oneDNN's " + role + " buffer failed");
             }
             buffers.put(role, fresh);
             sizes.put(role, bytes);
             HELD.addAndGet(bytes);
+            have = bytes;
         }
-        return buffers.get(role).address();
+        long raw = buffers.get(role).address();
+        return new Span((raw + Dnnl.ALIGNMENT - 1) & -Dnnl.ALIGNMENT, have);
     }
 
-    /** Executes with the arguments whose address is not 0 (no bias), plus the arena's scratchpad. */
-    void execute(dnnl_primitive p, dnnl_primitive_desc pd, int[] ids, dnnl_memory_desc_t[] mds, long[] addresses) {
+    /**
+     * Executes with the arguments that have a buffer (no bias: {@link Span#NONE}), plus the
+     * arena's scratchpad; {@code what} names the call in a size-check failure.
+     */
+    void execute(String what, dnnl_primitive p, dnnl_primitive_desc pd, int[] ids, dnnl_memory_desc_t[] mds,
+                 Span[] spans) {
         dnnl_memory_desc_t scratch = Dnnl.scratchpad(pd);
         long scratchBytes = Dnnl.bytes(scratch);
         int n = scratchBytes > 0 ? 1 : 0;
-        for (long a : addresses) {
-            n += a != 0 ? 1 : 0;
+        for (Span s : spans) {
+            n += s.isNone() ? 0 : 1;
         }
         int[] argIds = new int[n];
         dnnl_memory_desc_t[] argMds = new dnnl_memory_desc_t[n];
-        long[] argAddresses = new long[n];
+        Span[] argSpans = new Span[n];
         int k = 0;
         for (int i = 0; i < ids.length; i++) {
-            if (addresses[i] != 0) {
+            if (!spans[i].isNone()) {
                 argIds[k] = ids[i];
                 argMds[k] = mds[i];
-                argAddresses[k++] = addresses[i];
+                argSpans[k++] = spans[i];
             }
         }
         if (scratchBytes > 0) {
             argIds[k] = DNNL_ARG_SCRATCHPAD;
             argMds[k] = scratch;
-            argAddresses[k] = address(Role.SCRATCHPAD, scratchBytes);
+            argSpans[k] = address(Role.SCRATCHPAD, scratchBytes);
         }
-        Dnnl.execute(p, stream, argIds, argMds, argAddresses);
+        Dnnl.execute(what, p, stream, argIds, argMds, argSpans);
     }
 }

@@ -215,12 +215,12 @@ class OneDnnLayersTest {
                     assertEquals(blocked, plan.copies(), how);
                     assertEquals(relu, plan.reluMaskBytes() > 0, how);
                     INDArray mask = Nd4j.createUninitialized(DataType.UBYTE, Math.max(1, plan.reluMaskBytes()));
-                    long maskAddress = relu ? OneDnnLayers.address(mask) : 0;
+                    Span maskAddress = relu ? Span.of(mask) : Span.NONE;
                     INDArray y = Nd4j.createUninitialized(DataType.FLOAT, shape);
                     INDArray mean = Nd4j.createUninitialized(DataType.FLOAT, c);
                     INDArray variance = Nd4j.createUninitialized(DataType.FLOAT, c);
-                    plan.forward(OneDnnLayers.address(x), OneDnnLayers.address(gamma), OneDnnLayers.address(beta),
-                            OneDnnLayers.address(y), OneDnnLayers.address(mean), OneDnnLayers.address(variance),
+                    plan.forward(Span.of(x), Span.of(gamma), Span.of(beta),
+                            Span.of(y), Span.of(mean), Span.of(variance),
                             maskAddress);
                     assertClose(relu ? rectified : expected, y, how + " forward");
                     INDArray refVar = reference.getVarCache(DataType.FLOAT);
@@ -228,10 +228,10 @@ class OneDnnLayersTest {
                     INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, shape);
                     INDArray dGamma = Nd4j.createUninitialized(DataType.FLOAT, c);
                     INDArray dBeta = Nd4j.createUninitialized(DataType.FLOAT, c);
-                    plan.backward(OneDnnLayers.address(x), OneDnnLayers.address(mean),
-                            OneDnnLayers.address(variance), maskAddress, OneDnnLayers.address(dy),
-                            OneDnnLayers.address(gamma), OneDnnLayers.address(beta), OneDnnLayers.address(dx),
-                            OneDnnLayers.address(dGamma), OneDnnLayers.address(dBeta));
+                    plan.backward(Span.of(x), Span.of(mean),
+                            Span.of(variance), maskAddress, Span.of(dy),
+                            Span.of(gamma), Span.of(beta), Span.of(dx),
+                            Span.of(dGamma), Span.of(dBeta));
                     INDArray[] want = relu ? refMasked : ref;
                     assertClose(want[0], dx, how + " input gradient");
                     assertClose(want[1], dGamma.reshape(want[1].shape()), how + " scale gradient");
@@ -297,8 +297,8 @@ class OneDnnLayersTest {
                     INDArray xc = OneDnnLayers.contiguous(x);
                     INDArray y = Nd4j.createUninitialized(DataType.FLOAT, expected.shape());
                     INDArray dx2 = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
-                    other.forward(OneDnnLayers.address(xc), OneDnnLayers.address(y));
-                    other.backward(OneDnnLayers.address(xc), OneDnnLayers.address(dy), OneDnnLayers.address(dx2));
+                    other.forward(Span.of(xc), Span.of(y));
+                    other.backward(Span.of(xc), Span.of(dy), Span.of(dx2));
                     assertClose(expected, y, c + " forward, " + other.implementations());
                     assertClose(dxRef, dx2, c + " input gradient, " + other.implementations());
                 }

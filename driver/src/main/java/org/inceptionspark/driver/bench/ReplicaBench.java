@@ -34,7 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.profiler.OpProfiler;
 
 /**
- * {@code bench replica --model inception_v3 [--size 299|151|79] [--width W] [--batch 32] [--steps K] [--profile]}:
+ * {@code bench replica [--model inception_v3|googlenet|vgg_a..vgg_e] [--size 299|151|79] [--width W] [--batch 32]
+ * [--steps K] [--profile]}:
  * one replica's training step through the product path (network built by {@link ReplicaModelPool}
  * from the configuration's JSON, forward + backward by {@link ReplicaGradient#compute}), against
  * ND4J's sgemm measured in the same JVM just before and just after the steps.
@@ -75,22 +76,24 @@ public final class ReplicaBench implements Main.Command {
         // wrappers (freed when the GC runs) from memory the step really needs.
         boolean gcEachStep = args.flag("gc");
         String model = args.option("model").orElse("inception_v3");
-        if (!model.equals("inception_v3")) {
-            throw new IllegalArgumentException("bench replica: --model inception_v3 only (got " + model + ")");
-        }
-        int size = args.intOption("size", 299);
+        int classes = args.intOption("classes", 1000);
+        ModelSpec paper = ModelSpec.paperDefaults(model, classes);
+        boolean inception = model.equals("inception_v3");
+        int size = args.intOption("size", paper.inputSize());
         double width = args.doubleOption("width", 1.0);
+        if (!inception && (width != 1.0 || args.option("bn-scale").isPresent())) {
+            throw new IllegalArgumentException("bench replica: --width and --bn-scale apply to inception_v3 only"
+                    + " (got --model " + model + ")");
+        }
         int batch = args.intOption("batch", 32);
         int steps = args.intOption("steps", 3);
         int warmup = args.intOption("warmup", 1);
-        int classes = args.intOption("classes", 1000);
         int sgemmN = args.intOption("sgemm-n", 2048);
         long seed = args.intOption("seed", 7);
-        boolean aux = Boolean.parseBoolean(args.option("aux").orElse("true"));
+        boolean aux = Boolean.parseBoolean(args.option("aux").orElse(String.valueOf(paper.auxHead())));
         boolean bnScale = Boolean.parseBoolean(args.option("bn-scale").orElse("false"));
 
-        ModelSpec spec = ModelSpec.inceptionV3Defaults(classes).withInputSize(size).withWidthMultiplier(width)
-                .withAuxHead(aux).withBnScale(bnScale);
+        ModelSpec spec = paper.withInputSize(size).withWidthMultiplier(width).withAuxHead(aux).withBnScale(bnScale);
         ModelSummary summary = ModelZoo.summarize(spec);
         ComputationGraphConfiguration conf = ModelZoo.build(spec, seed);
         args.option("workspace").ifPresent(w -> {
@@ -131,12 +134,16 @@ public final class ReplicaBench implements Main.Command {
         float[] out = new float[GradientMessage.length(replica.layout().length())];
 
         double[] times = new double[steps];
+        long checksBefore = 0;
         // The process's peak before the steps (model, sgemm); each step then resets the kernel's
         // peak counter, so that every line shows that step's own peak resident size.
         double peakOfSteps = rssGb("VmHWM");
         double peakAfterWarmup = 0;
         for (int s = -warmup; s < steps; s++) {
             boolean perStepPeak = resetPeakRss();
+            if (s == 0) {
+                checksBefore = OneDnnLayers.bufferChecks();
+            }
             long a = System.nanoTime();
             ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed + s, true, out);
             double dt = (System.nanoTime() - a) / 1e9;
@@ -154,6 +161,7 @@ public final class ReplicaBench implements Main.Command {
             }
         }
         System.out.println("workspaces after the steps: " + workspaceSizes());
+        long checksPerStep = (OneDnnLayers.bufferChecks() - checksBefore) / Math.max(1, steps);
         System.out.printf(Locale.ROOT, "oneDNN layers' buffers (operands, scratchpads, workspaces; kept): %.2f GB: %s%n",
                 OneDnnLayers.heldBytes() / 1e9, OneDnnLayers.describeBuffers());
         if (args.flag("profile")) {
@@ -173,6 +181,10 @@ public final class ReplicaBench implements Main.Command {
         double rss = Math.max(peakOfSteps, rssGb("VmHWM"));
         System.out.printf(Locale.ROOT, "step: median %.3f s (min %.3f, max %.3f, %d steps); %.2f images/s%n",
                 stepS, sorted[0], sorted[sorted.length - 1], steps, batch / stepS);
+        double checkNanos = OneDnnLayers.bufferCheckNanos();
+        System.out.printf(Locale.ROOT, "oneDNN buffer checks: %,d per step at %.0f ns each = %.3f ms, %.4f%% of the"
+                + " step%n", checksPerStep, checkNanos, checksPerStep * checkNanos / 1e6,
+                checksPerStep * checkNanos / 1e9 / stepS * 100);
         System.out.printf(Locale.ROOT, "achieved: %.1f GFLOP/s (%.1f GFLOP per step); sgemm n=%d: %.1f before,"
                 + " %.1f after GFLOP/s; ratio %.3f%n", gflops, flops / 1e9, sgemmN, sgemmBefore, sgemmAfter, efficiency);
         // The warm-up step is where a network's first-use costs land (oneDNN primitives, the
