@@ -1,0 +1,4 @@
+/**
+ * The pack, eval and bench commands.
+ */
+package org.inceptionspark.driver.commands;
