@@ -1,5 +1,9 @@
 package org.inceptionspark.runtime;
 
+import static org.inceptionspark.runtime.LayerChecks.NO_WS;
+import static org.inceptionspark.runtime.LayerChecks.assertClose;
+import static org.inceptionspark.runtime.LayerChecks.bnBackward;
+import static org.inceptionspark.runtime.LayerChecks.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -54,7 +58,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * falling back to DL4J's path.
  */
 class LayerShapeSweepTest {
-    private static final LayerWorkspaceMgr NO_WS = LayerWorkspaceMgr.noWorkspaces();
     private static final int BATCH = 2;
 
     record Conv(long inC, int h, int w, long outC, int kh, int kw, int sh, int sw, int ph, int pw,
@@ -275,25 +278,5 @@ class LayerShapeSweepTest {
         for (int i = 0; i < 3; i++) {
             assertClose(ref[i], got[i], n + " " + what[i] + " gradient");
         }
-    }
-
-    private static INDArray[] bnBackward(MKLDNNBatchNormHelper helper, INDArray x, INDArray dy, INDArray gamma,
-                                         INDArray beta, long[] shape, double eps) {
-        INDArray dGamma = Nd4j.zeros(DataType.FLOAT, gamma.shape());
-        INDArray dBeta = Nd4j.zeros(DataType.FLOAT, beta.shape());
-        INDArray dx = helper.backpropGradient(x, dy, shape, gamma, beta, dGamma, dBeta, eps, CNN2DFormat.NCHW, NO_WS)
-                .getSecond();
-        return new INDArray[] {dx, dGamma, dBeta};
-    }
-
-    private static INDArray random(long seed, long... shape) {
-        Nd4j.getRandom().setSeed(seed);
-        return Nd4j.rand(DataType.FLOAT, shape).subi(0.5);
-    }
-
-    private static void assertClose(INDArray expected, INDArray actual, String what) {
-        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
-        double norm = expected.castTo(DataType.DOUBLE).norm2Number().doubleValue();
-        assertTrue(diff <= 1e-5 * norm + 1e-9, what + ": relative difference " + diff / Math.max(norm, 1e-30));
     }
 }

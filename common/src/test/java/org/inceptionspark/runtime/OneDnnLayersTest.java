@@ -1,5 +1,9 @@
 package org.inceptionspark.runtime;
 
+import static org.inceptionspark.runtime.LayerChecks.NO_WS;
+import static org.inceptionspark.runtime.LayerChecks.assertClose;
+import static org.inceptionspark.runtime.LayerChecks.bnBackward;
+import static org.inceptionspark.runtime.LayerChecks.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,7 +51,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * float rounding, and repeat bit for bit.
  */
 class OneDnnLayersTest {
-    private static final LayerWorkspaceMgr NO_WS = LayerWorkspaceMgr.noWorkspaces();
 
     private static final int[] NO_DILATION = {1, 1};
 
@@ -177,12 +180,12 @@ class OneDnnLayersTest {
             assertClose(reference.getVarCache(DataType.FLOAT), ours.getVarCache(DataType.FLOAT), what + " batch variance");
 
             INDArray dy = random(seed++, shape);
-            INDArray[] ref = bnBackward(reference, x, dy, gamma, beta, shape);
-            INDArray[] got = bnBackward(ours, x, dy, gamma, beta, shape);
+            INDArray[] ref = bnBackward(reference, x, dy, gamma, beta, shape, 1e-3);
+            INDArray[] got = bnBackward(ours, x, dy, gamma, beta, shape, 1e-3);
             assertClose(ref[0], got[0], what + " input gradient");
             assertClose(ref[1], got[1], what + " scale gradient");
             assertClose(ref[2], got[2], what + " shift gradient");
-            INDArray[] again = bnBackward(ours, x, dy, gamma, beta, shape);
+            INDArray[] again = bnBackward(ours, x, dy, gamma, beta, shape, 1e-3);
             assertArrayEquals(got[0].data().asFloat(), again[0].data().asFloat(), what + ": a second call, same bits");
 
             assertFalse(ours.forwardRectified(), what + ": a helper not made to rectify never does");
@@ -191,12 +194,12 @@ class OneDnnLayersTest {
             // the gradients of the normalized output masked where the rectified one is zero
             INDArray rectified = Transforms.relu(expected, true);
             INDArray maskedDy = dy.mul(rectified.gt(0).castTo(DataType.FLOAT));
-            INDArray[] refMasked = bnBackward(reference, x, maskedDy, gamma, beta, shape);
+            INDArray[] refMasked = bnBackward(reference, x, maskedDy, gamma, beta, shape, 1e-3);
             OneDnnBatchNorm rectifying = new OneDnnBatchNorm(DataType.FLOAT, true);
             assertClose(rectified, rectifying.preOutput(x, true, shape, gamma, beta, globalMean, globalVar, 0.9,
                     1e-3, CNN2DFormat.NCHW, NO_WS), what + " rectified forward");
             assertTrue(rectifying.forwardRectified(), what);
-            INDArray[] gotMasked = bnBackward(rectifying, x, dy, gamma, beta, shape);
+            INDArray[] gotMasked = bnBackward(rectifying, x, dy, gamma, beta, shape, 1e-3);
             assertTrue(rectifying.backwardRectified(), what);
             for (int i = 0; i < 3; i++) {
                 assertClose(refMasked[i], gotMasked[i], what + " rectified, gradient " + i);
@@ -239,16 +242,6 @@ class OneDnnLayersTest {
                 }
             }
         }
-    }
-
-    /** Input, scale and shift gradients. */
-    private static INDArray[] bnBackward(MKLDNNBatchNormHelper helper, INDArray x, INDArray dy, INDArray gamma,
-                                         INDArray beta, long[] shape) {
-        INDArray dGamma = Nd4j.zeros(DataType.FLOAT, gamma.shape());
-        INDArray dBeta = Nd4j.zeros(DataType.FLOAT, beta.shape());
-        INDArray dx = helper.backpropGradient(x, dy, shape, gamma, beta, dGamma, dBeta, 1e-3, CNN2DFormat.NCHW, NO_WS)
-                .getSecond();
-        return new INDArray[] {dx, dGamma, dBeta};
     }
 
     @Test
@@ -366,16 +359,5 @@ class OneDnnLayersTest {
         float[] out = new float[GradientMessage.length(layout.length())];
         ReplicaGradient.compute(g, layout, x, new int[] {0, 1, 2, 4}, 5, 0.1, 9, true, out);
         return out;
-    }
-
-    private static INDArray random(long seed, long... shape) {
-        Nd4j.getRandom().setSeed(seed);
-        return Nd4j.rand(DataType.FLOAT, shape).subi(0.5);
-    }
-
-    private static void assertClose(INDArray expected, INDArray actual, String what) {
-        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
-        double norm = expected.castTo(DataType.DOUBLE).norm2Number().doubleValue();
-        assertTrue(diff <= 1e-5 * norm + 1e-9, what + ": relative difference " + diff / Math.max(norm, 1e-30));
     }
 }
