@@ -12,6 +12,7 @@ import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.PairwiseSum;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.train.Seeds;
+import org.inceptionspark.worker.metrics.ExecutorMeters;
 import scala.Tuple2;
 
 /**
@@ -101,8 +102,10 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             long t0 = System.nanoTime();
             ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
                     job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
+            long computeNanos = System.nanoTime() - t0;
+            ExecutorMeters.replicaComputed(computeNanos);
             if (timers != null) {
-                timers.compute().add(System.nanoTime() - t0);
+                timers.compute().add(computeNanos);
             }
             int p = Math.toIntExact(model.layout().length());
             message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();
