@@ -30,9 +30,10 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     /**
      * Per-task times in nanoseconds, one entry per replica: its forward/backward, and fetching and
      * setting the step's weights. Shown in the Spark UI; the driver reports the slowest of each.
+     * {@code devices}: where each replica ran, "replica R executor E gpu A" (A empty without GPUs).
      */
-    public record Timers(CollectionAccumulator<Long> compute, CollectionAccumulator<Long> weights)
-            implements java.io.Serializable {
+    public record Timers(CollectionAccumulator<Long> compute, CollectionAccumulator<Long> weights,
+                         CollectionAccumulator<String> devices) implements java.io.Serializable {
     }
 
     /** Accumulators shown in the Spark UI. */
@@ -62,6 +63,8 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     @Override
     public Iterator<Tuple2<Integer, GradientSlice>> call(Iterator<Integer> blockIds) {
         TaskThreads.bindToTask();
+        // before the pool hands out (or builds) a network: it is kept per device
+        GpuBinding.bindToTask();
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (blockIds.hasNext()) {
             int block = blockIds.next();
@@ -95,6 +98,8 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             model.load(w.values());
             if (timers != null) {
                 timers.weights().add(System.nanoTime() - fetchStart);
+                timers.devices().add("replica " + replica + " executor " + org.apache.spark.SparkEnv.get().executorId()
+                        + " gpu " + GpuBinding.boundAddress());
             }
             float[] message = MessageBuffers.take(GradientMessage.length(model.layout().length()));
             // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
