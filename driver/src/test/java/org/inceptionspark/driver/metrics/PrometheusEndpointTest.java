@@ -56,7 +56,7 @@ class PrometheusEndpointTest {
                             "-Ddata.train=" + tmp.resolve("packed/train"), "-Ddata.validation=" + tmp.resolve("packed/val"),
                             "-Drun.dir=" + tmp.resolve("runs"), "-Drun.name=metrics",
                             "-Dmodel.width-multiplier=0.1", "-Dmodel.min-depth=8", "-Dcluster.batch-per-replica=4",
-                            "-Dschedule.max-steps=5", "-Dcheckpoint.every-steps=2", "-Deval.every-steps=2",
+                            "-Dschedule.max-steps=3", "-Dcheckpoint.every-steps=2", "-Deval.every-steps=2",
                             "-Deval.max-images=8", "-Dspark.master=local[2]"}));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
