@@ -3,6 +3,7 @@ package org.inceptionspark.driver.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.codahale.metrics.Gauge;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -10,12 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.metrics.source.Source;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
 import org.inceptionspark.driver.data.TestData;
+import org.inceptionspark.driver.metrics.MetricsPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import scala.collection.JavaConverters;
 
 /**
  * GPU assignment on a real standalone cluster: two workers that each advertise GPUs "0" and "1"
@@ -71,6 +75,17 @@ class GpuBindingOnClusterTest {
                 executors.addAll(gpusByExecutor.keySet());
             }
             assertEquals(2, executors.size(), "replicas ran on both executors");
+            // the metrics plugin's executor side reports each executor's replica figures to the driver
+            Map<String, Gauge> gauges = new HashMap<>();
+            for (Source source : JavaConverters.seqAsJavaListConverter(sc.env().metricsSystem()
+                    .getSourcesByName("plugin." + MetricsPlugin.class.getName())).asJava()) {
+                gauges.putAll(source.metricRegistry().getGauges());
+            }
+            for (String executor : executors) {
+                Gauge<?> compute = gauges.get("executor." + executor + ".replicaComputeSeconds");
+                assertTrue(compute != null && ((Double) compute.getValue()) > 0,
+                        "executor " + executor + "'s replica compute time reached the driver: " + gauges.keySet());
+            }
         }
     }
 }
