@@ -208,4 +208,25 @@ class RetrainOnHdfsTest {
         n.sort(null);
         return n;
     }
+
+    @Test
+    @Order(6)
+    void aNewClassCountReinitialisesTheClassifiersAndSkipsTheComparison() throws Exception {
+        for (String c : new String[] {"00_tshirt_top", "01_trouser", "02_pullover", "03_dress", "04_coat"}) {
+            org.apache.hadoop.fs.FileUtil.copy(fs, new Path("/images/" + c), fs, new Path("/images5/" + c), false,
+                    new Configuration());
+        }
+        ByteArrayOutputStream packed = new ByteArrayOutputStream();
+        assertEquals(0, new PackCommand(new PrintStream(packed, true, StandardCharsets.UTF_8)).run(new String[] {
+                "--images", hdfs + "/images5", "--out", hdfs + "/packed5", "--shards", "2", "--val-fraction", "0.2"}),
+                packed.toString(StandardCharsets.UTF_8));
+        CapturedStdout r = retrain("five-classes", "-Dmodel.classes=5", "-Ddata.train=" + hdfs + "/packed5/train",
+                "-Ddata.validation=" + hdfs + "/packed5/val");
+        assertEquals(RetrainCommand.EXIT_PROMOTED, r.rc(), r.out());
+        assertTrue(r.out().contains("warm start from the registry's current version v1"), r.out());
+        assertTrue(r.out().contains("classifier re-initialised for 5 classes"), r.out());
+        assertTrue(r.out().contains("current v1: not compared (it has 10 classes, the candidate 5)"), r.out());
+        assertTrue(r.out().contains("promoted v4 (parent v1)"), r.out());
+        assertEquals(5, registry.metadata("v4").path("configuration").path("inception").path("model").path("classes").asInt());
+    }
 }
