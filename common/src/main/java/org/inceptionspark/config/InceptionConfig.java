@@ -21,6 +21,7 @@ public record InceptionConfig(
         AugmentConfig augment,
         CheckpointConfig checkpoint,
         EvalConfig eval,
+        RegistryConfig registry,
         SparkConfig spark) implements Serializable {
 
     /**
@@ -125,6 +126,10 @@ public record InceptionConfig(
 
         put(m, "eval.every-steps", eval.everySteps());
         put(m, "eval.max-images", eval.maxImages());
+
+        put(m, "registry.max-top1-error", registry.maxTop1Error());
+        put(m, "registry.max-regression", registry.maxRegression());
+        put(m, "registry.keep-optimizer", registry.keepOptimizer());
 
         put(m, "spark.master", spark.master());
         put(m, "spark.app-name", spark.appName());

@@ -22,7 +22,7 @@ final class InceptionConfigParser {
 
     InceptionConfig parse() {
         return new InceptionConfig(run(), model(), cluster(), optimizer(), movingAverage(), schedule(), data(),
-                augment(), checkpoint(), eval(), spark());
+                augment(), checkpoint(), eval(), registry(), spark());
     }
 
     private RunConfig run() {
@@ -139,6 +139,11 @@ final class InceptionConfigParser {
 
     private EvalConfig eval() {
         return new EvalConfig(r.integer("eval.every-steps", atLeast(0)), r.longInteger("eval.max-images", atLeast(0)));
+    }
+
+    private RegistryConfig registry() {
+        return new RegistryConfig(r.number("registry.max-top1-error", new Bound(0, true, 1, true)),
+                r.number("registry.max-regression", new Bound(0, true, 1, true)), r.bool("registry.keep-optimizer"));
     }
 
     private SparkConfig spark() {

@@ -1,7 +1,10 @@
 package org.inceptionspark.optim;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Moves flat vectors (parameters, optimizer slots, moving average) written under one parameter
@@ -14,11 +17,14 @@ public final class LayoutRemap {
     private final ParameterLayout target;
     private final long[] sourceOffsets;
     private final boolean identity;
+    /** Target tensors {@link #applyOnto} leaves as they are in its base vector. */
+    private final List<String> kept;
 
-    private LayoutRemap(ParameterLayout target, long[] sourceOffsets, boolean identity) {
+    private LayoutRemap(ParameterLayout target, long[] sourceOffsets, boolean identity, List<String> kept) {
         this.target = target;
         this.sourceOffsets = sourceOffsets;
         this.identity = identity;
+        this.kept = List.copyOf(kept);
     }
 
     /**
@@ -26,11 +32,27 @@ public final class LayoutRemap {
      * either is missing from the other or the two hold different numbers of values.
      */
     public static LayoutRemap between(ParameterLayout written, ParameterLayout target) {
+        return map(written, target, t -> false);
+    }
+
+    /**
+     * The mapping for starting one network from another's weights where some tensors may differ in
+     * size (a classifier trained for another class count): those that {@code mayDiffer} accepts and
+     * whose sizes differ are left out, to keep the target's own initial values ({@link #applyOnto});
+     * any other difference fails as in {@link #between}, naming the tensor.
+     */
+    public static LayoutRemap startingFrom(ParameterLayout written, ParameterLayout target,
+                                           Predicate<ParameterSegment> mayDiffer) {
+        return map(written, target, mayDiffer);
+    }
+
+    private static LayoutRemap map(ParameterLayout written, ParameterLayout target, Predicate<ParameterSegment> mayDiffer) {
         Map<String, ParameterSegment> byName = new HashMap<>();
         for (ParameterSegment s : written.segments()) {
             byName.put(s.name(), s);
         }
         long[] offsets = new long[target.segments().size()];
+        List<String> kept = new ArrayList<>();
         boolean identity = written.length() == target.length();
         for (int i = 0; i < offsets.length; i++) {
             ParameterSegment t = target.segments().get(i);
@@ -38,18 +60,37 @@ public final class LayoutRemap {
             if (s == null) {
                 throw new IllegalArgumentException("the network's parameter " + t.name() + " is not in the checkpoint");
             }
-            if (s.length() != t.length()) {
+            if (s.length() != t.length() && !mayDiffer.test(t)) {
                 throw new IllegalArgumentException("parameter " + t.name() + " has " + s.length()
                         + " values in the checkpoint and " + t.length() + " in the network");
             }
-            offsets[i] = s.offset();
-            identity &= s.offset() == t.offset();
+            if (s.length() != t.length()) {
+                kept.add(t.name());
+                offsets[i] = -1;
+                identity = false;
+            } else {
+                offsets[i] = s.offset();
+                identity &= s.offset() == t.offset();
+            }
         }
         if (!byName.isEmpty()) {
             throw new IllegalArgumentException("the checkpoint's parameter " + byName.keySet().iterator().next()
                     + " is not in the network (" + byName.size() + " such)");
         }
-        return new LayoutRemap(target, offsets, identity);
+        return new LayoutRemap(target, offsets, identity, kept);
+    }
+
+    /** The target tensors this mapping does not fill (their sizes differ), by name. */
+    public List<String> kept() {
+        return kept;
+    }
+
+    /** {@code written} in the target's order, over a copy of {@code base} where a tensor is {@link #kept}. */
+    public float[] applyOnto(float[] written, float[] base) {
+        if (base.length != target.length()) {
+            throw new IllegalArgumentException("base vector has " + base.length + " values, the layout " + target.length());
+        }
+        return fill(written, base.clone());
     }
 
     /** True when both layouts place every tensor at the same offset. */
@@ -62,10 +103,15 @@ public final class LayoutRemap {
         if (identity) {
             return written;
         }
-        float[] out = new float[Math.toIntExact(target.length())];
+        return fill(written, new float[Math.toIntExact(target.length())]);
+    }
+
+    private float[] fill(float[] written, float[] out) {
         for (int i = 0; i < sourceOffsets.length; i++) {
-            ParameterSegment t = target.segments().get(i);
-            System.arraycopy(written, (int) sourceOffsets[i], out, (int) t.offset(), (int) t.length());
+            if (sourceOffsets[i] >= 0) {
+                ParameterSegment t = target.segments().get(i);
+                System.arraycopy(written, (int) sourceOffsets[i], out, (int) t.offset(), (int) t.length());
+            }
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package org.inceptionspark.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -49,5 +50,18 @@ class LayoutRemapTest {
         IllegalArgumentException extra = assertThrows(IllegalArgumentException.class,
                 () -> LayoutRemap.between(layout("a/W", 2, "b/W", 3), layout("a/W", 2)));
         assertTrue(extra.getMessage().contains("b/W is not in the network"), extra.getMessage());
+    }
+
+    @Test
+    void aStartKeepsTheTargetsOwnValuesWhereAnAllowedTensorChangedSize() {
+        ParameterLayout written = layout("conv/W", 2, "logits/W", 3, "logits/b", 1);
+        ParameterLayout network = layout("logits/W", 4, "conv/W", 2, "logits/b", 2);
+        LayoutRemap remap = LayoutRemap.startingFrom(written, network, s -> s.name().startsWith("logits/"));
+        assertEquals(List.of("logits/W", "logits/b"), remap.kept());
+        float[] fresh = {-1, -2, -3, -4, -5, -6, -7, -8};
+        assertArrayEquals(new float[] {-1, -2, -3, -4, 1, 2, -7, -8}, remap.applyOnto(new float[] {1, 2, 3, 4, 5, 6}, fresh));
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class, () -> LayoutRemap.startingFrom(
+                layout("conv/W", 2, "logits/W", 3), layout("conv/W", 3, "logits/W", 3), s -> s.name().startsWith("logits/")));
+        assertTrue(other.getMessage().contains("conv/W has 2 values in the checkpoint and 3 in the network"), other.getMessage());
     }
 }

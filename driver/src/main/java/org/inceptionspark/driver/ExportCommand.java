@@ -30,8 +30,16 @@ public final class ExportCommand implements Main.Command {
         }
         Configuration hadoop = new Configuration();
         Checkpoint c = CheckpointStore.read(args.require("checkpoint"), hadoop);
-        ComputationGraph g = CheckpointModels.evaluationGraph(c);
         Path out = new Path(args.require("out"));
+        long params = writeModel(c, out, hadoop);
+        System.out.printf("exported step %d (%s weights, %,d parameters) to %s%n", c.step(),
+                c.average() != null ? "moving-average" : "raw", params, out);
+        return 0;
+    }
+
+    /** Writes the checkpoint's evaluation network as a model zip (temporary name, then renamed); returns its parameter count. */
+    public static long writeModel(Checkpoint c, Path out, Configuration hadoop) throws java.io.IOException {
+        ComputationGraph g = CheckpointModels.evaluationGraph(c);
         FileSystem fs = out.getFileSystem(hadoop);
         Path tmp = new Path(out.getParent() == null ? new Path(".") : out.getParent(), "_" + out.getName() + ".tmp");
         try (var stream = fs.create(tmp, true)) {
@@ -41,8 +49,6 @@ public final class ExportCommand implements Main.Command {
         if (!fs.rename(tmp, out)) {
             throw new java.io.IOException("could not rename " + tmp + " to " + out);
         }
-        System.out.printf("exported step %d (%s weights, %,d parameters) to %s%n", c.step(),
-                c.average() != null ? "moving-average" : "raw", g.numParams(), out);
-        return 0;
+        return g.numParams();
     }
 }

@@ -17,6 +17,8 @@ public final class Main {
         c.put("config", new ConfigCommand());
         c.put("models", new ModelsCommand());
         c.put("train", new TrainCommand());
+        c.put("retrain", new org.inceptionspark.driver.registry.RetrainCommand());
+        c.put("registry", new org.inceptionspark.driver.registry.RegistryCommand());
         c.put("export", new ExportCommand());
         c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
         c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());

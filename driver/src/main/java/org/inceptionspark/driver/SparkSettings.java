@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.inceptionspark.driver.metrics.MetricsPlugin;
 import org.inceptionspark.runtime.NativeRuntime;
 
 /**
@@ -48,15 +49,24 @@ public final class SparkSettings {
         // environment: jemalloc preloaded with its options, and glibc's huge pages where jemalloc
         // is not installed (NativeRuntime; the loader skips a missing preload with a warning).
         NativeRuntime.executorEnvironment().forEach((k, v) -> d.put("spark.executorEnv." + k, v));
+        // Live training figures in Spark's metrics system (MetricsPlugin), served by the driver UI in
+        // Prometheus's text format at /metrics/prometheus/ (deploy/grafana-dashboard.json reads them).
+        // A fixed namespace instead of the application id keeps metric names stable across runs.
+        d.put(PLUGINS, MetricsPlugin.class.getName());
+        d.put("spark.metrics.conf.*.sink.prometheusServlet.class", "org.apache.spark.metrics.sink.PrometheusServlet");
+        d.put("spark.metrics.conf.*.sink.prometheusServlet.path", "/metrics/prometheus");
+        d.put("spark.metrics.namespace", "inception_spark");
         return d;
     }
 
     private static final String REGISTRATOR = "spark.kryo.registrator";
+    private static final String PLUGINS = "spark.plugins";
 
     /**
      * Sets each default where {@code conf} has no value yet; returns {@code conf}. A user's own Kryo
      * registrators are kept and ours is added to them (Spark takes a comma-separated list): without
-     * it, records such as pack and evaluation results cannot cross a Kryo cluster.
+     * it, records such as pack and evaluation results cannot cross a Kryo cluster. Likewise our
+     * metrics plugin is added to a user's own {@code spark.plugins}.
      */
     public static SparkConf apply(SparkConf conf) {
         for (Map.Entry<String, String> e : defaults().entrySet()) {
@@ -64,12 +74,18 @@ public final class SparkSettings {
                 conf.set(e.getKey(), e.getValue());
             }
         }
-        String ours = defaults().get(REGISTRATOR);
-        List<String> registrators = Arrays.stream(conf.get(REGISTRATOR).split(",")).map(String::trim)
-                .filter(r -> !r.isEmpty()).toList();
-        if (!registrators.contains(ours)) {
-            conf.set(REGISTRATOR, String.join(",", registrators) + "," + ours);
-        }
+        addToList(conf, REGISTRATOR);
+        addToList(conf, PLUGINS);
         return conf;
+    }
+
+    /** Adds our default of a comma-separated class list to the classes the user listed there. */
+    private static void addToList(SparkConf conf, String key) {
+        String ours = defaults().get(key);
+        List<String> listed = Arrays.stream(conf.get(key).split(",")).map(String::trim)
+                .filter(r -> !r.isEmpty()).toList();
+        if (!listed.contains(ours)) {
+            conf.set(key, String.join(",", listed) + "," + ours);
+        }
     }
 }

@@ -47,44 +47,77 @@ public final class TrainCommand implements Main.Command {
         InceptionConfig c = loaded.get().config();
         long trainImages;
         try {
-            ModelZoo.build(ModelSpec.from(c.model()), 0);
-            trainImages = checkDataset("inception.data.train", c.data().train(), c.model().classes());
-            if (c.data().hasValidation()) {
-                checkDataset("inception.data.validation", c.data().validation(), c.model().classes());
-            }
+            trainImages = checkInputs(c);
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             return ConfigArgs.EXIT_INVALID_CONFIG;
         }
 
         try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
-            int replicas = replicas(sc, c);
-            PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
-                    c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
-                    c.data().decodeThreads(), c.data().prefetch());
-            String runKey = c.run().name() + "@" + sc.sc().applicationId();
-            TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
-            String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
-            RunOptions options = new RunOptions(runDir, setup.totalSteps(), c.schedule().logEverySteps(),
-                    c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
-                    loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
-            Validator validator = c.data().hasValidation()
-                    ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
-                    c.augment().evalCentralFraction(), c.eval().maxImages())
-                    : null;
-            System.out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
-                            + "%d images per epoch, %d steps; Spark UI: %s%n",
-                    c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
-                    c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
-                    setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
-            TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, System.out).run();
+            Prepared p = prepare(sc, loaded.get(), trainImages, 0);
+            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), System.out).run();
             System.out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
                     r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",
                             100 * r.lastEvaluation().top1Error(), 100 * r.lastEvaluation().top5Error(), r.lastEvaluation().images()),
-                    r.lastCheckpoint(), runDir);
+                    r.lastCheckpoint(), p.options().runDir());
             return 0;
         }
+    }
+
+    /** What {@code train} and {@code retrain} build before the step loop. */
+    public record Prepared(TrainingSetup setup, RunOptions options, Validator validator) {
+    }
+
+    /**
+     * Everything that can be checked without Spark: the model builds, the datasets open and have the
+     * configured class count. Returns the training set's image count.
+     *
+     * @throws IllegalArgumentException naming the key and value at fault
+     */
+    public static long checkInputs(InceptionConfig c) {
+        ModelZoo.build(ModelSpec.from(c.model()), 0);
+        long trainImages = checkDataset("inception.data.train", c.data().train(), c.model().classes());
+        if (c.data().hasValidation()) {
+            checkDataset("inception.data.validation", c.data().validation(), c.model().classes());
+        }
+        return trainImages;
+    }
+
+    /**
+     * The run's setup, options and validator, and the start line.
+     *
+     * @param stepOffset steps the run starts beyond 0 (a warm start that keeps its parent's step): the
+     *                   run trains its configured steps after them
+     */
+    public static Prepared prepare(JavaSparkContext sc, LoadedConfig loaded, long trainImages, long stepOffset)
+            throws InterruptedException {
+        InceptionConfig c = loaded.config();
+        int replicas = replicas(sc, c);
+        PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
+                c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
+                c.data().decodeThreads(), c.data().prefetch());
+        String runKey = c.run().name() + "@" + sc.sc().applicationId();
+        TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
+        String runDir = runDir(c);
+        RunOptions options = new RunOptions(runDir, stepOffset + setup.totalSteps(), c.schedule().logEverySteps(),
+                c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
+                loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
+        Validator validator = c.data().hasValidation()
+                ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
+                c.augment().evalCentralFraction(), c.eval().maxImages())
+                : null;
+        System.out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
+                        + "%d images per epoch, %d steps; Spark UI: %s%n",
+                c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
+                c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
+                setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
+        return new Prepared(setup, options, validator);
+    }
+
+    /** {@code <run.dir>/<run.name>}. */
+    public static String runDir(InceptionConfig c) {
+        return new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
     }
 
     /** Opens a packed dataset named by a configuration key and checks it fits the model; returns its image count. */

@@ -12,9 +12,10 @@ import org.inceptionspark.runtime.HostFloats;
 import org.inceptionspark.runtime.NativeRuntime;
 
 /**
- * The networks an executor JVM keeps between steps, keyed by run. A JVM running several task
- * slots at once (local mode, or an executor with more cores than a replica needs) holds one
- * network per concurrent replica: borrowed for a task, returned after it.
+ * The networks an executor JVM keeps between steps, keyed by run and by the GPU the borrowing
+ * thread is bound to ({@link GpuBinding}: a network's arrays live on one device). A JVM running
+ * several task slots at once (local mode, or an executor with more cores than a replica needs)
+ * holds one network per concurrent replica: borrowed for a task, returned after it.
  */
 public final class ReplicaModelPool {
     /** A network and its parameter layout, built once per JVM and run. */
@@ -35,8 +36,14 @@ public final class ReplicaModelPool {
     private ReplicaModelPool() {
     }
 
+    private static String key(String runKey) {
+        return runKey + DEVICE_SEPARATOR + GpuBinding.boundAddress();
+    }
+
+    private static final String DEVICE_SEPARATOR = "\u0000gpu=";
+
     public static Replica borrow(String runKey, String graphJson) {
-        Deque<Replica> idle = IDLE.computeIfAbsent(runKey, k -> new ArrayDeque<>());
+        Deque<Replica> idle = IDLE.computeIfAbsent(key(runKey), k -> new ArrayDeque<>());
         synchronized (idle) {
             Replica r = idle.pollFirst();
             if (r != null) {
@@ -48,7 +55,7 @@ public final class ReplicaModelPool {
     }
 
     public static void giveBack(String runKey, Replica replica) {
-        Deque<Replica> idle = IDLE.computeIfAbsent(runKey, k -> new ArrayDeque<>());
+        Deque<Replica> idle = IDLE.computeIfAbsent(key(runKey), k -> new ArrayDeque<>());
         synchronized (idle) {
             idle.addFirst(replica);
         }
@@ -57,6 +64,6 @@ public final class ReplicaModelPool {
 
     /** Drops a finished run's networks so their memory can be reclaimed. */
     public static void release(String runKey) {
-        IDLE.remove(runKey);
+        IDLE.keySet().removeIf(k -> k.startsWith(runKey + DEVICE_SEPARATOR));
     }
 }

@@ -12,6 +12,7 @@ import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.PairwiseSum;
 import org.inceptionspark.train.ReplicaGradient;
 import org.inceptionspark.train.Seeds;
+import org.inceptionspark.worker.metrics.ExecutorMeters;
 import scala.Tuple2;
 
 /**
@@ -29,9 +30,10 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     /**
      * Per-task times in nanoseconds, one entry per replica: its forward/backward, and fetching and
      * setting the step's weights. Shown in the Spark UI; the driver reports the slowest of each.
+     * {@code devices}: where each replica ran, "replica R executor E gpu A" (A empty without GPUs).
      */
-    public record Timers(CollectionAccumulator<Long> compute, CollectionAccumulator<Long> weights)
-            implements java.io.Serializable {
+    public record Timers(CollectionAccumulator<Long> compute, CollectionAccumulator<Long> weights,
+                         CollectionAccumulator<String> devices) implements java.io.Serializable {
     }
 
     /** Accumulators shown in the Spark UI. */
@@ -61,6 +63,8 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     @Override
     public Iterator<Tuple2<Integer, GradientSlice>> call(Iterator<Integer> blockIds) {
         TaskThreads.bindToTask();
+        // before the pool hands out (or builds) a network: it is kept per device
+        GpuBinding.bindToTask();
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (blockIds.hasNext()) {
             int block = blockIds.next();
@@ -94,6 +98,8 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             model.load(w.values());
             if (timers != null) {
                 timers.weights().add(System.nanoTime() - fetchStart);
+                timers.devices().add("replica " + replica + " executor " + org.apache.spark.SparkEnv.get().executorId()
+                        + " gpu " + GpuBinding.boundAddress());
             }
             float[] message = MessageBuffers.take(GradientMessage.length(model.layout().length()));
             // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
@@ -101,8 +107,10 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             long t0 = System.nanoTime();
             ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
                     job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
+            long computeNanos = System.nanoTime() - t0;
+            ExecutorMeters.replicaComputed(computeNanos);
             if (timers != null) {
-                timers.compute().add(System.nanoTime() - t0);
+                timers.compute().add(computeNanos);
             }
             int p = Math.toIntExact(model.layout().length());
             message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();

@@ -34,6 +34,24 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     public static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of());
+    }
+
+    /**
+     * A cluster whose workers each advertise the GPU addresses {@code gpuAddresses} (as two hosts
+     * with the same cards would) through {@code discoveryScript} (docker/gpu-discovery.sh), which
+     * the workers run as on any host; on a machine without GPUs the addresses are given to it.
+     */
+    public static StandaloneCluster startWithGpus(int workers, int coresPerWorker, String memoryPerWorker,
+                                                  List<String> gpuAddresses, Path discoveryScript) throws Exception {
+        return start(workers, coresPerWorker, memoryPerWorker,
+                List.of("-Dspark.worker.resource.gpu.amount=" + gpuAddresses.size(),
+                        "-Dspark.worker.resource.gpu.discoveryScript=" + discoveryScript.toAbsolutePath()),
+                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)));
+    }
+
+    private static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker,
+                                           List<String> workerJvmOptions, Map<String, String> workerEnv) throws Exception {
         Path home = Files.createTempDirectory("spark-standalone-");
         // The worker's executor launcher insists on a Spark distribution layout: RELEASE + jars/.
         Files.writeString(home.resolve("RELEASE"), "Spark (test distribution for inception-spark)\n");
@@ -41,13 +59,13 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createDirectories(home.resolve("logs"));
         StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
         try {
-            c.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-                    String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort));
+            c.launch("master", List.of(), Map.of(), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                    "--port", String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort));
             c.waitFor(Duration.ofSeconds(60), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
-                c.launch("worker-" + i, "org.apache.spark.deploy.worker.Worker", c.masterUrl(), "--host", "127.0.0.1",
-                        "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
+                c.launch("worker-" + i, workerJvmOptions, workerEnv, "org.apache.spark.deploy.worker.Worker",
+                        c.masterUrl(), "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
                         "--work-dir", work.toString());
             }
             c.waitFor(Duration.ofSeconds(90), () -> c.aliveWorkers() >= workers, workers + " workers to register");
@@ -77,10 +95,12 @@ public final class StandaloneCluster implements AutoCloseable {
                 .set("spark.ui.enabled", "false");
     }
 
-    private void launch(String name, String mainClass, String... args) throws IOException {
+    private void launch(String name, List<String> jvmOptions, Map<String, String> extraEnv, String mainClass,
+                        String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx512m");
+        cmd.addAll(jvmOptions);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("-Dio.netty")) {
                 cmd.add(a);
@@ -95,6 +115,7 @@ public final class StandaloneCluster implements AutoCloseable {
         env.put("SPARK_HOME", home.toString());
         env.put("SPARK_SCALA_VERSION", "2.12");
         env.put("SPARK_LOCAL_IP", "127.0.0.1");
+        env.putAll(extraEnv);
         File log = home.resolve("logs").resolve(name + ".log").toFile();
         pb.redirectErrorStream(true).redirectOutput(log);
         processes.add(pb.start());

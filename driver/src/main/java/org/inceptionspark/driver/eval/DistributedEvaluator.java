@@ -51,6 +51,7 @@ public final class DistributedEvaluator {
         try {
             EvalCounts total = sc.parallelize(ranges, tasks).map(r -> {
                 TaskThreads.bindToTask();
+                org.inceptionspark.worker.GpuBinding.bindToTask();
                 PackedDataset data = ReplicaBatchLoader.forDataset(dataPath).dataset();
                 return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction)
                         .evaluate(data, r[0], r[1]);

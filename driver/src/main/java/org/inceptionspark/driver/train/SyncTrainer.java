@@ -53,6 +53,11 @@ public final class SyncTrainer implements AutoCloseable {
         return step.replicasPerTask();
     }
 
+    /** Where each replica of the last step ran ({@link SynchronousStep#lastDevices}). */
+    public java.util.List<String> lastReplicaDevices() {
+        return step.lastDevices();
+    }
+
     public StepTimings lastTimings() {
         return lastTimings;
     }

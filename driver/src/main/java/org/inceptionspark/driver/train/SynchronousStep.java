@@ -59,7 +59,7 @@ public final class SynchronousStep {
         this.graphJson = sc.broadcast(graphJson);
         this.meters = meters;
         this.timers = new ReplicaStepTask.Timers(sc.sc().collectionAccumulator("replica compute ns"),
-                sc.sc().collectionAccumulator("replica weight fetch ns"));
+                sc.sc().collectionAccumulator("replica weight fetch ns"), sc.sc().collectionAccumulator("replica devices"));
     }
 
     /**
@@ -88,6 +88,7 @@ public final class SynchronousStep {
         long t1 = System.nanoTime();
         timers.compute().reset();
         timers.weights().reset();
+        timers.devices().reset();
         try {
             sc.setJobDescription(description);
             ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
@@ -127,6 +128,11 @@ public final class SynchronousStep {
         }
     }
 
+
+    /** Where each replica of the last step ran: "replica R executor E gpu A", one entry per replica. */
+    public List<String> lastDevices() {
+        return List.copyOf(timers.devices().value());
+    }
 
     private static double slowest(CollectionAccumulator<Long> nanos) {
         long max = 0;

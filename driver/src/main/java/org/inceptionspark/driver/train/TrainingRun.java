@@ -13,6 +13,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
+import org.inceptionspark.driver.metrics.TrainingGauges;
 import org.inceptionspark.optim.LayoutRemap;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.StepOutcome;
@@ -28,18 +29,31 @@ public final class TrainingRun {
                          String lastCheckpoint) {
     }
 
+    /** How a run that has no checkpoint yet sets its initial state (a warm start); not applied on resume. */
+    public interface Start {
+        void apply(ParameterServerState state, TrainingSetup setup, PrintStream out);
+    }
+
     private final JavaSparkContext sc;
     private final TrainingSetup setup;
     private final RunOptions options;
     private final Validator validator;
     private final PrintStream out;
+    private final Start start;
 
     public TrainingRun(JavaSparkContext sc, TrainingSetup setup, RunOptions options, Validator validator, PrintStream out) {
+        this(sc, setup, options, validator, out, null);
+    }
+
+    /** @param start applied to the freshly initialised state when the run directory has no checkpoint; null for none */
+    public TrainingRun(JavaSparkContext sc, TrainingSetup setup, RunOptions options, Validator validator, PrintStream out,
+                       Start start) {
         this.sc = sc;
         this.setup = setup;
         this.options = options;
         this.validator = validator;
         this.out = out;
+        this.start = start;
     }
 
     private Validator.Result evaluate(ParameterServerState state) throws Exception {
@@ -68,6 +82,9 @@ public final class TrainingRun {
                 metrics.resumeAt(c.step() - 1);
                 out.printf(Locale.ROOT, "resumed from %s at step %d%n", latest.get(), c.step());
             } else {
+                if (start != null) {
+                    start.apply(state, setup, out);
+                }
                 out.printf(Locale.ROOT, "new run in %s: %d replicas x %d images, %d steps, %,d parameters%n",
                         options.runDir(), setup.replicas(), setup.batchPerReplica(), options.totalSteps(),
                         state.layout().length());
@@ -76,6 +93,7 @@ public final class TrainingRun {
             Validator.Result lastEval = null;
             String lastCheckpoint = latest.map(Object::toString).orElse(null);
             long startStep = state.step();
+            TrainingGauges.start(startStep, state.skippedSteps());
             long startNanos = System.nanoTime();
             if (startStep >= options.totalSteps()) {
                 // Re-running a finished run (the demo, a retried job) reports it instead of training on.
@@ -104,6 +122,7 @@ public final class TrainingRun {
                     lastLoss = o.loss();
                     gradientNorm.add(o.gradientNorm());
                 }
+                TrainingGauges.stepped(o, state.step(), state.skippedSteps(), state.step() * globalBatch / imagesPerEpoch, t);
                 metrics.add(new MetricsLog.Row(step, epoch, o.learningRate(), o.loss(), o.gradientNorm(), imagesPerSecond,
                         Double.NaN, Double.NaN));
                 boolean last = state.step() == options.totalSteps();
@@ -116,11 +135,13 @@ public final class TrainingRun {
                 if (evaluate) {
                     lastEval = evaluate(state);
                     metrics.setEvaluation(step, lastEval.top1Error(), lastEval.top5Error());
+                    TrainingGauges.evaluated(lastEval.top1Error(), lastEval.top5Error());
                 }
                 if (last || state.step() % options.checkpointEverySteps() == 0) {
                     lastCheckpoint = store.save(checkpointOf(state)).toString();
                     metrics.write();
                     TrainingPlot.write(metrics.rows(), options.runDir(), hadoop);
+                    TrainingGauges.checkpointed();
                     out.printf(Locale.ROOT, "checkpoint %s%n", lastCheckpoint);
                 }
             }

@@ -21,6 +21,7 @@ import org.inceptionspark.common.data.ImageDecoder;
 import org.inceptionspark.common.data.ImageRecord;
 import org.inceptionspark.common.data.Preprocessor;
 import org.inceptionspark.common.data.RgbImage;
+import org.inceptionspark.worker.metrics.ExecutorMeters;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,7 +144,9 @@ public final class ReplicaBatchLoader {
                 failures[i] = "image " + gi + " of " + dataset.path() + ": " + e;
             }
         });
+        long t0 = System.nanoTime();
         decodePool.submit(work).join();
+        ExecutorMeters.shardDecoded(n, System.nanoTime() - t0);
         return assemble(data, labels, failures, req, stride);
     }
 
