@@ -125,6 +125,8 @@ public record InceptionConfig(
 
         put(m, "eval.every-steps", eval.everySteps());
         put(m, "eval.max-images", eval.maxImages());
+        put(m, "eval.batch-norm-statistics", eval.batchNormStatistics());
+        put(m, "eval.batch-norm-images", eval.batchNormImages());
 
         put(m, "spark.master", spark.master());
         put(m, "spark.app-name", spark.appName());

@@ -1,6 +1,7 @@
 package org.inceptionspark.driver;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.LoadedConfig;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ConfigArgs;
+import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.train.EvaluationValidator;
 import org.inceptionspark.driver.train.ExecutorCount;
 import org.inceptionspark.driver.train.RunOptions;
@@ -57,6 +59,9 @@ public final class TrainCommand implements Main.Command {
             return ConfigArgs.EXIT_INVALID_CONFIG;
         }
 
+        String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
+        RunLog log = RunLog.open(runDir, new Configuration(), System.err);
+        PrintStream out = log == null ? System.out : RunLog.output(System.out);
         try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
             int replicas = replicas(sc, c);
             PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
@@ -64,26 +69,36 @@ public final class TrainCommand implements Main.Command {
                     c.data().decodeThreads(), c.data().prefetch());
             String runKey = c.run().name() + "@" + sc.sc().applicationId();
             TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
-            String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
             RunOptions options = new RunOptions(runDir, setup.totalSteps(), c.schedule().logEverySteps(),
                     c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
                     loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
             Validator validator = c.data().hasValidation()
                     ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
-                    c.augment().evalCentralFraction(), c.eval().maxImages())
+                    c.augment().evalCentralFraction(), c.eval().maxImages(),
+                    c.eval().recomputeBatchNorm()
+                            ? new BatchNormRecompute(data, replicas, c.cluster().batchPerReplica(), c.eval().batchNormImages())
+                            : null)
                     : null;
-            System.out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
+            out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
                             + "%d images per epoch, %d steps; Spark UI: %s%n",
                     c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
                     c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
                     setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
-            TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, System.out).run();
-            System.out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
+            TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, out).run();
+            out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
                     r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",
                             100 * r.lastEvaluation().top1Error(), 100 * r.lastEvaluation().top5Error(), r.lastEvaluation().images()),
                     r.lastCheckpoint(), runDir);
+            if (log != null) {
+                out.printf(Locale.ROOT, "  log %s%n", log.file());
+            }
             return 0;
+        } finally {
+            out.flush();
+            if (log != null) {
+                log.close();
+            }
         }
     }
 
