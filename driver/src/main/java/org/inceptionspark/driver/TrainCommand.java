@@ -11,6 +11,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.LoadedConfig;
+import org.inceptionspark.config.ShortRunWarnings;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ConfigArgs;
 import org.inceptionspark.driver.eval.BatchNormRecompute;
@@ -84,6 +85,7 @@ public final class TrainCommand implements Main.Command {
                     c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
                     c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
                     setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
+            ShortRunWarnings.of(c, setup.totalSteps()).forEach(out::println);
             TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, out).run();
             out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
