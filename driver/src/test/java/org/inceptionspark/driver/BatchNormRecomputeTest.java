@@ -70,7 +70,9 @@ class BatchNormRecomputeTest {
 
         assertTrue(movingError >= 0.8, "moving statistics after 60 steps at decay 0.9997: chance (0.9), got " + movingError
                 + "\n" + train);
-        assertTrue(recomputed <= 0.6, "recomputed statistics: well below chance, got " + recomputed + "\n" + train);
+        // The run is deterministic; the margin is for other CPUs' kernels, which round differently.
+        assertTrue(recomputed <= 0.7 && recomputed <= movingError - 0.2, "recomputed statistics: well below chance and "
+                + "the moving statistics (" + movingError + "), got " + recomputed + "\n" + train);
         assertEquals(recomputed, againError, 1e-4, "eval recomputes the same statistics as training's evaluation");
     }
 }
