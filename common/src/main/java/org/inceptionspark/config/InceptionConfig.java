@@ -126,6 +126,8 @@ public record InceptionConfig(
 
         put(m, "eval.every-steps", eval.everySteps());
         put(m, "eval.max-images", eval.maxImages());
+        put(m, "eval.batch-norm-statistics", eval.batchNormStatistics());
+        put(m, "eval.batch-norm-images", eval.batchNormImages());
 
         put(m, "registry.max-top1-error", registry.maxTop1Error());
         put(m, "registry.max-regression", registry.maxRegression());

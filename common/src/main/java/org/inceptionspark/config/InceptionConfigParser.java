@@ -138,7 +138,9 @@ final class InceptionConfigParser {
     }
 
     private EvalConfig eval() {
-        return new EvalConfig(r.integer("eval.every-steps", atLeast(0)), r.longInteger("eval.max-images", atLeast(0)));
+        return new EvalConfig(r.integer("eval.every-steps", atLeast(0)), r.longInteger("eval.max-images", atLeast(0)),
+                r.oneOf("eval.batch-norm-statistics", EvalConfig.BATCH_NORM_STATISTICS),
+                r.longInteger("eval.batch-norm-images", atLeast(1)));
     }
 
     private RegistryConfig registry() {

@@ -2,7 +2,11 @@ package org.inceptionspark.driver;
 
 import org.inceptionspark.config.ConfigValueFormat;
 import org.inceptionspark.config.LoadedConfig;
+import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.RecipeAudit;
+import org.inceptionspark.config.ShortRunWarnings;
+import org.inceptionspark.config.ValueOrigin;
+import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ConfigArgs;
 
@@ -48,7 +52,8 @@ public final class ConfigCommand implements Main.Command {
         }
         printEffective(loaded.get(), cli.option(ConfigArgs.OPTION).orElse(null));
         out.println();
-        printDepartures(RecipeAudit.audit(loaded.get().config()));
+        printDepartures(loaded.get(), RecipeAudit.audit(loaded.get().config()));
+        printShortRunWarnings(loaded.get().config());
         return 0;
     }
 
@@ -66,7 +71,7 @@ public final class ConfigCommand implements Main.Command {
         }
     }
 
-    private void printDepartures(List<RecipeAudit.Departure> departures) {
+    private void printDepartures(LoadedConfig loaded, List<RecipeAudit.Departure> departures) {
         if (departures.isEmpty()) {
             out.println("# no departure from the paper's recipe");
             return;
@@ -75,6 +80,37 @@ public final class ConfigCommand implements Main.Command {
                 + " from the paper's recipe (shared/RECIPE.md):");
         for (RecipeAudit.Departure d : departures) {
             out.println(d.key() + ": recipe " + d.recipeValue() + ", effective " + d.effectiveValue() + " - " + d.note());
+            reason(loaded, d.key()).ifPresent(r -> out.println("    reason (" + loaded.origin(d.key()).description() + "): " + r));
+        }
+    }
+
+    /** The comment on the line(s) just above a key in the file that set it: a configuration's own reason for a value. */
+    static Optional<String> reason(LoadedConfig loaded, String key) {
+        if (loaded.origin(key).layer() != ValueOrigin.Layer.FILE || !loaded.raw().hasPath(key)) {
+            return Optional.empty();
+        }
+        List<String> comments = loaded.raw().getValue(key).origin().comments();
+        String text = String.join(" ", comments.stream().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        return text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+
+    /** {@link ShortRunWarnings} for the run's length, when the configuration fixes it or its training data is there. */
+    private void printShortRunWarnings(InceptionConfig c) {
+        long steps = c.schedule().maxSteps();
+        if (steps <= 0) {
+            if (c.cluster().replicasDecidedAtStartup() || c.data().train().isEmpty()) {
+                return;
+            }
+            try (PackedDataset ds = PackedDataset.open(c.data().train(), new org.apache.hadoop.conf.Configuration())) {
+                steps = c.schedule().totalSteps(ds.numImages(), (long) c.cluster().replicas() * c.cluster().batchPerReplica());
+            } catch (java.io.IOException | RuntimeException e) {
+                return;
+            }
+        }
+        List<String> warnings = ShortRunWarnings.of(c, steps);
+        if (!warnings.isEmpty()) {
+            out.println();
+            warnings.forEach(out::println);
         }
     }
 

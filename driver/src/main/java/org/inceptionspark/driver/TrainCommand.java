@@ -1,6 +1,7 @@
 package org.inceptionspark.driver;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -10,8 +11,10 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.LoadedConfig;
+import org.inceptionspark.config.ShortRunWarnings;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ConfigArgs;
+import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.train.EvaluationValidator;
 import org.inceptionspark.driver.train.ExecutorCount;
 import org.inceptionspark.driver.train.RunOptions;
@@ -53,15 +56,26 @@ public final class TrainCommand implements Main.Command {
             return ConfigArgs.EXIT_INVALID_CONFIG;
         }
 
+        String runDir = runDir(c);
+        RunLog log = RunLog.open(runDir, new Configuration(), System.err);
+        PrintStream out = log == null ? System.out : RunLog.output(System.out);
         try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
-            Prepared p = prepare(sc, loaded.get(), trainImages, 0);
-            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), System.out).run();
-            System.out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
+            Prepared p = prepare(sc, loaded.get(), trainImages, 0, out);
+            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out).run();
+            out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
                     r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",
                             100 * r.lastEvaluation().top1Error(), 100 * r.lastEvaluation().top5Error(), r.lastEvaluation().images()),
-                    r.lastCheckpoint(), p.options().runDir());
+                    r.lastCheckpoint(), runDir);
+            if (log != null) {
+                out.printf(Locale.ROOT, "  log %s%n", log.file());
+            }
             return 0;
+        } finally {
+            out.flush();
+            if (log != null) {
+                log.close();
+            }
         }
     }
 
@@ -90,8 +104,8 @@ public final class TrainCommand implements Main.Command {
      * @param stepOffset steps the run starts beyond 0 (a warm start that keeps its parent's step): the
      *                   run trains its configured steps after them
      */
-    public static Prepared prepare(JavaSparkContext sc, LoadedConfig loaded, long trainImages, long stepOffset)
-            throws InterruptedException {
+    public static Prepared prepare(JavaSparkContext sc, LoadedConfig loaded, long trainImages, long stepOffset,
+                                   PrintStream out) throws InterruptedException {
         InceptionConfig c = loaded.config();
         int replicas = replicas(sc, c);
         PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
@@ -105,13 +119,17 @@ public final class TrainCommand implements Main.Command {
                 loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
         Validator validator = c.data().hasValidation()
                 ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
-                c.augment().evalCentralFraction(), c.eval().maxImages())
+                c.augment().evalCentralFraction(), c.eval().maxImages(),
+                c.eval().recomputeBatchNorm()
+                        ? new BatchNormRecompute(data, replicas, c.cluster().batchPerReplica(), c.eval().batchNormImages())
+                        : null)
                 : null;
-        System.out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
+        out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
                         + "%d images per epoch, %d steps; Spark UI: %s%n",
                 c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
                 c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
                 setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
+        ShortRunWarnings.of(c, setup.totalSteps()).forEach(out::println);
         return new Prepared(setup, options, validator);
     }
 

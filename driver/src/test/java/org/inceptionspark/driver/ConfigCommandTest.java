@@ -53,6 +53,42 @@ class ConfigCommandTest {
     }
 
     @Test
+    void theDemoGivesItsReasonForEveryDeparture() {
+        String demo = Path.of(System.getProperty("inception.repo.root"), "conf", "local-demo.conf").toString();
+        assertEquals(0, run("--config", demo), err());
+        String[] lines = out().split("\n");
+        int departures = 0;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("inception.") && lines[i].contains(": recipe ")) {
+                departures++;
+                assertTrue(i + 1 < lines.length && lines[i + 1].startsWith("    reason (") && lines[i + 1].contains("local-demo.conf"),
+                        "no reason under " + lines[i] + "\n" + out());
+            }
+        }
+        assertTrue(departures >= 5, out());
+        assertTrue(out().contains("inception.model.batch-norm.decay: recipe 0.9997, effective 0.97 - "), out());
+    }
+
+    @Test
+    void aRunShorterThanItsAveragesTimeConstantsIsWarnedAbout() {
+        assertEquals(0, run("--config", paperConf(), "-Dschedule.max-steps=120", "-Deval.batch-norm-statistics=moving"), err());
+        String o = out();
+        assertTrue(o.contains("warning: model.batch-norm.decay = 0.9997 has a time constant of 3,333 steps and this run has 120"), o);
+        assertTrue(o.contains("96% of their initial values"), o);
+        assertTrue(o.contains("score near chance while the training loss falls"), o);
+        assertTrue(o.contains("warning: moving-average.decay = 0.9999 has a time constant of 10,000 steps"), o);
+        assertTrue(o.contains("last ~14 steps"), o);
+
+        out.reset();
+        assertEquals(0, run("--config", paperConf(), "-Dschedule.max-steps=120"), err());
+        assertTrue(out().contains("evaluations, eval and export recompute the statistics"), out());
+
+        out.reset();
+        assertEquals(0, run("--config", paperConf(), "-Dschedule.max-steps=120000"), err());
+        assertTrue(!out().contains("warning:"), out());
+    }
+
+    @Test
     void defaultsReportTheReplicaCountAsDecidedAtStartup() {
         assertEquals(0, run());
         assertTrue(out().contains("inception.cluster.replicas: recipe 50, effective 0 - "), out());

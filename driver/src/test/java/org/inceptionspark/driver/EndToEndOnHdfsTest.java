@@ -2,6 +2,7 @@ package org.inceptionspark.driver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -26,6 +27,9 @@ import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.inceptionspark.optim.ParameterLayout;
+import org.inceptionspark.optim.ParameterRole;
+import org.inceptionspark.optim.ParameterSegment;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -100,9 +104,21 @@ class EndToEndOnHdfsTest {
         assertEquals(4, CheckpointStore.read(hdfs + "/runs/e2e", new Configuration()).step());
 
         File zip = tmp.resolve("model.zip").toFile();
-        run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath());
+        run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath(), "-Deval.batch-norm-statistics=moving");
         ComputationGraph exported = ComputationGraph.load(zip, false);
         assertArrayEquals(afterFour.average(), exported.params().toFloatVector(), "export carries the moving-average weights");
+        String recomputed = run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath());
+        assertTrue(recomputed.contains("batch-norm statistics recomputed from"), recomputed);
+        float[] withStatistics = ComputationGraph.load(zip, false).params().toFloatVector();
+        for (ParameterSegment seg : ParameterLayout.of(exported).segments()) {
+            float[] expected = java.util.Arrays.copyOfRange(afterFour.average(), (int) seg.offset(), (int) seg.end());
+            float[] got = java.util.Arrays.copyOfRange(withStatistics, (int) seg.offset(), (int) seg.end());
+            if (seg.role() == ParameterRole.BATCH_NORM_STATISTIC) {
+                assertFalse(java.util.Arrays.equals(expected, got), seg.name() + " is recomputed");
+            } else {
+                assertArrayEquals(expected, got, seg.name() + " is the moving average's");
+            }
+        }
 
         String eval = run("eval", "--checkpoint", hdfs + "/runs/e2e", "--data", hdfs + "/packed/val", "--crops", "12",
                 "-Dspark.master=local[2]");

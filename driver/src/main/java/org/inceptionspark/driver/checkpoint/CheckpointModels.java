@@ -4,6 +4,9 @@ import com.typesafe.config.ConfigFactory;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.Map;
+import org.inceptionspark.config.ConfigLoader;
+import org.inceptionspark.config.InceptionConfig;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -35,6 +38,20 @@ public final class CheckpointModels {
         ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(c.graphJson()));
         g.init();
         return g;
+    }
+
+    /**
+     * The configuration the checkpoint's run trained with, under {@code overrides} ({@code -D} keys
+     * with their {@code inception.} prefix), validated as any configuration is.
+     */
+    public static InceptionConfig config(Checkpoint c, Map<String, String> overrides) throws IOException {
+        java.nio.file.Path file = Files.createTempFile("checkpoint-config", ".conf");
+        try {
+            Files.writeString(file, c.configText());
+            return ConfigLoader.load(file, overrides).config();
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     /** The input size the checkpoint's run trained at. */

@@ -15,18 +15,23 @@ import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.InvalidConfigException;
 import org.inceptionspark.driver.SparkContexts;
+import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.cli.ConfigArgs;
+import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.inceptionspark.worker.data.PackedDataset;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code eval (--checkpoint PATH | --model ZIP) --data PACKED [--crops 1|12|144] [--ensemble P2,P3]
  * [--input-size S] [--max-images N] [--master M]}: top-1/top-5 error and per-class accuracy,
  * computed on the executors. A checkpoint (folder or run directory) is evaluated with its
- * moving-average weights; ensemble members may be checkpoints or DL4J model zips.
+ * moving-average weights and the batch-norm statistics of {@code eval.batch-norm-statistics} (its
+ * run's setting, or {@code -Deval.batch-norm-statistics=moving|recompute}); ensemble members may be
+ * checkpoints or DL4J model zips.
  */
 public final class EvalCommand implements Main.Command {
 
@@ -63,17 +68,42 @@ public final class EvalCommand implements Main.Command {
         int inputSize = args.intOption("input-size", args.option("checkpoint").isPresent()
                 ? CheckpointModels.inputSize(CheckpointStore.read(args.require("checkpoint"), hadoop))
                 : conf.model().inputSize());
-        List<ComputationGraph> models = new ArrayList<>();
-        for (String p : modelPaths) {
-            models.add(CheckpointModels.load(p.strip(), hadoop));
-        }
         try (JavaSparkContext sc = SparkContexts.create("eval", conf, args.option("master"));
              PackedDataset dataset = PackedDataset.open(data, hadoop)) {
             sc.setLogLevel("WARN");
+            List<ComputationGraph> models = new ArrayList<>();
+            for (String p : modelPaths) {
+                models.add(evaluationModel(sc, p.strip(), args, hadoop));
+            }
             EvalReport report = new DistributedEvaluator(sc).evaluate(models, data, scheme, inputSize,
                     conf.augment().evalCentralFraction(), args.intOption("max-images", 0));
             report.print(System.out, dataset);
         }
         return 0;
+    }
+
+    /**
+     * A model zip as it is (an export carries the statistics it was exported with); a checkpoint with
+     * its moving-average weights and the batch-norm statistics its configuration (under the command
+     * line's overrides) asks for: {@code eval.batch-norm-statistics = recompute} recomputes them from its
+     * run's training images.
+     */
+    private static ComputationGraph evaluationModel(JavaSparkContext sc, String path, CliArgs args, Configuration hadoop)
+            throws IOException {
+        if (path.endsWith(".zip")) {
+            return CheckpointModels.load(path, hadoop);
+        }
+        Checkpoint c = CheckpointStore.read(path, hadoop);
+        ComputationGraph g = CheckpointModels.evaluationGraph(c);
+        BatchNormRecompute recompute = BatchNormRecompute.of(CheckpointModels.config(c, args.overrides()), c.replicas());
+        if (recompute == null) {
+            System.out.printf("%s: step %d, moving batch-norm statistics%n", path, c.step());
+            return g;
+        }
+        float[] w = recompute.apply(sc, g.getConfiguration(), g.params().toFloatVector());
+        g.setParams(Nd4j.createFromArray(w).reshape(1, w.length));
+        System.out.printf("%s: step %d, batch-norm statistics recomputed from %d training images%n", path, c.step(),
+                recompute.imagesUsed());
+        return g;
     }
 }

@@ -115,7 +115,8 @@ public final class RetrainCommand implements Main.Command {
             out.printf("registry %s holds no model yet: training from scratch%n", registry.location());
         }
         try (JavaSparkContext sc = SparkContexts.create("retrain", c, Optional.empty())) {
-            TrainCommand.Prepared p = TrainCommand.prepare(sc, loaded, trainImages, warm == null ? 0 : warm.startStep());
+            TrainCommand.Prepared p = TrainCommand.prepare(sc, loaded, trainImages, warm == null ? 0 : warm.startStep(),
+                    System.out);
             TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out, warm).run();
             Checkpoint candidate = CheckpointStore.read(r.lastCheckpoint(), hadoop);
             Validator.Result mine = r.lastEvaluation();

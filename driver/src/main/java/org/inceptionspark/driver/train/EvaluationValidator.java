@@ -1,37 +1,61 @@
 package org.inceptionspark.driver.train;
 
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.common.data.CropScheme;
+import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Evaluation during training: single central crop on the validation set, computed on the executors. */
+/**
+ * Evaluation during training: single central crop on the validation set, computed on the executors,
+ * with the batch-norm statistics recomputed for the evaluated weights first when {@code batchNorm} is
+ * given ({@code eval.batch-norm-statistics = recompute}).
+ */
 public final class EvaluationValidator implements Validator {
+    private final JavaSparkContext sc;
     private final DistributedEvaluator evaluator;
     private final String validationPath;
     private final int inputSize;
     private final double centralFraction;
     private final long maxImages;
+    private final BatchNormRecompute batchNorm;
 
+    /** @param batchNorm null to evaluate with the weights' own (moving) batch-norm statistics */
     public EvaluationValidator(JavaSparkContext sc, String validationPath, int inputSize, double centralFraction,
-                               long maxImages) {
+                               long maxImages, BatchNormRecompute batchNorm) {
+        this.sc = sc;
         this.evaluator = new DistributedEvaluator(sc);
         this.validationPath = validationPath;
         this.inputSize = inputSize;
         this.centralFraction = centralFraction;
         this.maxImages = maxImages;
+        this.batchNorm = batchNorm;
+    }
+
+    public EvaluationValidator(JavaSparkContext sc, String validationPath, int inputSize, double centralFraction,
+                               long maxImages) {
+        this(sc, validationPath, inputSize, centralFraction, maxImages, null);
     }
 
     @Override
     public Result evaluate(ComputationGraphConfiguration graph, float[] weights) throws Exception {
+        float[] evaluated = batchNorm == null ? weights : batchNorm.apply(sc, graph, weights);
         ComputationGraph model = new ComputationGraph(graph);
         model.init();
-        model.setParams(Nd4j.createFromArray(weights).reshape(1, weights.length));
+        model.setParams(Nd4j.createFromArray(evaluated).reshape(1, evaluated.length));
         EvalReport r = evaluator.evaluate(List.of(model), validationPath, CropScheme.ONE, inputSize, centralFraction, maxImages);
         return new Result(r.top1Error(), r.top5Error(), r.images());
+    }
+
+    @Override
+    public String batchNormStatistics() {
+        return batchNorm == null ? "moving batch-norm statistics"
+                : String.format(Locale.ROOT, "batch-norm statistics recomputed from %d training images",
+                batchNorm.imagesUsed());
     }
 }

@@ -8,13 +8,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
  * The run's per-step figures, kept on the driver and rewritten as {@code metrics.csv} in the run
- * directory (atomically: temp file then rename) whenever a checkpoint is written, so the file
- * always matches the newest checkpoint and a resumed run continues it without gaps or repeats.
+ * directory (atomically: temp file then rename) at every progress line, evaluation and checkpoint,
+ * so a crash at any moment leaves a complete file. A resumed run keeps the rows up to its
+ * checkpoint ({@link #resumeAt}) and writes the steps after it again, without gaps or repeats.
  */
 public final class MetricsLog {
     /** One row; top-1/top-5 error are NaN on steps without an evaluation. */
@@ -26,10 +29,12 @@ public final class MetricsLog {
     private final List<Row> rows = new ArrayList<>();
     private final Path file;
     private final FileSystem fs;
+    private final Configuration hadoop;
 
     public MetricsLog(String runDir, Configuration hadoop) throws IOException {
         this.file = new Path(runDir, "metrics.csv");
         this.fs = file.getFileSystem(hadoop);
+        this.hadoop = hadoop;
     }
 
     /** Loads the rows of an earlier attempt up to and including {@code lastStep}. */
@@ -84,8 +89,19 @@ public final class MetricsLog {
         try (var out = fs.create(tmp, true)) {
             out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
         }
-        fs.delete(file, false);
-        fs.rename(tmp, file);
+        replace(tmp, file);
+    }
+
+    /**
+     * Renames {@code tmp} over {@code target} in one step, so that no moment leaves the file missing
+     * or half-written: the local filesystem's rename replaces an existing file (rename(2)); HDFS's
+     * plain rename refuses to, and its overwriting rename is atomic.
+     */
+    private void replace(Path tmp, Path target) throws IOException {
+        if (fs.rename(tmp, target)) {
+            return;
+        }
+        FileContext.getFileContext(target.toUri(), hadoop).rename(tmp, target, Options.Rename.OVERWRITE);
     }
 
     private static String f(double v) {

@@ -60,8 +60,8 @@ public final class TrainingRun {
         sc.setJobDescription(String.format(Locale.ROOT, "evaluate step %d (moving-average weights)", state.step()));
         Validator.Result r = validator.evaluate(setup.graph(), state.evaluationParams().clone());
         sc.setJobDescription(null);
-        out.printf(Locale.ROOT, "evaluation at step %d: top-1 error %.2f%%, top-5 error %.2f%% on %d images%n",
-                state.step(), 100 * r.top1Error(), 100 * r.top5Error(), r.images());
+        out.printf(Locale.ROOT, "evaluation at step %d: top-1 error %.2f%%, top-5 error %.2f%% on %d images (%s)%n",
+                state.step(), 100 * r.top1Error(), 100 * r.top5Error(), r.images(), validator.batchNormStatistics());
         return r;
     }
 
@@ -129,6 +129,7 @@ public final class TrainingRun {
                 if (last || state.step() % options.logEverySteps() == 0 || step == startStep) {
                     double secondsLeft = elapsed / done * (options.totalSteps() - state.step());
                     out.println(ProgressLine.progress(o, options.totalSteps(), epoch, imagesPerSecond, t, secondsLeft));
+                    saveMetrics(metrics, false);
                 }
                 boolean evaluate = validator != null
                         && (last || (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0));
@@ -136,16 +137,36 @@ public final class TrainingRun {
                     lastEval = evaluate(state);
                     metrics.setEvaluation(step, lastEval.top1Error(), lastEval.top5Error());
                     TrainingGauges.evaluated(lastEval.top1Error(), lastEval.top5Error());
+                    saveMetrics(metrics, true);
                 }
                 if (last || state.step() % options.checkpointEverySteps() == 0) {
                     lastCheckpoint = store.save(checkpointOf(state)).toString();
-                    metrics.write();
-                    TrainingPlot.write(metrics.rows(), options.runDir(), hadoop);
+                    saveMetrics(metrics, !evaluate);
                     TrainingGauges.checkpointed();
                     out.printf(Locale.ROOT, "checkpoint %s%n", lastCheckpoint);
                 }
             }
             return new Result(state.step(), state.skippedSteps(), lastLoss, lastEval, lastCheckpoint);
+        }
+    }
+
+    /**
+     * Rewrites metrics.csv (whole, by rename, so a crash leaves the previous complete file) and, with
+     * {@code plot}, training.png. Neither may stop training: a failure is a warning, and the next
+     * call writes everything again.
+     */
+    private void saveMetrics(MetricsLog metrics, boolean plot) {
+        try {
+            metrics.write();
+        } catch (Exception e) {
+            out.println("warning: could not write metrics.csv in " + options.runDir() + ": " + e);
+        }
+        if (plot) {
+            try {
+                TrainingPlot.write(metrics.rows(), options.runDir(), sc.hadoopConfiguration());
+            } catch (Exception | LinkageError e) {
+                out.println("warning: could not draw training.png in " + options.runDir() + ": " + e);
+            }
         }
     }
 

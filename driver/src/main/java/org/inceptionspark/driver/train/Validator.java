@@ -9,4 +9,9 @@ public interface Validator {
     }
 
     Result evaluate(ComputationGraphConfiguration graph, float[] weights) throws Exception;
+
+    /** Which batch-norm statistics the evaluation uses, for the evaluation line. */
+    default String batchNormStatistics() {
+        return "moving batch-norm statistics";
+    }
 }

@@ -102,6 +102,16 @@ class DistributedEvaluatorTest {
             assertEquals(one.top1Error(), ensemble.top1Error(), 1e-12);
             assertEquals(one.top5Error(), ensemble.top5Error(), 1e-12);
 
+            ComputationGraph diverged = model.clone();
+            diverged.setParams(diverged.params().assign(Float.NaN));
+            EvalReport nan = ev.evaluate(List.of(diverged), packed, CropScheme.ONE, SIZE, 0.875, 0);
+            assertEquals(1.0, nan.top1Error(), 0.0, "a NaN model gets every image wrong");
+            assertEquals(1.0, nan.top5Error(), 0.0);
+            ComputationGraph constant = model.clone();
+            constant.setParams(constant.params().assign(0));
+            EvalReport flat = ev.evaluate(List.of(constant), packed, CropScheme.ONE, SIZE, 0.875, 0);
+            assertTrue(flat.top1Error() >= 0.9, "constant outputs: at least 1 - 1/K, got " + flat.top1Error());
+
             EvalReport twelve = ev.evaluate(List.of(model), packed, CropScheme.TWELVE, SIZE, 0.875, 50);
             assertEquals(50, twelve.images());
             assertEquals(12, twelve.crops());

@@ -51,15 +51,18 @@ public final class ModelSnapshot implements Serializable {
 
     /** The rebuilt network, shared by the tasks of this JVM; callers synchronize on it around output(). */
     public ComputationGraph graph() {
-        return RESTORED.computeIfAbsent(id, k -> {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(params))) {
-                INDArray p = Nd4j.read(in);
-                ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configJson));
-                g.init(p, false);
-                return g;
-            } catch (IOException e) {
-                throw new UncheckedIOException("restoring model " + name, e);
-            }
-        });
+        return RESTORED.computeIfAbsent(id, k -> newGraph());
+    }
+
+    /** A network of its own for the caller (training-mode passes change a network's state). */
+    public ComputationGraph newGraph() {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(params))) {
+            INDArray p = Nd4j.read(in);
+            ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configJson));
+            g.init(p, false);
+            return g;
+        } catch (IOException e) {
+            throw new UncheckedIOException("restoring model " + name, e);
+        }
     }
 }

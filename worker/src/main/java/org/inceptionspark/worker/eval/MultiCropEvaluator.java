@@ -87,24 +87,40 @@ public final class MultiCropEvaluator {
         return sum.divi(models.size());
     }
 
-    private static void tally(INDArray probs, List<Integer> labels, EvalCounts counts) {
+    /**
+     * Counts an image right only when its class scores strictly above the others: a tie (constant
+     * outputs) and NaN count as wrong, so a diverged model scores 100% top-1 error and a constant
+     * one at least 1 - 1/K, instead of right by the accident of comparisons with NaN.
+     */
+    static void tally(INDArray probs, List<Integer> labels, EvalCounts counts) {
         float[][] p = probs.toFloatMatrix();
         for (int i = 0; i < p.length; i++) {
             int label = labels.get(i);
-            float target = p[i][label];
-            int better = 0;
-            for (float v : p[i]) {
-                if (v > target) {
-                    better++;
-                }
-            }
             counts.total()[label]++;
-            if (better == 0) {
+            Rank r = rank(p[i], label);
+            if (r == Rank.TOP1) {
                 counts.top1()[label]++;
             }
-            if (better < 5) {
+            if (r != Rank.OUTSIDE_TOP5) {
                 counts.top5()[label]++;
             }
         }
+    }
+
+    enum Rank { TOP1, TOP5, OUTSIDE_TOP5 }
+
+    /** Where class {@code label} ranks in {@code scores}; any other class scoring as high or NaN ranks above it. */
+    static Rank rank(float[] scores, int label) {
+        float target = scores[label];
+        if (Float.isNaN(target)) {
+            return Rank.OUTSIDE_TOP5;
+        }
+        int atLeastAsHigh = 0;
+        for (int j = 0; j < scores.length; j++) {
+            if (j != label && !(scores[j] < target)) {
+                atLeastAsHigh++;
+            }
+        }
+        return atLeastAsHigh == 0 ? Rank.TOP1 : atLeastAsHigh < 5 ? Rank.TOP5 : Rank.OUTSIDE_TOP5;
     }
 }
