@@ -18,6 +18,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.driver.data.MiniHdfs;
@@ -101,7 +102,7 @@ class EndToEndOnHdfsTest {
 
         File zip = tmp.resolve("model.zip").toFile();
         run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath());
-        ComputationGraph exported = ComputationGraph.load(zip, false);
+        ComputationGraph exported = CheckpointModels.load(zip.getAbsolutePath(), new Configuration());
         assertArrayEquals(afterFour.average(), exported.params().toFloatVector(), "export carries the moving-average weights");
 
         String eval = run("eval", "--checkpoint", hdfs + "/runs/e2e", "--data", hdfs + "/packed/val", "--crops", "12",
