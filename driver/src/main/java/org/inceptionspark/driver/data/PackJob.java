@@ -18,6 +18,7 @@ import org.inceptionspark.worker.data.PackLayout;
 import org.inceptionspark.worker.data.PackManifest;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ShardPacker;
+import org.inceptionspark.worker.data.ShardInput;
 import org.inceptionspark.worker.data.ShardResult;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
@@ -104,8 +105,5 @@ public final class PackJob {
         try (OutputStream out = fs.create(p, true)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    record ShardInput(int shard, List<SourceImage> images) implements java.io.Serializable {
     }
 }

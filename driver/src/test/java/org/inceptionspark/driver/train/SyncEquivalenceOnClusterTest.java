@@ -23,8 +23,8 @@ class SyncEquivalenceOnClusterTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = StandaloneCluster.start(2, 1, "2g");
-        // the product's settings (Kryo with the bulk payload serializers, the serialized shuffle
-        // writer); SyncEquivalenceTest runs Spark's defaults (Java serialization)
+        // the product's settings (Kryo with the bulk payload serializers and every shipped class
+        // registered, the serialized shuffle writer)
         sc = new JavaSparkContext(SparkSettings.apply(cluster.conf("equivalence-on-cluster", 2, "1g")));
     }
 
