@@ -10,6 +10,7 @@ import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.cli.CliArgs;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code export --checkpoint PATH --out model.zip}: the checkpoint's network with its moving-average
@@ -28,7 +29,7 @@ public final class ExportCommand implements Main.Command {
             System.err.println("export: " + e.getMessage());
             return 2;
         }
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = SparkHadoopConf.current();
         Checkpoint c = CheckpointStore.read(args.require("checkpoint"), hadoop);
         ComputationGraph g = CheckpointModels.evaluationGraph(c);
         Path out = new Path(args.require("out"));

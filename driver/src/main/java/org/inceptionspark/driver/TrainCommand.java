@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.config.InceptionConfig;
@@ -23,6 +22,7 @@ import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.worker.data.PackedBatchSource;
 import org.inceptionspark.worker.data.PackedDataset;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code train --config FILE [-Dkey=value ...]}: synchronous data-parallel training, from
@@ -92,7 +92,7 @@ public final class TrainCommand implements Main.Command {
         if (path.isEmpty()) {
             throw new IllegalArgumentException(key + " is empty: set it to a dataset written by `bin/inception-spark pack`");
         }
-        try (PackedDataset ds = PackedDataset.open(path, new Configuration())) {
+        try (PackedDataset ds = PackedDataset.open(path, SparkHadoopConf.current())) {
             if (ds.numClasses() != classes) {
                 throw new IllegalArgumentException(key + " = " + path + " has " + ds.numClasses()
                         + " classes but inception.model.classes = " + classes);

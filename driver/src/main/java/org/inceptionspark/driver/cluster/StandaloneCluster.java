@@ -69,7 +69,8 @@ public final class StandaloneCluster implements AutoCloseable {
                         "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
                         "--work-dir", work.toString(), "--properties-file", daemonConf);
             }
-            c.waitFor(Duration.ofSeconds(90), () -> c.aliveWorkers() >= workers, workers + " workers to register");
+            // a worker's authenticated registration takes seconds of handshake on a loaded machine
+            c.waitFor(Duration.ofSeconds(180), () -> c.aliveWorkers() >= workers, workers + " workers to register");
             return c;
         } catch (Exception e) {
             c.close();

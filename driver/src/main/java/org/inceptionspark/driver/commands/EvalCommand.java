@@ -21,6 +21,7 @@ import org.inceptionspark.driver.cli.ConfigArgs;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.inceptionspark.worker.data.PackedDataset;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code eval (--checkpoint PATH | --model ZIP) --data PACKED [--crops 1|12|144] [--ensemble P2,P3]
@@ -54,7 +55,7 @@ public final class EvalCommand implements Main.Command {
         }
         modelPaths.add(args.option("checkpoint").orElseGet(() -> args.require("model")));
         args.option("ensemble").ifPresent(e -> modelPaths.addAll(List.of(e.split(","))));
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = SparkHadoopConf.current();
         try {
             PackedDataset.open(data, hadoop).close(); // a wrong --data fails here, before models load or Spark starts
         } catch (IOException e) {

@@ -20,6 +20,7 @@ import org.inceptionspark.driver.data.SourceListing;
 import org.inceptionspark.worker.data.PackManifest;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code pack --images SRC --out DST --shards N [--val-fraction F] [--labels FILE] [--master M] [--overwrite]}:
@@ -65,7 +66,7 @@ public final class PackCommand implements Main.Command {
         org.inceptionspark.config.InceptionConfig conf = org.inceptionspark.config.ConfigLoader.load(
                 args.option(org.inceptionspark.driver.cli.ConfigArgs.OPTION).map(java.nio.file.Path::of).orElse(null),
                 args.overrides()).config();
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = SparkHadoopConf.current();
 
         // Everything that can make the whole job pointless is checked here, before Spark starts.
         SourceListing listing;

@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -22,6 +21,7 @@ import org.inceptionspark.worker.data.ShardInput;
 import org.inceptionspark.worker.data.ShardResult;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * The Spark side of `pack`: one task per shard reads, checks and writes its images
@@ -55,7 +55,7 @@ public final class PackJob {
         int maxSd = maxSide;
         List<ShardResult> results = new ArrayList<>(sc.parallelize(inputs, n).map(in -> {
             try {
-                return new ShardPacker(maxPx, maxSd).pack(in.shard(), in.images(), dir, new Configuration());
+                return new ShardPacker(maxPx, maxSd).pack(in.shard(), in.images(), dir, SparkHadoopConf.current());
             } catch (IOException e) {
                 throw new UncheckedIOException("writing shard " + in.shard() + " of " + dir, e);
             }

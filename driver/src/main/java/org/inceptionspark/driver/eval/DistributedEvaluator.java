@@ -3,7 +3,6 @@ package org.inceptionspark.driver.eval;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -34,7 +33,7 @@ public final class DistributedEvaluator {
                                double centralFraction, long maxImages) throws IOException {
         long n;
         int classes;
-        try (PackedDataset data = PackedDataset.open(dataPath, new Configuration())) {
+        try (PackedDataset data = PackedDataset.open(dataPath, sc.hadoopConfiguration())) {
             n = maxImages > 0 ? Math.min(maxImages, data.numImages()) : data.numImages();
             classes = data.numClasses();
         }

@@ -4,6 +4,7 @@ import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.common.data.EpochPlan;
 import org.inceptionspark.worker.BatchSource;
 import org.inceptionspark.worker.LabeledImages;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * Training shards from a packed dataset: the epoch plan picks each replica's images for a global
@@ -57,7 +58,7 @@ public final class PackedBatchSource implements BatchSource {
     /** Looked up once per deserialized task object, not on every load and prefetch. */
     private synchronized ReplicaBatchLoader loader() {
         if (loader == null) {
-            loader = ReplicaBatchLoader.forDataset(path, new org.apache.hadoop.conf.Configuration(), decodeThreads);
+            loader = ReplicaBatchLoader.forDataset(path, SparkHadoopConf.current(), decodeThreads);
         }
         return loader;
     }

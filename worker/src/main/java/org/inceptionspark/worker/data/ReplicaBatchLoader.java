@@ -24,6 +24,7 @@ import org.inceptionspark.common.data.RgbImage;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * Executor-side reader of one packed dataset: reads, decodes and preprocesses a replica's shard, and
@@ -58,7 +59,7 @@ public final class ReplicaBatchLoader {
 
     /** The JVM's loader for {@code path}, with a default Hadoop configuration (hdfs:// URIs carry the namenode). */
     public static ReplicaBatchLoader forDataset(String path) {
-        return forDataset(path, new Configuration(), 0);
+        return forDataset(path, SparkHadoopConf.current(), 0);
     }
 
     /** @param decodeThreads threads for decoding one shard, 0 = available processors (config data.decode-threads) */
