@@ -23,8 +23,10 @@ import org.inceptionspark.worker.data.SourceImage;
 import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
- * {@code pack --images SRC --out DST --shards N [--val-fraction F] [--labels FILE] [--master M] [--overwrite]}:
- * packs a class-folder tree or a {@code path,label} CSV/TSV listing into SequenceFile shards.
+ * {@code pack --images SRC --out DST --shards N [--val-fraction F] [--labels FILE] [--master M] [--overwrite]
+ * [--allow-outside-root] [--follow-links]}: packs a class-folder tree or a {@code path,label} CSV/TSV
+ * listing into SequenceFile shards, staying inside SRC unless the two flags say otherwise
+ * ({@link SourceListing.Scope}).
  * Without --val-fraction DST is the packed dataset; with it, DST/train and DST/val. Every input
  * problem that concerns the whole input is reported before Spark starts.
  */
@@ -52,7 +54,7 @@ public final class PackCommand implements Main.Command {
     private int pack(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("images", "out", "shards", "val-fraction", "labels", "master",
                         org.inceptionspark.driver.cli.ConfigArgs.OPTION),
-                Set.of("overwrite"));
+                Set.of("overwrite", "allow-outside-root", "follow-links"));
         String src = args.require("images");
         String dst = args.require("out");
         int shards = args.intOption("shards", 0);
@@ -73,7 +75,8 @@ public final class PackCommand implements Main.Command {
         try (FileSystem srcFs = HadoopPreflight.reachable(src, hadoop);
              FileSystem dstFs = HadoopPreflight.reachable(dst, hadoop)) {
             Map<String, String> labels = readLabels(srcFs, src, args.option("labels").orElse(null), hadoop);
-            listing = SourceListing.scan(srcFs, srcFs.makeQualified(new Path(src)), labels);
+            listing = SourceListing.scan(srcFs, srcFs.makeQualified(new Path(src)), labels,
+                    new SourceListing.Scope(args.flag("allow-outside-root"), args.flag("follow-links")));
             Path dstPath = dstFs.makeQualified(new Path(dst));
             if (dstFs.exists(dstPath) && dstFs.listStatus(dstPath).length > 0) {
                 if (!args.flag("overwrite")) {
