@@ -61,7 +61,7 @@ public final class TrainCommand implements Main.Command {
             int replicas = replicas(sc, c);
             PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
                     c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
-                    c.data().decodeThreads(), c.data().prefetch());
+                    c.data().decodeThreads(), c.data().prefetch(), c.data().decodeLimits());
             String runKey = c.run().name() + "@" + sc.sc().applicationId();
             TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
             String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
@@ -70,7 +70,7 @@ public final class TrainCommand implements Main.Command {
                     loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
             Validator validator = c.data().hasValidation()
                     ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
-                    c.augment().evalCentralFraction(), c.eval().maxImages())
+                    c.augment().evalCentralFraction(), c.eval().maxImages(), c.data().decodeLimits())
                     : null;
             System.out.printf(Locale.ROOT, "training %s (%s, %dx%d, %d classes, width %.2f) on %s: %d replicas x %d images, "
                             + "%d images per epoch, %d steps; Spark UI: %s%n",

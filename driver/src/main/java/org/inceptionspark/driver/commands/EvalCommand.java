@@ -71,7 +71,7 @@ public final class EvalCommand implements Main.Command {
         try (JavaSparkContext sc = SparkContexts.create("eval", conf, args.option("master"));
              PackedDataset dataset = PackedDataset.open(data, hadoop)) {
             sc.setLogLevel("WARN");
-            EvalReport report = new DistributedEvaluator(sc).evaluate(models, data, scheme, inputSize,
+            EvalReport report = new DistributedEvaluator(sc, conf.data().decodeLimits()).evaluate(models, data, scheme, inputSize,
                     conf.augment().evalCentralFraction(), args.intOption("max-images", 0));
             report.print(System.out, dataset);
         }

@@ -91,7 +91,7 @@ public final class PackCommand implements Main.Command {
 
         try (JavaSparkContext sc = org.inceptionspark.driver.SparkContexts.create("pack", conf, args.option("master"))) {
             sc.setLogLevel("WARN");
-            PackJob job = new PackJob(sc, conf.data().maxPixels(), conf.data().maxSide());
+            PackJob job = new PackJob(sc, conf.data().decodeLimits());
             // The JVM-wide cached instance: closing it would break every later user in this JVM.
             FileSystem fs = new Path(dst).getFileSystem(hadoop);
             if (valFraction > 0) {

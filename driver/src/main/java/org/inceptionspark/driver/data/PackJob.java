@@ -22,6 +22,7 @@ import org.inceptionspark.worker.data.ShardResult;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
 import org.inceptionspark.worker.SparkHadoopConf;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * The Spark side of `pack`: one task per shard reads, checks and writes its images
@@ -30,13 +31,11 @@ import org.inceptionspark.worker.SparkHadoopConf;
  */
 public final class PackJob {
     private final JavaSparkContext sc;
-    private final long maxPixels;
-    private final int maxSide;
+    private final DecodeLimits limits;
 
-    public PackJob(JavaSparkContext sc, long maxPixels, int maxSide) {
+    public PackJob(JavaSparkContext sc, DecodeLimits limits) {
         this.sc = sc;
-        this.maxPixels = maxPixels;
-        this.maxSide = maxSide;
+        this.limits = limits;
     }
 
     /** Packs one split into {@code dir}; {@code listingSkips} are files the listing already rejected. */
@@ -51,11 +50,10 @@ public final class PackJob {
             inputs.add(new ShardInput(s, new ArrayList<>(images.subList(from, to))));
         }
         fs.mkdirs(new Path(dir));
-        long maxPx = maxPixels;
-        int maxSd = maxSide;
+        DecodeLimits limits = this.limits;
         List<ShardResult> results = new ArrayList<>(sc.parallelize(inputs, n).map(in -> {
             try {
-                return new ShardPacker(maxPx, maxSd).pack(in.shard(), in.images(), dir, SparkHadoopConf.current());
+                return new ShardPacker(limits).pack(in.shard(), in.images(), dir, SparkHadoopConf.current());
             } catch (IOException e) {
                 throw new UncheckedIOException("writing shard " + in.shard() + " of " + dir, e);
             }

@@ -13,6 +13,7 @@ import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.inceptionspark.worker.eval.EvalCounts;
 import org.inceptionspark.worker.eval.MultiCropEvaluator;
 import org.inceptionspark.worker.eval.ModelSnapshot;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * The evaluation core of `eval`: the models' parameters go to the executors once by broadcast; each
@@ -21,9 +22,17 @@ import org.inceptionspark.worker.eval.ModelSnapshot;
  */
 public final class DistributedEvaluator {
     private final JavaSparkContext sc;
+    private final DecodeLimits limits;
 
+    /** Images decoded within the largest limits any configuration allows. */
     public DistributedEvaluator(JavaSparkContext sc) {
+        this(sc, DecodeLimits.CEILING);
+    }
+
+    /** @param limits every image's header is checked against these before it is decoded (data.max-pixels, max-side) */
+    public DistributedEvaluator(JavaSparkContext sc, DecodeLimits limits) {
         this.sc = sc;
+        this.limits = limits;
     }
 
     /**
@@ -47,11 +56,12 @@ public final class DistributedEvaluator {
         for (int t = 0; t < tasks; t++) {
             ranges.add(new long[]{n * t / tasks, n * (t + 1) / tasks});
         }
+        DecodeLimits decodeLimits = limits;
         try {
             EvalCounts total = sc.parallelize(ranges, tasks).map(r -> {
                 TaskThreads.bindToTask();
                 PackedDataset data = ReplicaBatchLoader.forDataset(dataPath).dataset();
-                return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction)
+                return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction, decodeLimits)
                         .evaluate(data, r[0], r[1]);
             }).fold(EvalCounts.empty(classes), EvalCounts::plus);
             return EvalReport.of(total, scheme.crops(), models.size());

@@ -8,6 +8,7 @@ import org.inceptionspark.common.data.CropScheme;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.nd4j.linalg.factory.Nd4j;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /** Evaluation during training: single central crop on the validation set, computed on the executors. */
 public final class EvaluationValidator implements Validator {
@@ -18,8 +19,8 @@ public final class EvaluationValidator implements Validator {
     private final long maxImages;
 
     public EvaluationValidator(JavaSparkContext sc, String validationPath, int inputSize, double centralFraction,
-                               long maxImages) {
-        this.evaluator = new DistributedEvaluator(sc);
+                               long maxImages, DecodeLimits limits) {
+        this.evaluator = new DistributedEvaluator(sc, limits);
         this.validationPath = validationPath;
         this.inputSize = inputSize;
         this.centralFraction = centralFraction;

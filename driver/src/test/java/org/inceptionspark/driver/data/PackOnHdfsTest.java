@@ -33,6 +33,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /** `pack` on HDFS (MiniDFSCluster + Spark local[2]) of the committed real images plus every kind of bad file. */
 class PackOnHdfsTest {
@@ -149,7 +150,7 @@ class PackOnHdfsTest {
         try (JavaSparkContext sc = new JavaSparkContext(SparkSettings.apply(new SparkConf().setMaster("local[1]")
                 .setAppName("spark-hadoop-conf").set("spark.ui.enabled", "false").set("spark.hadoop.fs.defaultFS", hdfs)))) {
             PackedBatchSource source = new PackedBatchSource("/packed/train", train.numImages(), 7, 4, 32,
-                    AugmentParams.recipe(), 1, false);
+                    AugmentParams.recipe(), 1, false, DecodeLimits.CEILING);
             assertEquals(List.of(4L), sc.parallelize(List.of(0), 1).map(i -> source.load(0, 0, 1).features().size(0)).collect());
         }
     }
