@@ -51,6 +51,14 @@ class ReplicaBatchLoaderTest {
         return r;
     }
 
+    /** The loader of a fresh dataset of four real images, decoding on two threads. */
+    private static ReplicaBatchLoader loaderOfFour() throws Exception {
+        Path dir = Files.createTempDirectory("packed");
+        Configuration conf = new Configuration();
+        packFour(dir, conf);
+        return ReplicaBatchLoader.forDataset(dir.toUri().toString(), conf, 2);
+    }
+
     @Test
     void corruptRecordIsSkippedAndCountedNotThrown() throws Exception {
         Path dir = Files.createTempDirectory("packed");
@@ -75,10 +83,7 @@ class ReplicaBatchLoaderTest {
     /** Several replicas in one JVM (local mode, a task of several replicas) each find their own prefetched shard. */
     @Test
     void prefetchesOfSeveralReplicasAreAllKept() throws Exception {
-        Path dir = Files.createTempDirectory("packed");
-        Configuration conf = new Configuration();
-        packFour(dir, conf);
-        ReplicaBatchLoader loader = ReplicaBatchLoader.forDataset(dir.toUri().toString(), conf, 2);
+        ReplicaBatchLoader loader = loaderOfFour();
         BatchRequest first = BatchRequest.train(new long[]{0, 1}, 0, 1, 40);
         BatchRequest second = BatchRequest.train(new long[]{2, 3}, 0, 1, 40);
         loader.prefetch(first);
@@ -98,10 +103,7 @@ class ReplicaBatchLoaderTest {
 
     @Test
     void theConfiguredLimitIsCheckedAgainWhenTraining() throws Exception {
-        Path dir = Files.createTempDirectory("packed");
-        Configuration conf = new Configuration();
-        packFour(dir, conf);
-        ReplicaBatchLoader loader = ReplicaBatchLoader.forDataset(dir.toUri().toString(), conf, 2);
+        ReplicaBatchLoader loader = loaderOfFour();
         DecodedBatch b = loader.load(BatchRequest.train(new long[]{0, 1}, 0, 1, 40).withLimits(new DecodeLimits(783, 28)));
         assertEquals(2, b.skipped());
         assertTrue(b.skippedDetails().get(0).contains("image dimensions 28x28 exceed the limit (max 783 pixels"),
