@@ -62,15 +62,15 @@ public final class StandaloneCluster implements AutoCloseable {
             c.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
                     String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort),
                     "--properties-file", daemonConf);
-            c.waitFor(Duration.ofSeconds(60), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
+            c.waitFor(Duration.ofSeconds(120), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
                 c.launch("worker-" + i, "org.apache.spark.deploy.worker.Worker", c.masterUrl(), "--host", "127.0.0.1",
                         "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
                         "--work-dir", work.toString(), "--properties-file", daemonConf);
             }
-            // a worker's authenticated registration takes seconds of handshake on a loaded machine
-            c.waitFor(Duration.ofSeconds(180), () -> c.aliveWorkers() >= workers, workers + " workers to register");
+            // a worker's authenticated registration takes seconds of handshake, tens of seconds on a loaded machine
+            c.waitFor(Duration.ofSeconds(300), () -> c.aliveWorkers() >= workers, workers + " workers to register");
             return c;
         } catch (Exception e) {
             c.close();
