@@ -1,6 +1,7 @@
 package org.inceptionspark.config;
 
 import java.io.Serializable;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /** {@code inception.data}: where the packed shards are. Empty paths are allowed here; the commands needing them check. */
 public record DataConfig(String train, String validation, boolean prefetch, int decodeThreads, long maxPixels, int maxSide)
@@ -8,5 +9,10 @@ public record DataConfig(String train, String validation, boolean prefetch, int 
 
     public boolean hasValidation() {
         return !validation.isEmpty();
+    }
+
+    /** max-pixels and max-side, which pack checks and training and evaluation check again. */
+    public DecodeLimits decodeLimits() {
+        return new DecodeLimits(maxPixels, maxSide);
     }
 }

@@ -7,6 +7,7 @@ import static org.inceptionspark.config.Bound.atLeast;
 import static org.inceptionspark.config.Bound.decay;
 import static org.inceptionspark.config.Bound.fractionAboveZero;
 import static org.inceptionspark.config.Bound.positive;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * Turns the resolved {@code inception} tree into typed records, with every range rule in one
@@ -109,7 +110,8 @@ final class InceptionConfigParser {
     private DataConfig data() {
         return new DataConfig(r.string("data.train"), r.string("data.validation"),
                 r.bool("data.prefetch"), r.integer("data.decode-threads", atLeast(0)),
-                r.longInteger("data.max-pixels", atLeast(1)), r.integer("data.max-side", atLeast(1)));
+                r.longInteger("data.max-pixels", new Bound(1, true, DecodeLimits.MAX_PIXELS_CEILING, true)),
+                r.integer("data.max-side", new Bound(1, true, DecodeLimits.MAX_SIDE_CEILING, true)));
     }
 
     private AugmentConfig augment() {

@@ -39,6 +39,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void decodeLimitsHaveAnUpperBound() {
+        ConfigError pixels = only(invalid(null, Map.of("inception.data.max-pixels", "250000001")));
+        assertEquals("inception.data.max-pixels", pixels.key(), pixels.toString());
+        assertTrue(pixels.message().contains("[1, 250000000]"), pixels.toString());
+        ConfigError side = only(invalid(null, Map.of("inception.data.max-side", "70000")));
+        assertEquals("inception.data.max-side", side.key(), side.toString());
+        assertEquals(250_000_000L, ConfigLoader.load(null, Map.of("inception.data.max-pixels", "250000000")).config().data()
+                .decodeLimits().maxPixels());
+    }
+
+    @Test
     void defaultsAreReferenceConf() {
         InceptionConfig d = ConfigLoader.defaults();
         assertEquals("inception_v3", d.model().name());

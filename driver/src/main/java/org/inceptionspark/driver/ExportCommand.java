@@ -15,6 +15,7 @@ import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.InvalidConfigException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code export --checkpoint PATH --out model.zip [--master M] [-Dkey=value]}: the checkpoint's network
@@ -35,7 +36,7 @@ public final class ExportCommand implements Main.Command {
             System.err.println("export: " + e.getMessage());
             return 2;
         }
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = SparkHadoopConf.current();
         Checkpoint c = CheckpointStore.read(args.require("checkpoint"), hadoop);
         ComputationGraph g = CheckpointModels.evaluationGraph(c);
         InceptionConfig conf;

@@ -36,6 +36,9 @@ public final class SparkSettings {
         // --timeline, N=4: reduce stage 2.2 s with Java serialization, 0.9-1.1 s with Kryo).
         d.put("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         d.put("spark.kryo.registrator", "org.inceptionspark.worker.KryoRegistration");
+        // Only the classes KryoRegistration lists may travel: an unlisted class fails the job naming
+        // it, rather than being written by name and built by reflection on the receiving side.
+        d.put("spark.kryo.registrationRequired", "true");
         // A task result is serialized into one Kryo buffer: a summed slice is up to a whole message.
         d.put("spark.kryoserializer.buffer.max", "1g");
         // Each replica writes one 96 MB message per step to the shuffle. The bypass writer (Spark's

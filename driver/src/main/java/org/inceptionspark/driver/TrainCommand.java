@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.config.InceptionConfig;
@@ -26,6 +25,7 @@ import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.worker.data.PackedBatchSource;
 import org.inceptionspark.worker.data.PackedDataset;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code train --config FILE [-Dkey=value ...]}: synchronous data-parallel training, from
@@ -57,7 +57,7 @@ public final class TrainCommand implements Main.Command {
         }
 
         String runDir = runDir(c);
-        RunLog log = RunLog.open(runDir, new Configuration(), System.err);
+        RunLog log = RunLog.open(runDir, SparkHadoopConf.current(), System.err);
         PrintStream out = log == null ? System.out : RunLog.output(System.out);
         try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
             Prepared p = prepare(sc, loaded.get(), trainImages, 0, out);
@@ -110,7 +110,7 @@ public final class TrainCommand implements Main.Command {
         int replicas = replicas(sc, c);
         PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
                 c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
-                c.data().decodeThreads(), c.data().prefetch());
+                c.data().decodeThreads(), c.data().prefetch(), c.data().decodeLimits());
         String runKey = c.run().name() + "@" + sc.sc().applicationId();
         TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
         String runDir = runDir(c);
@@ -119,7 +119,7 @@ public final class TrainCommand implements Main.Command {
                 loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
         Validator validator = c.data().hasValidation()
                 ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
-                c.augment().evalCentralFraction(), c.eval().maxImages(),
+                c.augment().evalCentralFraction(), c.eval().maxImages(), c.data().decodeLimits(),
                 c.eval().recomputeBatchNorm()
                         ? new BatchNormRecompute(data, replicas, c.cluster().batchPerReplica(), c.eval().batchNormImages())
                         : null)
@@ -143,7 +143,7 @@ public final class TrainCommand implements Main.Command {
         if (path.isEmpty()) {
             throw new IllegalArgumentException(key + " is empty: set it to a dataset written by `bin/inception-spark pack`");
         }
-        try (PackedDataset ds = PackedDataset.open(path, new Configuration())) {
+        try (PackedDataset ds = PackedDataset.open(path, SparkHadoopConf.current())) {
             if (ds.numClasses() != classes) {
                 throw new IllegalArgumentException(key + " = " + path + " has " + ds.numClasses()
                         + " classes but inception.model.classes = " + classes);

@@ -19,6 +19,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.driver.data.MiniHdfs;
@@ -105,11 +106,11 @@ class EndToEndOnHdfsTest {
 
         File zip = tmp.resolve("model.zip").toFile();
         run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath(), "-Deval.batch-norm-statistics=moving");
-        ComputationGraph exported = ComputationGraph.load(zip, false);
+        ComputationGraph exported = CheckpointModels.load(zip.getAbsolutePath(), new Configuration());
         assertArrayEquals(afterFour.average(), exported.params().toFloatVector(), "export carries the moving-average weights");
         String recomputed = run("export", "--checkpoint", hdfs + "/runs/e2e", "--out", zip.getAbsolutePath());
         assertTrue(recomputed.contains("batch-norm statistics recomputed from"), recomputed);
-        float[] withStatistics = ComputationGraph.load(zip, false).params().toFloatVector();
+        float[] withStatistics = CheckpointModels.load(zip.getAbsolutePath(), new Configuration()).params().toFloatVector();
         for (ParameterSegment seg : ParameterLayout.of(exported).segments()) {
             float[] expected = java.util.Arrays.copyOfRange(afterFour.average(), (int) seg.offset(), (int) seg.end());
             float[] got = java.util.Arrays.copyOfRange(withStatistics, (int) seg.offset(), (int) seg.end());

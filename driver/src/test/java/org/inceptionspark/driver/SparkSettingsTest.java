@@ -1,8 +1,26 @@
 package org.inceptionspark.driver;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.inceptionspark.worker.data.IndexEntry;
+import org.inceptionspark.worker.data.ShardInput;
+import org.inceptionspark.worker.data.ShardResult;
+import org.inceptionspark.worker.data.SkippedFile;
+import org.inceptionspark.worker.data.SourceImage;
+import org.inceptionspark.worker.eval.EvalCounts;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 import org.junit.jupiter.api.Test;
 
 class SparkSettingsTest {
@@ -42,5 +60,32 @@ class SparkSettingsTest {
         SparkConf conf = SparkSettings.apply(new SparkConf(false).set("spark.kryo.registrator", "com.example.Mine"));
         assertEquals("com.example.Mine," + OURS, conf.get("spark.kryo.registrator"));
         assertEquals("com.example.Mine," + OURS, SparkSettings.apply(conf).get("spark.kryo.registrator"), "idempotent");
+    }
+
+    /** A record the registrator does not list. */
+    record Unlisted(int value) implements java.io.Serializable {
+    }
+
+    @Test
+    void kryoCarriesWhatTheEngineShipsAndRefusesAnyOtherClassByName() {
+        SerializerInstance kryo = new KryoSerializer(SparkSettings.apply(new SparkConf(false))).newInstance();
+        ClassTag<Object> any = ClassTag$.MODULE$.AnyRef();
+        ShardResult shard = new ShardResult(3, new ArrayList<>(List.of(new IndexEntry(3, 40L, 120, 2, 9L))),
+                new ArrayList<>(List.of(new SkippedFile("file:/a.png", "not an image"))),
+                new TreeMap<>(Map.of("grayscale", 2L)));
+        EvalCounts counts = new EvalCounts(new long[]{1, 2}, new long[]{1, 0}, new long[]{1, 1}, 0);
+        ShardInput input = new ShardInput(1, new ArrayList<>(List.of(new SourceImage("file:/b.png", "b.png", 1, 5L))));
+        for (Object o : List.of(shard, counts, input, new scala.Tuple2<>(4, "four"), new long[]{7, 8})) {
+            Object back = kryo.deserialize(kryo.serialize(o, any), any);
+            if (o instanceof long[] a) {
+                assertArrayEquals(a, (long[]) back);
+            } else if (o instanceof EvalCounts c) {
+                assertArrayEquals(c.top1(), ((EvalCounts) back).top1());
+            } else {
+                assertEquals(o, back);
+            }
+        }
+        Exception e = assertThrows(Exception.class, () -> kryo.serialize(new Unlisted(1), any));
+        assertTrue(String.valueOf(e.getMessage()).contains(Unlisted.class.getName()), e.toString());
     }
 }

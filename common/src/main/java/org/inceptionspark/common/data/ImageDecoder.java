@@ -4,7 +4,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes JPEG/PNG bytes to {@link RgbImage} with the JDK's ImageIO. Measured against OpenCV's
@@ -21,13 +24,39 @@ public final class ImageDecoder {
     private ImageDecoder() {
     }
 
-    /** @throws IOException when the bytes are not a decodable image */
+    /** {@link #decode(byte[], DecodeLimits)} within the largest limits any configuration allows. */
     public static RgbImage decode(byte[] encoded) throws IOException {
-        BufferedImage img = ImageIO.read(new ByteArrayInputStream(encoded));
-        if (img == null) {
-            throw new IOException("not a JPEG or PNG image");
+        return decode(encoded, DecodeLimits.CEILING);
+    }
+
+    /**
+     * Decodes after checking the header's dimensions against {@code limits}, before the decoder
+     * allocates its image: a forged header cannot make it allocate more.
+     *
+     * @throws IOException when the bytes are not a decodable image or exceed the limits
+     */
+    public static RgbImage decode(byte[] encoded, DecodeLimits limits) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not a JPEG or PNG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                String exceeded = limits.exceeded(reader.getWidth(0), reader.getHeight(0));
+                if (exceeded != null) {
+                    throw new IOException(exceeded);
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null) {
+                    throw new IOException("not a JPEG or PNG image");
+                }
+                return toRgb(img);
+            } finally {
+                reader.dispose();
+            }
         }
-        return toRgb(img);
     }
 
     /** Any colour model to 8-bit RGB; the byte-backed layouts are copied directly, the rest go through getRGB. */

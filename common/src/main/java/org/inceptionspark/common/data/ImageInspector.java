@@ -16,19 +16,18 @@ import javax.imageio.stream.ImageInputStream;
  * it fully and without warnings, so no training step ever meets an undecodable image.
  *
  * <p>Rejected with a reason: empty files, anything not JPEG/PNG by its magic bytes, images whose
- * header claims more than {@code maxPixels} pixels or a side over {@code maxSide} (checked before
- * decoding, so a forged header cannot exhaust memory), truncated or corrupt data (ImageIO reports a
+ * header exceeds the {@link DecodeLimits} (checked before decoding, so a forged header cannot
+ * exhaust memory), truncated or corrupt data (ImageIO reports a
  * truncated JPEG only as a warning, so warnings reject too) and CMYK/YCCK JPEGs (the JDK decoder
  * cannot convert them). Converted instead of rejected: grayscale, 16-bit, palette and alpha images,
- * which decode to 8-bit RGB without loss of anything the network uses.
+ * which decode to 8-bit RGB without loss of anything the network uses. Running out of memory is
+ * not a verdict on the file: the OutOfMemoryError reaches the caller.
  */
 public final class ImageInspector {
-    private final long maxPixels;
-    private final int maxSide;
+    private final DecodeLimits limits;
 
-    public ImageInspector(long maxPixels, int maxSide) {
-        this.maxPixels = maxPixels;
-        this.maxSide = maxSide;
+    public ImageInspector(DecodeLimits limits) {
+        this.limits = limits;
     }
 
     public Inspection inspect(byte[] bytes) {
@@ -53,9 +52,9 @@ public final class ImageInspector {
                 reader.setInput(in, true, true);
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
-                if (w <= 0 || h <= 0 || (long) w * h > maxPixels || w > maxSide || h > maxSide) {
-                    return Inspection.skip("image dimensions " + w + "x" + h + " exceed the limit (max "
-                            + maxPixels + " pixels, max side " + maxSide + ")");
+                String exceeded = limits.exceeded(w, h);
+                if (exceeded != null) {
+                    return Inspection.skip(exceeded);
                 }
                 String conversion = conversionOf(reader);
                 List<String> warnings = new ArrayList<>();
@@ -77,8 +76,6 @@ public final class ImageInspector {
                 return Inspection.skip("CMYK/YCCK JPEG (4-channel colour space, not supported)");
             }
             return Inspection.skip("corrupt or truncated " + format + ": " + e.getClass().getSimpleName() + ": " + msg);
-        } catch (OutOfMemoryError e) {
-            return Inspection.skip("image too large to decode in this JVM");
         }
     }
 

@@ -1,18 +1,21 @@
 package org.inceptionspark.common.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class ImageInspectorTest {
-    private final ImageInspector inspector = new ImageInspector(100_000_000L, 20_000);
+    private final ImageInspector inspector = new ImageInspector(new DecodeLimits(100_000_000L, 20_000));
 
     @Test
     void acceptsRealGrayscalePngAsConvertible() throws Exception {
@@ -36,7 +39,7 @@ class ImageInspectorTest {
 
     @Test
     void smallDimensionLimitRejectsBeforeDecoding() throws Exception {
-        Inspection v = new ImageInspector(100, 20_000).inspect(RealImages.png("00_tshirt_top", 0));
+        Inspection v = new ImageInspector(new DecodeLimits(100, 20_000)).inspect(RealImages.png("00_tshirt_top", 0));
         assertFalse(v.accepted());
         assertTrue(v.reason().startsWith("image dimensions 28x28 exceed the limit"), v.reason());
     }
@@ -61,5 +64,29 @@ class ImageInspectorTest {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         ImageIO.write(rgb, "jpg", bos);
         return bos.toByteArray();
+    }
+
+    /** A real PNG whose header claims {@code width x height}: the pixel data stays 28x28. */
+    private static byte[] withDimensions(byte[] png, int width, int height) {
+        byte[] b = png.clone();
+        java.nio.ByteBuffer.wrap(b, 16, 8).putInt(width).putInt(height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 17); // IHDR's type and data
+        java.nio.ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());
+        return b;
+    }
+
+    @Test
+    void decodingChecksTheHeaderAgainstTheLimitsBeforeAllocating() throws Exception {
+        byte[] png = RealImages.png("08_bag", 1);
+        // 10^10 pixels: had the decoder allocated them it would have failed otherwise, not with this message
+        IOException forged = assertThrows(IOException.class, () -> ImageDecoder.decode(withDimensions(png, 100_000, 100_000)));
+        assertTrue(forged.getMessage().startsWith("image dimensions 100000x100000 exceed the limit (max 250000000 pixels, "
+                + "max side 65535)"), forged.getMessage());
+        IOException configured = assertThrows(IOException.class, () -> ImageDecoder.decode(png, new DecodeLimits(783, 28)));
+        assertTrue(configured.getMessage().startsWith("image dimensions 28x28 exceed the limit (max 783 pixels"),
+                configured.getMessage());
+        RgbImage exact = ImageDecoder.decode(png, new DecodeLimits(784, 28));
+        assertArrayEquals(ImageDecoder.toRgb(ImageIO.read(new ByteArrayInputStream(png))).rgb(), exact.rgb());
     }
 }

@@ -119,6 +119,9 @@ public final class SyncBench implements Main.Command {
         conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + clock).trim());
         // one core per executor: one OpenMP thread, or replicas oversubscribe the cores
         conf.set("spark.executorEnv.OMP_NUM_THREADS", "1");
+        // DL4J's ParameterAveragingTrainingMaster, the comparison, ships its own classes (DataSets, its
+        // workers' results), which the engine's registrator does not list
+        conf.set("spark.kryo.registrationRequired", "false");
         for (String kv : args.option("spark-conf").map(s -> s.split(",")).orElse(new String[0])) {
             int eq = kv.indexOf('=');
             if (eq > 0) {

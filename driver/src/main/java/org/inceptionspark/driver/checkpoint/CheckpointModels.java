@@ -1,7 +1,6 @@
 package org.inceptionspark.driver.checkpoint;
 
 import com.typesafe.config.ConfigFactory;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Map;
@@ -59,7 +58,10 @@ public final class CheckpointModels {
         return ConfigFactory.parseString(c.configText()).getInt("inception.model.input-size");
     }
 
-    /** A model zip (ends in .zip) or a checkpoint folder / run directory, on any Hadoop path. */
+    /**
+     * A model zip (ends in .zip; read by {@link ModelZip}, without Java deserialization) or a checkpoint
+     * folder / run directory, on any Hadoop path.
+     */
     public static ComputationGraph load(String path, Configuration hadoop) throws IOException {
         if (path.endsWith(".zip")) {
             Path p = new Path(path);
@@ -67,13 +69,8 @@ public final class CheckpointModels {
             if (!fs.exists(p)) {
                 throw new IllegalArgumentException("model file does not exist: " + path);
             }
-            // ComputationGraph.load needs a local file.
-            File local = Files.createTempFile("model", ".zip").toFile();
-            try {
-                fs.copyToLocalFile(false, p, new Path(local.toURI()), true);
-                return ComputationGraph.load(local, false);
-            } finally {
-                local.delete();
+            try (var in = fs.open(p)) {
+                return ModelZip.read(in, path);
             }
         }
         return evaluationGraph(CheckpointStore.read(path, hadoop));

@@ -10,8 +10,11 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
@@ -20,9 +23,23 @@ import org.apache.spark.SparkConf;
  * A real Spark standalone cluster on loopback: one master and {@code workers} workers, each its
  * own JVM started from this JVM's classpath, executors launched by the workers as usual. The
  * tests and `bench sync` start and stop one; logs go to a temp folder named on failure.
+ *
+ * <p>The cluster is closed as deploy/spark-defaults.conf closes one ({@link #SECURITY}): master,
+ * workers and applications share a secret made afresh for each cluster (standalone mode takes one
+ * secret for all), every connection is authenticated and encrypted, and shuffle files are encrypted.
  */
 public final class StandaloneCluster implements AutoCloseable {
+    /** The security settings of deploy/spark-defaults.conf (reasons there), for daemons and applications alike. */
+    public static final Map<String, String> SECURITY = Map.of(
+            "spark.authenticate", "true",
+            "spark.network.crypto.enabled", "true",
+            "spark.io.encryption.enabled", "true",
+            "spark.acls.enable", "true",
+            "spark.ui.killEnabled", "false");
+    private static final String SECRET = "spark.authenticate.secret";
+
     private final Path home;
+    private final String secret = secret();
     private final List<Process> processes = new ArrayList<>();
     private final int masterPort;
     private final int masterUiPort;
@@ -59,16 +76,20 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createDirectories(home.resolve("logs"));
         StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
         try {
+            String daemonConf = c.writeDaemonConf().toString();
             c.launch("master", List.of(), Map.of(), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                    "--port", String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort));
-            c.waitFor(Duration.ofSeconds(60), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
+                    "--port", String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort),
+                    "--properties-file", daemonConf);
+            c.waitFor(Duration.ofSeconds(120), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
                 c.launch("worker-" + i, workerJvmOptions, workerEnv, "org.apache.spark.deploy.worker.Worker",
-                        c.masterUrl(), "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
-                        "--work-dir", work.toString());
+                        c.masterUrl(), "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory",
+                        memoryPerWorker, "--webui-port", "0", "--work-dir", work.toString(), "--properties-file",
+                        daemonConf);
             }
-            c.waitFor(Duration.ofSeconds(90), () -> c.aliveWorkers() >= workers, workers + " workers to register");
+            // a worker's authenticated registration takes seconds of handshake, tens of seconds on a loaded machine
+            c.waitFor(Duration.ofSeconds(300), () -> c.aliveWorkers() >= workers, workers + " workers to register");
             return c;
         } catch (Exception e) {
             c.close();
@@ -76,13 +97,35 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /** The daemons' properties: the security settings and the secret, readable by this user only (not on a command line). */
+    private Path writeDaemonConf() throws IOException {
+        Path file = home.resolve("spark-daemons.conf");
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        StringBuilder text = new StringBuilder();
+        SECURITY.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
+        text.append(SECRET).append(' ').append(secret).append('\n');
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private static String secret() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
     public String masterUrl() {
         return "spark://127.0.0.1:" + masterPort;
     }
 
-    /** A SparkConf for an application on this cluster whose executors see this JVM's classpath. */
+    /**
+     * A SparkConf for an application on this cluster whose executors see this JVM's classpath, with
+     * the cluster's secret and security settings.
+     */
     public SparkConf conf(String appName, int executors, String executorMemory) {
-        return new SparkConf()
+        SparkConf conf = new SparkConf();
+        SECURITY.forEach(conf::set);
+        return conf.set(SECRET, secret)
                 .setMaster(masterUrl())
                 .setAppName(appName)
                 .set("spark.driver.host", "127.0.0.1")

@@ -24,6 +24,7 @@ import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.nd4j.linalg.factory.Nd4j;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
  * {@code eval (--checkpoint PATH | --model ZIP) --data PACKED [--crops 1|12|144] [--ensemble P2,P3]
@@ -59,7 +60,7 @@ public final class EvalCommand implements Main.Command {
         }
         modelPaths.add(args.option("checkpoint").orElseGet(() -> args.require("model")));
         args.option("ensemble").ifPresent(e -> modelPaths.addAll(List.of(e.split(","))));
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = SparkHadoopConf.current();
         try {
             PackedDataset.open(data, hadoop).close(); // a wrong --data fails here, before models load or Spark starts
         } catch (IOException e) {
@@ -75,7 +76,7 @@ public final class EvalCommand implements Main.Command {
             for (String p : modelPaths) {
                 models.add(evaluationModel(sc, p.strip(), args, hadoop));
             }
-            EvalReport report = new DistributedEvaluator(sc).evaluate(models, data, scheme, inputSize,
+            EvalReport report = new DistributedEvaluator(sc, conf.data().decodeLimits()).evaluate(models, data, scheme, inputSize,
                     conf.augment().evalCentralFraction(), args.intOption("max-images", 0));
             report.print(System.out, dataset);
         }

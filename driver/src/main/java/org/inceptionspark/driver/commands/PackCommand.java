@@ -20,10 +20,13 @@ import org.inceptionspark.driver.data.SourceListing;
 import org.inceptionspark.worker.data.PackManifest;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
+import org.inceptionspark.worker.SparkHadoopConf;
 
 /**
- * {@code pack --images SRC --out DST --shards N [--val-fraction F] [--labels FILE] [--master M] [--overwrite]}:
- * packs a class-folder tree or a {@code path,label} CSV/TSV listing into SequenceFile shards.
+ * {@code pack --images SRC --out DST --shards N [--val-fraction F] [--labels FILE] [--master M] [--overwrite]
+ * [--allow-outside-root] [--follow-links]}: packs a class-folder tree or a {@code path,label} CSV/TSV
+ * listing into SequenceFile shards, staying inside SRC unless the two flags say otherwise
+ * ({@link SourceListing.Scope}).
  * Without --val-fraction DST is the packed dataset; with it, DST/train and DST/val. Every input
  * problem that concerns the whole input is reported before Spark starts.
  */
@@ -51,7 +54,7 @@ public final class PackCommand implements Main.Command {
     private int pack(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("images", "out", "shards", "val-fraction", "labels", "master",
                         org.inceptionspark.driver.cli.ConfigArgs.OPTION),
-                Set.of("overwrite"));
+                Set.of("overwrite", "allow-outside-root", "follow-links"));
         String src = args.require("images");
         String dst = args.require("out");
         int shards = args.intOption("shards", 0);
@@ -65,14 +68,15 @@ public final class PackCommand implements Main.Command {
         org.inceptionspark.config.InceptionConfig conf = org.inceptionspark.config.ConfigLoader.load(
                 args.option(org.inceptionspark.driver.cli.ConfigArgs.OPTION).map(java.nio.file.Path::of).orElse(null),
                 args.overrides()).config();
-        Configuration hadoop = new Configuration();
+        Configuration hadoop = SparkHadoopConf.current();
 
         // Everything that can make the whole job pointless is checked here, before Spark starts.
         SourceListing listing;
         try (FileSystem srcFs = HadoopPreflight.reachable(src, hadoop);
              FileSystem dstFs = HadoopPreflight.reachable(dst, hadoop)) {
             Map<String, String> labels = readLabels(srcFs, src, args.option("labels").orElse(null), hadoop);
-            listing = SourceListing.scan(srcFs, srcFs.makeQualified(new Path(src)), labels);
+            listing = SourceListing.scan(srcFs, srcFs.makeQualified(new Path(src)), labels,
+                    new SourceListing.Scope(args.flag("allow-outside-root"), args.flag("follow-links")));
             Path dstPath = dstFs.makeQualified(new Path(dst));
             if (dstFs.exists(dstPath) && dstFs.listStatus(dstPath).length > 0) {
                 if (!args.flag("overwrite")) {
@@ -87,7 +91,7 @@ public final class PackCommand implements Main.Command {
 
         try (JavaSparkContext sc = org.inceptionspark.driver.SparkContexts.create("pack", conf, args.option("master"))) {
             sc.setLogLevel("WARN");
-            PackJob job = new PackJob(sc, conf.data().maxPixels(), conf.data().maxSide());
+            PackJob job = new PackJob(sc, conf.data().decodeLimits());
             // The JVM-wide cached instance: closing it would break every later user in this JVM.
             FileSystem fs = new Path(dst).getFileSystem(hadoop);
             if (valFraction > 0) {

@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -18,9 +17,12 @@ import org.inceptionspark.worker.data.PackLayout;
 import org.inceptionspark.worker.data.PackManifest;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ShardPacker;
+import org.inceptionspark.worker.data.ShardInput;
 import org.inceptionspark.worker.data.ShardResult;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
+import org.inceptionspark.worker.SparkHadoopConf;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * The Spark side of `pack`: one task per shard reads, checks and writes its images
@@ -29,13 +31,11 @@ import org.inceptionspark.worker.data.SourceImage;
  */
 public final class PackJob {
     private final JavaSparkContext sc;
-    private final long maxPixels;
-    private final int maxSide;
+    private final DecodeLimits limits;
 
-    public PackJob(JavaSparkContext sc, long maxPixels, int maxSide) {
+    public PackJob(JavaSparkContext sc, DecodeLimits limits) {
         this.sc = sc;
-        this.maxPixels = maxPixels;
-        this.maxSide = maxSide;
+        this.limits = limits;
     }
 
     /** Packs one split into {@code dir}; {@code listingSkips} are files the listing already rejected. */
@@ -50,11 +50,10 @@ public final class PackJob {
             inputs.add(new ShardInput(s, new ArrayList<>(images.subList(from, to))));
         }
         fs.mkdirs(new Path(dir));
-        long maxPx = maxPixels;
-        int maxSd = maxSide;
+        DecodeLimits limits = this.limits;
         List<ShardResult> results = new ArrayList<>(sc.parallelize(inputs, n).map(in -> {
             try {
-                return new ShardPacker(maxPx, maxSd).pack(in.shard(), in.images(), dir, new Configuration());
+                return new ShardPacker(limits).pack(in.shard(), in.images(), dir, SparkHadoopConf.current());
             } catch (IOException e) {
                 throw new UncheckedIOException("writing shard " + in.shard() + " of " + dir, e);
             }
@@ -104,8 +103,5 @@ public final class PackJob {
         try (OutputStream out = fs.create(p, true)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    record ShardInput(int shard, List<SourceImage> images) implements java.io.Serializable {
     }
 }

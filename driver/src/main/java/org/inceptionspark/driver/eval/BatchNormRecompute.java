@@ -58,7 +58,8 @@ public record BatchNormRecompute(BatchSource data, int replicas, int batchPerRep
                     + "inception.data.train = " + path + ": " + e.getMessage(), e);
         }
         PackedBatchSource data = new PackedBatchSource(path, images, c.run().seed(), c.cluster().batchPerReplica(),
-                c.model().inputSize(), AugmentParams.from(c.augment()), c.data().decodeThreads(), false);
+                c.model().inputSize(), AugmentParams.from(c.augment()), c.data().decodeThreads(), false,
+                c.data().decodeLimits());
         return new BatchNormRecompute(data, replicas, c.cluster().batchPerReplica(), c.eval().batchNormImages());
     }
 

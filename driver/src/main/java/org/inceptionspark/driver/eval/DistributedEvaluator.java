@@ -3,7 +3,6 @@ package org.inceptionspark.driver.eval;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -14,6 +13,7 @@ import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.inceptionspark.worker.eval.EvalCounts;
 import org.inceptionspark.worker.eval.MultiCropEvaluator;
 import org.inceptionspark.worker.eval.ModelSnapshot;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * The evaluation core of `eval`: the models' parameters go to the executors once by broadcast; each
@@ -22,9 +22,17 @@ import org.inceptionspark.worker.eval.ModelSnapshot;
  */
 public final class DistributedEvaluator {
     private final JavaSparkContext sc;
+    private final DecodeLimits limits;
 
+    /** Images decoded within the largest limits any configuration allows. */
     public DistributedEvaluator(JavaSparkContext sc) {
+        this(sc, DecodeLimits.CEILING);
+    }
+
+    /** @param limits every image's header is checked against these before it is decoded (data.max-pixels, max-side) */
+    public DistributedEvaluator(JavaSparkContext sc, DecodeLimits limits) {
         this.sc = sc;
+        this.limits = limits;
     }
 
     /**
@@ -34,7 +42,7 @@ public final class DistributedEvaluator {
                                double centralFraction, long maxImages) throws IOException {
         long n;
         int classes;
-        try (PackedDataset data = PackedDataset.open(dataPath, new Configuration())) {
+        try (PackedDataset data = PackedDataset.open(dataPath, sc.hadoopConfiguration())) {
             n = maxImages > 0 ? Math.min(maxImages, data.numImages()) : data.numImages();
             classes = data.numClasses();
         }
@@ -48,12 +56,13 @@ public final class DistributedEvaluator {
         for (int t = 0; t < tasks; t++) {
             ranges.add(new long[]{n * t / tasks, n * (t + 1) / tasks});
         }
+        DecodeLimits decodeLimits = limits;
         try {
             EvalCounts total = sc.parallelize(ranges, tasks).map(r -> {
                 TaskThreads.bindToTask();
                 org.inceptionspark.worker.GpuBinding.bindToTask();
                 PackedDataset data = ReplicaBatchLoader.forDataset(dataPath).dataset();
-                return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction)
+                return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction, decodeLimits)
                         .evaluate(data, r[0], r[1]);
             }).fold(EvalCounts.empty(classes), EvalCounts::plus);
             return EvalReport.of(total, scheme.crops(), models.size());

@@ -10,6 +10,7 @@ import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.nd4j.linalg.factory.Nd4j;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * Evaluation during training: single central crop on the validation set, computed on the executors,
@@ -27,19 +28,14 @@ public final class EvaluationValidator implements Validator {
 
     /** @param batchNorm null to evaluate with the weights' own (moving) batch-norm statistics */
     public EvaluationValidator(JavaSparkContext sc, String validationPath, int inputSize, double centralFraction,
-                               long maxImages, BatchNormRecompute batchNorm) {
+                               long maxImages, DecodeLimits limits, BatchNormRecompute batchNorm) {
         this.sc = sc;
-        this.evaluator = new DistributedEvaluator(sc);
+        this.evaluator = new DistributedEvaluator(sc, limits);
         this.validationPath = validationPath;
         this.inputSize = inputSize;
         this.centralFraction = centralFraction;
         this.maxImages = maxImages;
         this.batchNorm = batchNorm;
-    }
-
-    public EvaluationValidator(JavaSparkContext sc, String validationPath, int inputSize, double centralFraction,
-                               long maxImages) {
-        this(sc, validationPath, inputSize, centralFraction, maxImages, null);
     }
 
     @Override

@@ -16,17 +16,24 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.common.data.EpochPlan;
+import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.worker.data.BatchRequest;
 import org.inceptionspark.worker.data.DecodedBatch;
 import org.inceptionspark.worker.data.PackManifest;
+import org.inceptionspark.worker.data.PackedBatchSource;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /** `pack` on HDFS (MiniDFSCluster + Spark local[2]) of the committed real images plus every kind of bad file. */
 class PackOnHdfsTest {
@@ -135,6 +142,17 @@ class PackOnHdfsTest {
             }
         }
         assertEquals(train.numImages(), seen.size());
+
+        // Executors read with the application's Hadoop configuration (SparkHadoopConf): fs.defaultFS is
+        // set only as spark.hadoop.fs.defaultFS, so the scheme-less path is on HDFS only if the
+        // replica's loader took Spark's keys; a bare new Configuration() looks on the local disk.
+        assertTrue(!new File("/packed/train").exists());
+        try (JavaSparkContext sc = new JavaSparkContext(SparkSettings.apply(new SparkConf().setMaster("local[1]")
+                .setAppName("spark-hadoop-conf").set("spark.ui.enabled", "false").set("spark.hadoop.fs.defaultFS", hdfs)))) {
+            PackedBatchSource source = new PackedBatchSource("/packed/train", train.numImages(), 7, 4, 32,
+                    AugmentParams.recipe(), 1, false, DecodeLimits.CEILING);
+            assertEquals(List.of(4L), sc.parallelize(List.of(0), 1).map(i -> source.load(0, 0, 1).features().size(0)).collect());
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
+import org.inceptionspark.driver.SparkSettings;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -86,7 +87,8 @@ class DistributedEvaluatorTest {
                 }
             }
         }
-        try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("eval-test"))) {
+        try (JavaSparkContext sc = new JavaSparkContext(SparkSettings.apply(
+                new SparkConf().setMaster("local[2]").setAppName("eval-test")))) {
             DistributedEvaluator ev = new DistributedEvaluator(sc);
             EvalReport one = ev.evaluate(List.of(model), packed, CropScheme.ONE, SIZE, 0.875, 0);
             assertEquals(200, one.images());

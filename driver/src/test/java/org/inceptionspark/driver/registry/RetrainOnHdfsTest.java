@@ -16,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.driver.CapturedStdout;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.driver.data.MiniHdfs;
 import org.inceptionspark.driver.data.TestData;
@@ -107,7 +107,7 @@ class RetrainOnHdfsTest {
         // the exported model is the version's moving-average weights, and the digest says which
         File zip = tmp.resolve("v1.zip").toFile();
         fs.copyToLocalFile(new Path(registry.versionDir("v1"), "model.zip"), new Path(zip.toURI()));
-        float[] exported = ComputationGraph.load(zip, false).params().toFloatVector();
+        float[] exported = CheckpointModels.load(zip.getAbsolutePath(), new Configuration()).params().toFloatVector();
         Checkpoint v1 = registry.checkpoint("v1");
         assertTrue(java.util.Arrays.equals(v1.evaluationParams(), exported));
         assertEquals("sha256:" + RetrainCommand.parameterDigest(exported), m.path("parameterDigest").asText());

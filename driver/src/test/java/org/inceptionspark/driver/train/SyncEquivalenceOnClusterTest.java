@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cluster.StandaloneCluster;
@@ -23,8 +24,8 @@ class SyncEquivalenceOnClusterTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = StandaloneCluster.start(2, 1, "2g");
-        // the product's settings (Kryo with the bulk payload serializers, the serialized shuffle
-        // writer); SyncEquivalenceTest runs Spark's defaults (Java serialization)
+        // the product's settings (Kryo with the bulk payload serializers and every shipped class
+        // registered, the serialized shuffle writer)
         sc = new JavaSparkContext(SparkSettings.apply(cluster.conf("equivalence-on-cluster", 2, "1g")));
     }
 
@@ -51,6 +52,16 @@ class SyncEquivalenceOnClusterTest {
         assertEquals(List.of(expected, expected), sc.parallelize(List.of(0, 1), 2)
                 .map(i -> System.getenv("GLIBC_TUNABLES") + " " + NativeRuntime.mallocImplementation()
                         + " onednn-layers=" + OneDnnLayers.enabled()).collect());
+        // the executors run closed (StandaloneCluster.SECURITY, deploy/spark-defaults.conf): authenticated
+        // and encrypted connections, encrypted shuffle files, Kryo refusing unregistered classes
+        String closed = "auth=true crypto=true io-key=true registration-required=true";
+        assertEquals(List.of(closed, closed), sc.parallelize(List.of(0, 1), 2).map(i -> {
+            SparkEnv env = SparkEnv.get();
+            return "auth=" + env.securityManager().isAuthenticationEnabled()
+                    + " crypto=" + env.conf().getBoolean("spark.network.crypto.enabled", false)
+                    + " io-key=" + env.securityManager().getIOEncryptionKey().isDefined()
+                    + " registration-required=" + env.conf().getBoolean("spark.kryo.registrationRequired", false);
+        }).collect());
         float[] first;
         try (SyncTrainer trainer = new SyncTrainer(sc, s)) {
             assertEquals(2, trainer.replicasPerTask(), "4 replicas on 2 task slots: two to a task, summed before the shuffle");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.GradientClipping;
 import org.inceptionspark.optim.LearningRateSchedule;
@@ -33,8 +34,10 @@ class SyncEquivalenceTest {
 
     @BeforeAll
     static void start() {
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("equivalence")
-                .set("spark.ui.enabled", "false"));
+        // the product's settings: Kryo with every shipped class registered (registrationRequired)
+        sc = new JavaSparkContext(SparkSettings.apply(new SparkConf().setMaster("local[2]").setAppName("equivalence")
+                .set("spark.ui.enabled", "false")));
+        assertEquals("true", sc.getConf().get("spark.kryo.registrationRequired"));
     }
 
     @AfterAll

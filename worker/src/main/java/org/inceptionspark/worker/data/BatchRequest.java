@@ -4,11 +4,13 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * One replica's shard for one step: which images (global indices), and how to preprocess them.
  * {@code train} selects the random augmentation seeded by (seed, epoch, imageId); otherwise the
- * central evaluation crop. Equal requests are what lets a prefetched batch be handed out.
+ * central evaluation crop. {@code limits} bound every image's dimensions, checked from its header
+ * before it is decoded. Equal requests are what lets a prefetched batch be handed out.
  */
 public final class BatchRequest implements Serializable {
     private final long[] indices;
@@ -17,26 +19,37 @@ public final class BatchRequest implements Serializable {
     private final int inputSize;
     private final boolean train;
     private final AugmentParams augment;
+    private final DecodeLimits limits;
 
-    public BatchRequest(long[] indices, long epoch, long seed, int inputSize, boolean train, AugmentParams augment) {
+    public BatchRequest(long[] indices, long epoch, long seed, int inputSize, boolean train, AugmentParams augment,
+                        DecodeLimits limits) {
         this.indices = indices.clone();
         this.epoch = epoch;
         this.seed = seed;
         this.inputSize = inputSize;
         this.train = train;
         this.augment = Objects.requireNonNull(augment);
+        this.limits = Objects.requireNonNull(limits);
     }
 
     public static BatchRequest train(long[] indices, long epoch, long seed, int inputSize) {
-        return new BatchRequest(indices, epoch, seed, inputSize, true, AugmentParams.recipe());
+        return new BatchRequest(indices, epoch, seed, inputSize, true, AugmentParams.recipe(), DecodeLimits.CEILING);
     }
 
     public static BatchRequest eval(long[] indices, int inputSize) {
-        return new BatchRequest(indices, 0, 0, inputSize, false, AugmentParams.recipe());
+        return new BatchRequest(indices, 0, 0, inputSize, false, AugmentParams.recipe(), DecodeLimits.CEILING);
     }
 
     public BatchRequest withAugment(AugmentParams params) {
-        return new BatchRequest(indices, epoch, seed, inputSize, train, params);
+        return new BatchRequest(indices, epoch, seed, inputSize, train, params, limits);
+    }
+
+    public BatchRequest withLimits(DecodeLimits decodeLimits) {
+        return new BatchRequest(indices, epoch, seed, inputSize, train, augment, decodeLimits);
+    }
+
+    public DecodeLimits limits() {
+        return limits;
     }
 
     public long[] indices() {
@@ -74,7 +87,7 @@ public final class BatchRequest implements Serializable {
     @Override
     public boolean equals(Object o) {
         return o instanceof BatchRequest r && epoch == r.epoch && seed == r.seed && inputSize == r.inputSize
-                && train == r.train && Arrays.equals(indices, r.indices) && augment.equals(r.augment);
+                && train == r.train && Arrays.equals(indices, r.indices) && augment.equals(r.augment) && limits.equals(r.limits);
     }
 
     @Override

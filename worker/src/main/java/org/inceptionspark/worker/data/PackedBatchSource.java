@@ -4,6 +4,8 @@ import org.inceptionspark.common.data.AugmentParams;
 import org.inceptionspark.common.data.EpochPlan;
 import org.inceptionspark.worker.BatchSource;
 import org.inceptionspark.worker.LabeledImages;
+import org.inceptionspark.worker.SparkHadoopConf;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * Training shards from a packed dataset: the epoch plan picks each replica's images for a global
@@ -20,11 +22,12 @@ public final class PackedBatchSource implements BatchSource {
     private final AugmentParams augment;
     private final int decodeThreads;
     private final boolean prefetch;
+    private final DecodeLimits limits;
     private transient EpochPlan plan;
     private transient ReplicaBatchLoader loader;
 
     public PackedBatchSource(String path, long numImages, long seed, int batchPerReplica, int inputSize,
-                             AugmentParams augment, int decodeThreads, boolean prefetch) {
+                             AugmentParams augment, int decodeThreads, boolean prefetch, DecodeLimits limits) {
         this.path = path;
         this.numImages = numImages;
         this.seed = seed;
@@ -33,6 +36,7 @@ public final class PackedBatchSource implements BatchSource {
         this.augment = augment;
         this.decodeThreads = decodeThreads;
         this.prefetch = prefetch;
+        this.limits = limits;
     }
 
     private synchronized EpochPlan plan(int replicas) {
@@ -51,13 +55,13 @@ public final class PackedBatchSource implements BatchSource {
         EpochPlan p = plan(replicas);
         long epoch = step / p.stepsPerEpoch();
         long[] indices = p.shard(epoch, step % p.stepsPerEpoch(), replica);
-        return new BatchRequest(indices, epoch, seed, inputSize, true, augment);
+        return new BatchRequest(indices, epoch, seed, inputSize, true, augment, limits);
     }
 
     /** Looked up once per deserialized task object, not on every load and prefetch. */
     private synchronized ReplicaBatchLoader loader() {
         if (loader == null) {
-            loader = ReplicaBatchLoader.forDataset(path, new org.apache.hadoop.conf.Configuration(), decodeThreads);
+            loader = ReplicaBatchLoader.forDataset(path, SparkHadoopConf.current(), decodeThreads);
         }
         return loader;
     }

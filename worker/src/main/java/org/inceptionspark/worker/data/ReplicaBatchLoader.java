@@ -25,6 +25,8 @@ import org.inceptionspark.worker.metrics.ExecutorMeters;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.inceptionspark.worker.SparkHadoopConf;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * Executor-side reader of one packed dataset: reads, decodes and preprocesses a replica's shard, and
@@ -59,7 +61,7 @@ public final class ReplicaBatchLoader {
 
     /** The JVM's loader for {@code path}, with a default Hadoop configuration (hdfs:// URIs carry the namenode). */
     public static ReplicaBatchLoader forDataset(String path) {
-        return forDataset(path, new Configuration(), 0);
+        return forDataset(path, SparkHadoopConf.current(), 0);
     }
 
     /** @param decodeThreads threads for decoding one shard, 0 = available processors (config data.decode-threads) */
@@ -96,6 +98,9 @@ public final class ReplicaBatchLoader {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for a prefetched batch", e);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof OutOfMemoryError oom) {
+                    throw oom;
+                }
                 LOG.warn("prefetch failed, decoding again: {}", e.getCause().toString());
             }
         }
@@ -133,15 +138,18 @@ public final class ReplicaBatchLoader {
             try {
                 ImageRecord rec = dataset.read(gi);
                 labels[i] = rec.label();
-                RgbImage img = ImageDecoder.decode(rec.encoded());
+                RgbImage img = ImageDecoder.decode(rec.encoded(), req.limits());
                 if (req.train()) {
                     pre.train(img, req.seed(), req.epoch(), rec.imageId(), size, data, i * stride);
                 } else {
                     pre.eval(img, size, data, i * stride);
                 }
-            } catch (Exception | OutOfMemoryError e) {
-                // A step must never fail on one image: it is dropped from the batch and reported.
+            } catch (Exception e) {
+                // A step must never fail on one bad image: it is dropped from the batch and reported.
                 failures[i] = "image " + gi + " of " + dataset.path() + ": " + e;
+            } catch (OutOfMemoryError e) {
+                // not the image's fault, and a JVM out of memory is not safe to go on with: the task fails, saying so
+                throw DecodeLimits.outOfMemory("image " + gi + " of " + dataset.path(), e);
             }
         });
         long t0 = System.nanoTime();

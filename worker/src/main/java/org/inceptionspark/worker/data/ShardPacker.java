@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.BytesWritable;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.SequenceFile;
+import org.inceptionspark.common.data.DecodeLimits;
 import org.inceptionspark.common.data.ImageInspector;
 import org.inceptionspark.common.data.ImageRecord;
 import org.inceptionspark.common.data.Inspection;
@@ -30,8 +31,8 @@ public final class ShardPacker {
 
     private final ImageInspector inspector;
 
-    public ShardPacker(long maxPixels, int maxSide) {
-        this.inspector = new ImageInspector(maxPixels, maxSide);
+    public ShardPacker(DecodeLimits limits) {
+        this.inspector = new ImageInspector(limits);
     }
 
     public ShardResult pack(int shard, List<SourceImage> images, String outDir, Configuration conf) throws IOException {
@@ -59,7 +60,12 @@ public final class ShardPacker {
                     skipped.add(new SkippedFile(img.uri(), "file larger than " + (MAX_FILE_BYTES >> 20) + " MiB"));
                     continue;
                 }
-                Inspection verdict = inspector.inspect(bytes);
+                Inspection verdict;
+                try {
+                    verdict = inspector.inspect(bytes);
+                } catch (OutOfMemoryError e) {
+                    throw DecodeLimits.outOfMemory(img.uri(), e);
+                }
                 if (!verdict.accepted()) {
                     skipped.add(new SkippedFile(img.uri(), verdict.reason()));
                     continue;

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.inceptionspark.common.data.DecodeLimits;
 
 /**
  * Executor-side evaluation of a range of images: each image's prediction is the softmax averaged
@@ -28,8 +29,11 @@ public final class MultiCropEvaluator {
     private final CropScheme scheme;
     private final int inputSize;
     private final double centralFraction;
+    private final DecodeLimits limits;
 
-    public MultiCropEvaluator(List<ModelSnapshot> models, CropScheme scheme, int inputSize, double centralFraction) {
+    public MultiCropEvaluator(List<ModelSnapshot> models, CropScheme scheme, int inputSize, double centralFraction,
+                              DecodeLimits limits) {
+        this.limits = limits;
         this.models = models;
         this.scheme = scheme;
         this.inputSize = inputSize;
@@ -49,16 +53,18 @@ public final class MultiCropEvaluator {
             for (int i = 0; i < n; i++) {
                 try {
                     ImageRecord rec = data.read(start + i);
-                    RgbImage img = ImageDecoder.decode(rec.encoded());
+                    RgbImage img = ImageDecoder.decode(rec.encoded(), limits);
                     List<CropBox> boxes = scheme.boxes(img, inputSize, centralFraction);
                     for (int c = 0; c < boxes.size(); c++) {
                         Preprocessor.crop(img, boxes.get(c), inputSize, rows, (ok * scheme.crops() + c) * stride);
                     }
                     labels.add(rec.label());
                     ok++;
-                } catch (Exception | OutOfMemoryError e) {
+                } catch (Exception e) {
                     LOG.warn("eval skips image {} of {}: {}", start + i, data.path(), e.toString());
                     skipped++;
+                } catch (OutOfMemoryError e) {
+                    throw DecodeLimits.outOfMemory("image " + (start + i) + " of " + data.path(), e);
                 }
             }
             if (ok == 0) {
