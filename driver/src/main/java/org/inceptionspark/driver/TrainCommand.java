@@ -67,7 +67,9 @@ public final class TrainCommand implements Main.Command {
             String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
             RunOptions options = new RunOptions(runDir, setup.totalSteps(), c.schedule().logEverySteps(),
                     c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
-                    loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
+                    loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)),
+                    c.checkpoint().everyMinutes(), c.data().maxSkippedFraction(),
+                    c.schedule().maxConsecutiveSkippedSteps(), c.run().allowedChanges());
             Validator validator = c.data().hasValidation()
                     ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
                     c.augment().evalCentralFraction(), c.eval().maxImages())
@@ -87,8 +89,11 @@ public final class TrainCommand implements Main.Command {
         }
     }
 
-    /** Opens a packed dataset named by a configuration key and checks it fits the model; returns its image count. */
-    static long checkDataset(String key, String path, int classes) {
+    /**
+     * Opens a packed dataset named by a configuration key, checks every file of it against its
+     * manifest and that it fits the model; returns its image count.
+     */
+    public static long checkDataset(String key, String path, int classes) {
         if (path.isEmpty()) {
             throw new IllegalArgumentException(key + " is empty: set it to a dataset written by `bin/inception-spark pack`");
         }
@@ -99,6 +104,11 @@ public final class TrainCommand implements Main.Command {
             }
             if (ds.numImages() == 0) {
                 throw new IllegalArgumentException(key + " = " + path + " holds no image");
+            }
+            try {
+                ds.verify();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(key + " = " + path + " is damaged: " + e.getMessage(), e);
             }
             return ds.numImages();
         } catch (IOException e) {

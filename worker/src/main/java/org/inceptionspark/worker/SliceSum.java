@@ -16,6 +16,7 @@ public final class SliceSum {
     }
 
     public static GradientSlice sumInBlockOrder(Iterable<GradientSlice> contributions, int blocks) {
+        FaultHooks.atReduce();
         List<GradientSlice> sorted = new ArrayList<>();
         contributions.forEach(sorted::add);
         sorted.sort(Comparator.comparingInt(GradientSlice::block));

@@ -60,6 +60,7 @@ public final class TrainingRun {
         double imagesPerEpoch = setup.data().imagesPerEpoch();
         long globalBatch = (long) setup.replicas() * setup.batchPerReplica();
         try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
+            trainer.stopWhenSkippedShareAbove(options.maxSkippedFraction());
             ParameterServerState state = trainer.state();
             Optional<org.apache.hadoop.fs.Path> latest = store.latest();
             if (latest.isPresent()) {
@@ -76,6 +77,9 @@ public final class TrainingRun {
             Validator.Result lastEval = null;
             String lastCheckpoint = latest.map(Object::toString).orElse(null);
             long startStep = state.step();
+            long skippedImages = 0;
+            int consecutiveSkipped = 0;
+            java.util.Set<String> nonFiniteReplicas = new java.util.TreeSet<>();
             long startNanos = System.nanoTime();
             if (startStep >= options.totalSteps()) {
                 // Re-running a finished run (the demo, a retried job) reports it instead of training on.
@@ -96,20 +100,36 @@ public final class TrainingRun {
                 double elapsed = (System.nanoTime() - startNanos) / 1e9;
                 long done = state.step() - startStep;
                 double imagesPerSecond = o.images() / Math.max(1e-9, t.wallSeconds());
+                skippedImages += o.skippedImages();
                 if (!o.applied()) {
                     skippedSteps.add(1);
-                    out.printf(Locale.ROOT, "step %d skipped: %s (%d skipped so far)%n", step + 1, o.skipReason(),
-                            state.skippedSteps());
+                    List<String> culprits = trainer.lastNonFiniteReplicas();
+                    out.printf(Locale.ROOT, "step %d skipped: %s%s (%d skipped so far)%n", step + 1, o.skipReason(),
+                            culprits.isEmpty() ? "" : " from " + String.join(", ", culprits), state.skippedSteps());
+                    consecutiveSkipped++;
+                    nonFiniteReplicas.addAll(culprits);
+                    if (options.maxConsecutiveSkippedSteps() > 0 && consecutiveSkipped >= options.maxConsecutiveSkippedSteps()) {
+                        throw new IllegalStateException(String.format(Locale.ROOT, "stopping: %d consecutive steps (%d..%d)"
+                                        + " were skipped (inception.schedule.max-consecutive-skipped-steps = %d), last because of"
+                                        + " %s; non-finite values came from %s. No update was applied after step %d:"
+                                        + " lower the learning rate or check the data, then resume",
+                                consecutiveSkipped, step + 2 - consecutiveSkipped, step + 1, options.maxConsecutiveSkippedSteps(),
+                                o.skipReason(), nonFiniteReplicas.isEmpty() ? "no replica (the step had no image)"
+                                        : String.join(", ", nonFiniteReplicas), step + 1 - consecutiveSkipped));
+                    }
                 } else {
                     lastLoss = o.loss();
                     gradientNorm.add(o.gradientNorm());
+                    consecutiveSkipped = 0;
+                    nonFiniteReplicas.clear();
                 }
                 metrics.add(new MetricsLog.Row(step, epoch, o.learningRate(), o.loss(), o.gradientNorm(), imagesPerSecond,
-                        Double.NaN, Double.NaN));
+                        Double.NaN, Double.NaN, o.skippedImages()));
                 boolean last = state.step() == options.totalSteps();
                 if (last || state.step() % options.logEverySteps() == 0 || step == startStep) {
                     double secondsLeft = elapsed / done * (options.totalSteps() - state.step());
-                    out.println(ProgressLine.progress(o, options.totalSteps(), epoch, imagesPerSecond, t, secondsLeft));
+                    out.println(ProgressLine.progress(o, options.totalSteps(), epoch, imagesPerSecond, t, secondsLeft,
+                            skippedImages));
                 }
                 boolean evaluate = validator != null
                         && (last || (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0));
