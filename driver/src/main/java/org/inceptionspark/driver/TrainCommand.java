@@ -14,6 +14,7 @@ import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ConfigArgs;
 import org.inceptionspark.driver.train.EvaluationValidator;
 import org.inceptionspark.driver.train.ExecutorCount;
+import org.inceptionspark.driver.train.RunLock;
 import org.inceptionspark.driver.train.RunOptions;
 import org.inceptionspark.driver.train.TrainingRun;
 import org.inceptionspark.driver.train.TrainingSetup;
@@ -30,6 +31,8 @@ import org.inceptionspark.worker.data.PackedDataset;
  * configuration, the model, the datasets and their class counts) is checked first.
  */
 public final class TrainCommand implements Main.Command {
+    /** Exit status when another driver holds the run directory. */
+    public static final int EXIT_LOCKED = 3;
 
     @Override
     public int run(String[] argv) throws Exception {
@@ -57,14 +60,24 @@ public final class TrainCommand implements Main.Command {
             return ConfigArgs.EXIT_INVALID_CONFIG;
         }
 
-        try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
+        String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
+        RunLock lock;
+        try {
+            lock = RunLock.acquire(runDir, new Configuration(), "(Spark starting)",
+                    Duration.ofSeconds(c.run().lockStaleSeconds()), c.run().takeOverStaleLock());
+        } catch (RunLock.LockedException e) {
+            System.err.println("train: " + e.getMessage());
+            return EXIT_LOCKED;
+        }
+        try (lock; JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
+            lock.setApplication(sc.sc().applicationId());
+            lock.startHeartbeat();
             int replicas = replicas(sc, c);
             PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
                     c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
                     c.data().decodeThreads(), c.data().prefetch());
             String runKey = c.run().name() + "@" + sc.sc().applicationId();
             TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);
-            String runDir = new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
             RunOptions options = new RunOptions(runDir, setup.totalSteps(), c.schedule().logEverySteps(),
                     c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
                     loaded.get().raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)),
@@ -79,7 +92,7 @@ public final class TrainCommand implements Main.Command {
                     c.run().name(), c.model().name(), c.model().inputSize(), c.model().inputSize(), c.model().classes(),
                     c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
                     setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
-            TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, System.out).run();
+            TrainingRun.Result r = new TrainingRun(sc, setup, options, validator, System.out).lockedBy(lock).run();
             System.out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
                     r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",

@@ -33,6 +33,7 @@ public final class TrainingRun {
     private final RunOptions options;
     private final Validator validator;
     private final PrintStream out;
+    private RunLock lock;
 
     public TrainingRun(JavaSparkContext sc, TrainingSetup setup, RunOptions options, Validator validator, PrintStream out) {
         this.sc = sc;
@@ -40,6 +41,12 @@ public final class TrainingRun {
         this.options = options;
         this.validator = validator;
         this.out = out;
+    }
+
+    /** Renews {@code lock} every step and stops the run if another driver took it over. */
+    public TrainingRun lockedBy(RunLock lock) {
+        this.lock = lock;
+        return this;
     }
 
     private Validator.Result evaluate(ParameterServerState state) throws Exception {
@@ -92,6 +99,9 @@ public final class TrainingRun {
                 }
             }
             while (state.step() < options.totalSteps()) {
+                if (lock != null) {
+                    lock.renew();
+                }
                 long step = state.step();
                 double epoch = step * globalBatch / imagesPerEpoch;
                 StepOutcome o = trainer.step(ProgressLine.jobDescription(step, options.totalSteps(), epoch,
