@@ -38,7 +38,7 @@ public final class TrainCommand implements Main.Command {
     public int run(String[] argv) throws Exception {
         CliArgs args;
         try {
-            args = CliArgs.parse(argv, Set.of(ConfigArgs.OPTION), Set.of());
+            args = CliArgs.parse(allowChangeAsOverride(argv), Set.of(ConfigArgs.OPTION), Set.of());
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             return ConfigArgs.EXIT_INVALID_CONFIG;
@@ -100,6 +100,21 @@ public final class TrainCommand implements Main.Command {
                     r.lastCheckpoint(), runDir);
             return 0;
         }
+    }
+
+    /** {@code --allow-change k1,k2} is {@code -Dinception.run.allow-change=k1,k2}. */
+    static String[] allowChangeAsOverride(String[] argv) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--allow-change") && i + 1 < argv.length) {
+                out.add("-Dinception.run.allow-change=" + argv[++i]);
+            } else if (argv[i].startsWith("--allow-change=")) {
+                out.add("-Dinception.run.allow-change=" + argv[i].substring("--allow-change=".length()));
+            } else {
+                out.add(argv[i]);
+            }
+        }
+        return out.toArray(String[]::new);
     }
 
     /**

@@ -60,6 +60,18 @@ public final class MetricsLog {
         rows.add(row);
     }
 
+    /** Sets the throughput of a step's row once the step's timings are known. */
+    public void setImagesPerSecond(long step, double imagesPerSecond) {
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            Row r = rows.get(i);
+            if (r.step() == step) {
+                rows.set(i, new Row(r.step(), r.epoch(), r.learningRate(), r.loss(), r.gradientNorm(), imagesPerSecond,
+                        r.top1Error(), r.top5Error(), r.skippedImages()));
+                return;
+            }
+        }
+    }
+
     /** Attaches an evaluation to the row of its step. */
     public void setEvaluation(long step, double top1Error, double top5Error) {
         for (int i = rows.size() - 1; i >= 0; i--) {

@@ -77,14 +77,15 @@ public final class RunLock implements AutoCloseable {
         Holder mine = new Holder(UUID.randomUUID().toString(), application, host(), ProcessHandle.current().pid(), now, now);
         if (fs.exists(file)) {
             Holder other = read(fs, file);
-            boolean stale = Duration.between(other.renewed(), now).compareTo(staleAfter) > 0;
+            boolean stale = Duration.between(other.renewed(), now).compareTo(staleAfter) > 0 || deadOnThisHost(other);
             if (!stale) {
                 throw new LockedException("run directory " + runDir + " is in use by another driver: " + other.describe(now)
                         + ". Wait for it to finish or stop it; a lock not renewed for " + staleAfter.toSeconds()
                         + " s can be taken over with -Dinception.run.take-over-stale-lock=true (" + file + ")");
             }
             if (!takeOverStale) {
-                throw new LockedException("run directory " + runDir + " is locked by a driver that stopped renewing its lock: "
+                throw new LockedException("run directory " + runDir + " is locked by a driver that stopped renewing its lock"
+                        + (deadOnThisHost(other) ? " (its process is gone)" : "") + ": "
                         + other.describe(now) + ". If that driver is gone, take the lock over with"
                         + " -Dinception.run.take-over-stale-lock=true (" + file + ")");
             }
@@ -202,6 +203,11 @@ public final class RunLock implements AutoCloseable {
         StringWriter w = new StringWriter();
         p.store(w, "inception-spark driver lock");
         return w.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A holder on this host whose process is gone (killed) is stale at once: it cannot renew again. */
+    private static boolean deadOnThisHost(Holder h) {
+        return h.host().equals(host()) && h.pid() > 0 && ProcessHandle.of(h.pid()).map(p -> !p.isAlive()).orElse(true);
     }
 
     private static String host() {

@@ -78,13 +78,26 @@ public final class SyncTrainer implements AutoCloseable {
 
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
+        return step(description, o -> { });
+    }
+
+    /**
+     * Runs one synchronous step and applies it; the update and {@code record} happen while holding
+     * {@link #state()}'s monitor, so whoever snapshots the state under it (a checkpoint on SIGTERM)
+     * sees a step and what was recorded of it together.
+     */
+    public StepOutcome step(String description, java.util.function.Consumer<StepOutcome> record) {
         long t0 = System.nanoTime();
         meters.skippedFiles().reset();
         meters.nonFiniteReplicas().reset();
         SynchronousStep.Result r = step.run(state.step(), state.params(), description);
         long t1 = System.nanoTime();
         checkSkippedShare(r.summed());
-        StepOutcome outcome = state.apply(r.summed());
+        StepOutcome outcome;
+        synchronized (state) {
+            outcome = state.apply(r.summed());
+            record.accept(outcome);
+        }
         long t2 = System.nanoTime();
         lastTimings = r.timings((t2 - t0) / 1e9, (t2 - t1) / 1e9);
         return outcome;
