@@ -77,8 +77,11 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             }
             MessageBuffers.giveBackWhenTaskCompletes(buffers);
             float[] message = sum.result();
+            long[] digest = {GradientSlice.digest(message)};
+            String[] origin = {where()};
             for (int s = 0; s < job.slices().slices(); s++) {
-                out.add(new Tuple2<>(s, new GradientSlice(block, message, job.slices().from(s), job.slices().size(s))));
+                out.add(new Tuple2<>(s, new GradientSlice(block, message, job.slices().from(s), job.slices().size(s),
+                        digest, origin)));
             }
         }
         return out.iterator();
