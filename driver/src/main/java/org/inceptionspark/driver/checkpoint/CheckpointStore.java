@@ -43,7 +43,10 @@ public final class CheckpointStore {
         this.keep = keep;
     }
 
-    /** Test hook: milliseconds to wait after each file of a checkpoint, so a test can kill the driver mid-write. */
+    /**
+     * Test hook, {@code STEP:MS}: wait MS milliseconds after each file of the checkpoint of step
+     * STEP, so a test can kill the driver mid-write.
+     */
     public static final String PAUSE_PROPERTY = "inception.fault.checkpoint-pause-ms";
 
     /** A checkpoint that is there but cannot be used, and why. */
@@ -63,6 +66,7 @@ public final class CheckpointStore {
         fs.delete(tmp, true);
         fs.mkdirs(tmp);
         Properties p = new Properties();
+        p.setProperty("step", Long.toString(c.step()));
         List<String> files = new ArrayList<>();
         writeVector(new Path(tmp, "params.f32"), c.params(), p, files);
         if (c.average() != null) {
@@ -200,21 +204,25 @@ public final class CheckpointStore {
             out.flush();
             raw.hsync();
         }
-        recordFile(file, 8L + 4L * v.length, crc, record, files);
+        recordFile(file, 8L + 4L * v.length, crc, record, files, step(record));
     }
 
-    private void recordFile(Path file, long length, CRC32 crc, Properties record, List<String> files) {
+    private static long step(Properties record) {
+        return Long.parseLong(record.getProperty("step", "-1"));
+    }
+
+    private void recordFile(Path file, long length, CRC32 crc, Properties record, List<String> files, long step) {
         record.setProperty("length." + file.getName(), Long.toString(length));
         record.setProperty("crc32." + file.getName(), Long.toString(crc.getValue()));
         files.add(file.getName());
-        pauseForTests();
+        pauseForTests(step);
     }
 
-    private static void pauseForTests() {
-        String ms = System.getProperty(PAUSE_PROPERTY);
-        if (ms != null) {
+    private static void pauseForTests(long step) {
+        String spec = System.getProperty(PAUSE_PROPERTY);
+        if (spec != null && spec.startsWith(step + ":")) {
             try {
-                Thread.sleep(Long.parseLong(ms));
+                Thread.sleep(Long.parseLong(spec.substring(spec.indexOf(':') + 1)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -280,7 +288,7 @@ public final class CheckpointStore {
         }
         CRC32 crc = new CRC32();
         crc.update(bytes);
-        recordFile(file, bytes.length, crc, record, files);
+        recordFile(file, bytes.length, crc, record, files, step(record));
     }
 
     private static String readText(FileSystem fs, Path file, Properties record) throws IOException {

@@ -64,8 +64,13 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** A SparkConf for an application on this cluster whose executors see this JVM's classpath. */
     public SparkConf conf(String appName, int executors, String executorMemory) {
+        return conf(masterUrl(), appName, executors, executorMemory);
+    }
+
+    /** The same for a driver in another JVM started from this classpath (the fault tests' driver processes). */
+    public static SparkConf conf(String masterUrl, String appName, int executors, String executorMemory) {
         return new SparkConf()
-                .setMaster(masterUrl())
+                .setMaster(masterUrl)
                 .setAppName(appName)
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1")
@@ -137,6 +142,19 @@ public final class StandaloneCluster implements AutoCloseable {
             }
             Thread.sleep(250);
         }
+    }
+
+    /** The executor JVMs the workers run now (each worker starts its executors as child processes). */
+    public List<ProcessHandle> executors() {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : processes.subList(1, processes.size())) {
+            p.descendants().filter(ProcessHandle::isAlive)
+                    // a worker's only child JVMs are its executors (their command lines are too long to
+                    // be read back whole, so the main class cannot be matched)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(true))
+                    .forEach(out::add);
+        }
+        return out;
     }
 
     public Path logs() {
