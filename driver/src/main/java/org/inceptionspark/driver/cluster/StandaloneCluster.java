@@ -43,14 +43,14 @@ public final class StandaloneCluster implements AutoCloseable {
         try {
             c.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
                     String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort));
-            c.waitFor(Duration.ofSeconds(60), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
+            c.waitFor(Duration.ofSeconds(120), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
                 c.launch("worker-" + i, "org.apache.spark.deploy.worker.Worker", c.masterUrl(), "--host", "127.0.0.1",
                         "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
                         "--work-dir", work.toString());
             }
-            c.waitFor(Duration.ofSeconds(90), () -> c.aliveWorkers() >= workers, workers + " workers to register");
+            c.waitFor(Duration.ofSeconds(240), () -> c.aliveWorkers() >= workers, workers + " workers to register");
             return c;
         } catch (Exception e) {
             c.close();
@@ -82,19 +82,29 @@ public final class StandaloneCluster implements AutoCloseable {
                 .set("spark.ui.enabled", "false");
     }
 
-    private void launch(String name, String mainClass, String... args) throws IOException {
+    /**
+     * The command that runs {@code mainClass} in a new JVM on this JVM's classpath, with its Java 17
+     * module openings: the cluster's processes, and the fault tests' driver processes.
+     */
+    public static List<String> javaCommand(String heap, List<String> jvmOptions, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
+        cmd.add("-Xmx" + heap);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("-Dio.netty")) {
                 cmd.add(a);
             }
         }
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private void launch(String name, String mainClass, String... args) throws IOException {
+        List<String> cmd = javaCommand("512m", List.of(), mainClass, args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("SPARK_HOME", home.toString());

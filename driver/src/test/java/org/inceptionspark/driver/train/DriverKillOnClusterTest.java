@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -47,22 +45,13 @@ class DriverKillOnClusterTest {
     }
 
     private static Process driver(Path runDir, Path log, String... jvmOptions) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx1g");
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("-Dio.netty")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DriverProcess.class.getName(),
-                cluster.masterUrl(), runDir.toUri().toString(), String.valueOf(STEPS)));
+        List<String> cmd = StandaloneCluster.javaCommand("1g", List.of(jvmOptions), DriverProcess.class.getName(),
+                cluster.masterUrl(), runDir.toUri().toString(), String.valueOf(STEPS));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static void await(BooleanSupplier condition, Process p, Path log, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(420);
         while (!condition.getAsBoolean()) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
@@ -94,7 +83,7 @@ class DriverKillOnClusterTest {
     private static String restartAndFinish(Path runDir, Path tmp) throws Exception {
         Path log = tmp.resolve("restart.log");
         Process p = driver(runDir, log);
-        assertTrue(p.waitFor(240, TimeUnit.SECONDS), "restarted driver did not finish:\n" + tail(log));
+        assertTrue(p.waitFor(480, TimeUnit.SECONDS), "restarted driver did not finish:\n" + tail(log));
         assertEquals(0, p.exitValue(), tail(log));
         String printed = Files.readString(log);
         assertTrue(printed.contains("finished at step " + STEPS), printed);
