@@ -20,8 +20,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * One driver per run directory: {@code <run dir>/_driver.lock} on the run directory's Hadoop
- * filesystem names its holder (application id, host, process, start time) and the time it last
- * renewed it. A second driver fails at once, naming the holder. The holder renews the lock
+ * filesystem names its holder (application id, host, process, start time); its modification time
+ * is when the holder last renewed it. A second driver fails at once, naming the holder. The holder renews the lock
  * ({@link #renew}, once per step, and from a background thread while a long evaluation or
  * checkpoint runs); a lock not renewed for {@code staleAfter} belongs to a driver that died, and
  * may be taken over when the caller asks for it explicitly. Renewing first checks the lock is
@@ -116,8 +116,11 @@ public final class RunLock implements AutoCloseable {
 
     /** Records the application id once Spark has given one. */
     public synchronized void setApplication(String application) throws IOException {
-        mine = new Holder(mine.token(), application, mine.host(), mine.pid(), mine.started(), mine.renewed());
         renew();
+        mine = new Holder(mine.token(), application, mine.host(), mine.pid(), mine.started(), mine.renewed());
+        try (OutputStream out = fs.create(file, true)) {
+            out.write(serialize(mine));
+        }
     }
 
     /**
@@ -137,9 +140,9 @@ public final class RunLock implements AutoCloseable {
             throw lost;
         }
         mine = new Holder(mine.token(), mine.application(), mine.host(), mine.pid(), mine.started(), Instant.now());
-        try (OutputStream out = fs.create(file, true)) {
-            out.write(serialize(mine));
-        }
+        // the renewal is the file's modification time, set in one call: rewriting the file would
+        // leave it half written, and unreadable to the next driver, if this one is killed meanwhile
+        fs.setTimes(file, mine.renewed().toEpochMilli(), -1);
     }
 
     /** Renews in the background every quarter of the stale time, so long evaluations and checkpoints keep it. */
@@ -180,15 +183,14 @@ public final class RunLock implements AutoCloseable {
         } catch (java.io.FileNotFoundException e) {
             throw new LockedException("the lock " + file + " vanished while being read: another driver is starting or stopping");
         }
+        Instant renewed = Instant.ofEpochMilli(fs.getFileStatus(file).getModificationTime());
         try {
             return new Holder(p.getProperty("token", ""), p.getProperty("application", "?"), p.getProperty("host", "?"),
-                    Long.parseLong(p.getProperty("pid", "-1")), Instant.parse(p.getProperty("started")),
-                    Instant.parse(p.getProperty("renewed")));
+                    Long.parseLong(p.getProperty("pid", "-1")), Instant.parse(p.getProperty("started")), renewed);
         } catch (RuntimeException e) {
-            // half written (a holder renewing at this very moment) or damaged: its age is the file's
-            Instant modified = Instant.ofEpochMilli(fs.getFileStatus(file).getModificationTime());
+            // half written (its holder killed while writing it) or damaged: only its age can tell
             return new Holder(p.getProperty("token", ""), p.getProperty("application", "?"), p.getProperty("host", "?"), -1,
-                    modified, modified);
+                    renewed, renewed);
         }
     }
 
@@ -199,7 +201,6 @@ public final class RunLock implements AutoCloseable {
         p.setProperty("host", h.host());
         p.setProperty("pid", Long.toString(h.pid()));
         p.setProperty("started", h.started().toString());
-        p.setProperty("renewed", h.renewed().toString());
         StringWriter w = new StringWriter();
         p.store(w, "inception-spark driver lock");
         return w.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
