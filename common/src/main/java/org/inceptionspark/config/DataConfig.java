@@ -4,7 +4,8 @@ import java.io.Serializable;
 import org.inceptionspark.common.data.DecodeLimits;
 
 /** {@code inception.data}: where the packed shards are. Empty paths are allowed here; the commands needing them check. */
-public record DataConfig(String train, String validation, boolean prefetch, int decodeThreads, long maxPixels, int maxSide)
+public record DataConfig(String train, String validation, boolean prefetch, int decodeThreads, long maxPixels, int maxSide,
+                         double maxSkippedFraction)
         implements Serializable {
 
     public boolean hasValidation() {

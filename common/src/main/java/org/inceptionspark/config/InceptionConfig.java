@@ -52,6 +52,9 @@ public record InceptionConfig(
         put(m, "run.name", run.name());
         put(m, "run.dir", run.dir());
         put(m, "run.seed", run.seed());
+        put(m, "run.allow-change", run.allowChange());
+        put(m, "run.take-over-stale-lock", run.takeOverStaleLock());
+        put(m, "run.lock-stale-seconds", run.lockStaleSeconds());
 
         put(m, "model.name", model.name());
         put(m, "model.input-size", model.inputSize());
@@ -98,6 +101,7 @@ public record InceptionConfig(
         put(m, "schedule.epochs", schedule.epochs());
         put(m, "schedule.max-steps", schedule.maxSteps());
         put(m, "schedule.log-every-steps", schedule.logEverySteps());
+        put(m, "schedule.max-consecutive-skipped-steps", schedule.maxConsecutiveSkippedSteps());
 
         put(m, "data.train", data.train());
         put(m, "data.validation", data.validation());
@@ -105,6 +109,7 @@ public record InceptionConfig(
         put(m, "data.decode-threads", data.decodeThreads());
         put(m, "data.max-pixels", data.maxPixels());
         put(m, "data.max-side", data.maxSide());
+        put(m, "data.max-skipped-fraction", data.maxSkippedFraction());
 
         put(m, "augment.min-area", augment.minArea());
         put(m, "augment.max-area", augment.maxArea());
@@ -122,6 +127,7 @@ public record InceptionConfig(
         put(m, "augment.eval-central-fraction", augment.evalCentralFraction());
 
         put(m, "checkpoint.every-steps", checkpoint.everySteps());
+        put(m, "checkpoint.every-minutes", checkpoint.everyMinutes());
         put(m, "checkpoint.keep", checkpoint.keep());
 
         put(m, "eval.every-steps", eval.everySteps());

@@ -30,7 +30,15 @@ final class InceptionConfigParser {
         String name = r.nonEmptyString("run.name");
         r.require(!name.contains("/") && !name.contains("\\"), "run.name",
                 "must be a single directory name, without / or \\");
-        return new RunConfig(name, r.nonEmptyString("run.dir"), r.longInteger("run.seed", ANY));
+        String allowChange = r.string("run.allow-change");
+        for (String k : allowChange.split(",")) {
+            String t = k.trim();
+            String full = t.startsWith(ConfigLoader.ROOT + ".") ? t : ConfigLoader.ROOT + "." + t;
+            r.require(t.isEmpty() || ConfigLoader.knownKeys().contains(full), "run.allow-change",
+                    "'" + t + "' is not a configuration key");
+        }
+        return new RunConfig(name, r.nonEmptyString("run.dir"), r.longInteger("run.seed", ANY), allowChange,
+                r.bool("run.take-over-stale-lock"), r.integer("run.lock-stale-seconds", atLeast(10)));
     }
 
     private ModelConfig model() {
@@ -104,14 +112,16 @@ final class InceptionConfigParser {
         return new ScheduleConfig(
                 r.number("schedule.epochs", positive()),
                 r.longInteger("schedule.max-steps", atLeast(0)),
-                r.integer("schedule.log-every-steps", atLeast(1)));
+                r.integer("schedule.log-every-steps", atLeast(1)),
+                r.integer("schedule.max-consecutive-skipped-steps", atLeast(0)));
     }
 
     private DataConfig data() {
         return new DataConfig(r.string("data.train"), r.string("data.validation"),
                 r.bool("data.prefetch"), r.integer("data.decode-threads", atLeast(0)),
                 r.longInteger("data.max-pixels", new Bound(1, true, DecodeLimits.MAX_PIXELS_CEILING, true)),
-                r.integer("data.max-side", new Bound(1, true, DecodeLimits.MAX_SIDE_CEILING, true)));
+                r.integer("data.max-side", new Bound(1, true, DecodeLimits.MAX_SIDE_CEILING, true)),
+                r.number("data.max-skipped-fraction", new Bound(0, true, 1, true)));
     }
 
     private AugmentConfig augment() {
@@ -136,6 +146,7 @@ final class InceptionConfigParser {
 
     private CheckpointConfig checkpoint() {
         return new CheckpointConfig(r.integer("checkpoint.every-steps", atLeast(1)),
+                r.number("checkpoint.every-minutes", atLeast(0)),
                 r.integer("checkpoint.keep", atLeast(1)));
     }
 

@@ -10,10 +10,21 @@ public final class SparkContexts {
     private SparkContexts() {
     }
 
+    /**
+     * {@code local[N]} runs each task once: a failed attempt fails the job. {@code local[N,F]} gives
+     * local runs the retries a cluster has ({@code spark.task.maxFailures}); tasks are deterministic,
+     * so a retry gives the same bits.
+     */
+    public static String withTaskRetries(String master, int maxFailures) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+|\\*)]").matcher(master);
+        return m.matches() ? "local[" + m.group(1) + "," + maxFailures + "]" : master;
+    }
+
     public static JavaSparkContext create(String purpose, InceptionConfig c, Optional<String> masterOption) {
         SparkConf conf = new SparkConf().setAppName(c.spark().appName() + " " + purpose);
         masterOption.ifPresent(conf::setMaster);
         conf.setIfMissing("spark.master", c.spark().master());
+        conf.setMaster(withTaskRetries(conf.get("spark.master"), conf.getInt("spark.task.maxFailures", 4)));
         SparkSettings.apply(conf);
         return new JavaSparkContext(conf);
     }

@@ -16,6 +16,7 @@ import org.inceptionspark.driver.cli.ConfigArgs;
 import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.train.EvaluationValidator;
 import org.inceptionspark.driver.train.ExecutorCount;
+import org.inceptionspark.driver.train.RunLock;
 import org.inceptionspark.driver.train.RunOptions;
 import org.inceptionspark.driver.train.TrainingRun;
 import org.inceptionspark.driver.train.TrainingSetup;
@@ -33,12 +34,14 @@ import org.inceptionspark.worker.SparkHadoopConf;
  * configuration, the model, the datasets and their class counts) is checked first.
  */
 public final class TrainCommand implements Main.Command {
+    /** Exit status when another driver holds the run directory. */
+    public static final int EXIT_LOCKED = 3;
 
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args;
         try {
-            args = CliArgs.parse(argv, Set.of(ConfigArgs.OPTION), Set.of());
+            args = CliArgs.parse(allowChangeAsOverride(argv), Set.of(ConfigArgs.OPTION), Set.of());
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             return ConfigArgs.EXIT_INVALID_CONFIG;
@@ -57,11 +60,21 @@ public final class TrainCommand implements Main.Command {
         }
 
         String runDir = runDir(c);
+        RunLock lock;
+        try {
+            lock = RunLock.acquire(runDir, SparkHadoopConf.current(), "(Spark starting)",
+                    Duration.ofSeconds(c.run().lockStaleSeconds()), c.run().takeOverStaleLock());
+        } catch (RunLock.LockedException e) {
+            System.err.println("train: " + e.getMessage());
+            return EXIT_LOCKED;
+        }
         RunLog log = RunLog.open(runDir, SparkHadoopConf.current(), System.err);
         PrintStream out = log == null ? System.out : RunLog.output(System.out);
-        try (JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
+        try (lock; JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
+            lock.setApplication(sc.sc().applicationId());
+            lock.startHeartbeat();
             Prepared p = prepare(sc, loaded.get(), trainImages, 0, out);
-            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out).run();
+            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out).lockedBy(lock).run();
             out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
                     r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",
@@ -116,7 +129,9 @@ public final class TrainCommand implements Main.Command {
         String runDir = runDir(c);
         RunOptions options = new RunOptions(runDir, stepOffset + setup.totalSteps(), c.schedule().logEverySteps(),
                 c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
-                loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)));
+                loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)),
+                c.checkpoint().everyMinutes(), c.data().maxSkippedFraction(),
+                c.schedule().maxConsecutiveSkippedSteps(), c.run().allowedChanges());
         Validator validator = c.data().hasValidation()
                 ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
                 c.augment().evalCentralFraction(), c.eval().maxImages(), c.data().decodeLimits(),
@@ -138,8 +153,26 @@ public final class TrainCommand implements Main.Command {
         return new org.apache.hadoop.fs.Path(c.run().dir(), c.run().name()).toString();
     }
 
-    /** Opens a packed dataset named by a configuration key and checks it fits the model; returns its image count. */
-    static long checkDataset(String key, String path, int classes) {
+    /** {@code --allow-change k1,k2} is {@code -Dinception.run.allow-change=k1,k2}. */
+    static String[] allowChangeAsOverride(String[] argv) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("--allow-change") && i + 1 < argv.length) {
+                out.add("-Dinception.run.allow-change=" + argv[++i]);
+            } else if (argv[i].startsWith("--allow-change=")) {
+                out.add("-Dinception.run.allow-change=" + argv[i].substring("--allow-change=".length()));
+            } else {
+                out.add(argv[i]);
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /**
+     * Opens a packed dataset named by a configuration key, checks every file of it against its
+     * manifest and that it fits the model; returns its image count.
+     */
+    public static long checkDataset(String key, String path, int classes) {
         if (path.isEmpty()) {
             throw new IllegalArgumentException(key + " is empty: set it to a dataset written by `bin/inception-spark pack`");
         }
@@ -150,6 +183,11 @@ public final class TrainCommand implements Main.Command {
             }
             if (ds.numImages() == 0) {
                 throw new IllegalArgumentException(key + " = " + path + " holds no image");
+            }
+            try {
+                ds.verify();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(key + " = " + path + " is damaged: " + e.getMessage(), e);
             }
             return ds.numImages();
         } catch (IOException e) {

@@ -17,19 +17,52 @@ public final class GradientSlice implements Serializable {
     public static final int SUM = -1;
 
     private int block;
+    /**
+     * A digest of the whole block message each slice was cut from, and the executor that computed
+     * it: one entry for a block's slice, one per block for a summed slice. All slices of one block
+     * must carry the same digest; two differing mean the reduce tasks summed different attempts of
+     * that block (a task rerun after its executor was lost that did not give the same bits).
+     */
+    private long[] digests;
+    private String[] origins;
     private transient float[] values;
     private transient int from;
     private transient int length;
 
     public GradientSlice(int block, float[] message, int from, int length) {
+        this(block, message, from, length, new long[0], new String[0]);
+    }
+
+    public GradientSlice(int block, float[] message, int from, int length, long[] digests, String[] origins) {
         this.block = block;
         this.values = message;
         this.from = from;
         this.length = length;
+        this.digests = digests;
+        this.origins = origins;
     }
 
-    public static GradientSlice sum(float[] values) {
-        return new GradientSlice(SUM, values, 0, values.length);
+    public static GradientSlice sum(float[] values, long[] digests, String[] origins) {
+        return new GradientSlice(SUM, values, 0, values.length, digests, origins);
+    }
+
+    /** Digest of each block's message (a block's slice: one entry); see the field. */
+    public long[] digests() {
+        return digests;
+    }
+
+    /** Where each block's message was computed ("executor 3 on host"). */
+    public String[] origins() {
+        return origins;
+    }
+
+    /** A 64-bit FNV-1a digest of a message's bits: equal messages give equal digests. */
+    public static long digest(float[] message) {
+        long h = 0xcbf29ce484222325L;
+        for (float f : message) {
+            h = (h ^ Float.floatToRawIntBits(f)) * 0x100000001b3L;
+        }
+        return h;
     }
 
     /** The block of replicas ({@link ReplicaBlocks}) this slice comes from. */
@@ -46,6 +79,14 @@ public final class GradientSlice implements Serializable {
         return values;
     }
 
+    static void writeProvenance(java.io.DataOutput out, long[] digests, String[] origins) throws IOException {
+        out.writeInt(digests.length);
+        for (int i = 0; i < digests.length; i++) {
+            out.writeLong(digests[i]);
+            out.writeUTF(origins[i]);
+        }
+    }
+
     public int length() {
         return length;
     }
@@ -60,11 +101,19 @@ public final class GradientSlice implements Serializable {
 
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.writeInt(block);
+        writeProvenance(out, digests, origins);
         FloatBytes.write(out, values, from, length);
     }
 
     private void readObject(ObjectInputStream in) throws IOException {
         block = in.readInt();
+        int n = in.readInt();
+        digests = new long[n];
+        origins = new String[n];
+        for (int i = 0; i < n; i++) {
+            digests[i] = in.readLong();
+            origins[i] = in.readUTF();
+        }
         values = FloatBytes.read(in);
         from = 0;
         length = values.length;

@@ -135,15 +135,27 @@ public final class KryoRegistration implements KryoRegistrator {
         @Override
         public void write(Kryo kryo, Output output, GradientSlice s) {
             output.writeInt(s.block());
+            output.writeInt(s.digests().length);
+            for (int i = 0; i < s.digests().length; i++) {
+                output.writeLong(s.digests()[i]);
+                output.writeString(s.origins()[i]);
+            }
             writeFloats(output, s.source(), s.from(), s.length());
         }
 
         @Override
         public GradientSlice read(Kryo kryo, Input input, Class<GradientSlice> type) {
             int block = input.readInt();
+            int n = input.readInt();
+            long[] digests = new long[n];
+            String[] origins = new String[n];
+            for (int i = 0; i < n; i++) {
+                digests[i] = input.readLong();
+                origins[i] = input.readString();
+            }
             // slices are read by reduce tasks and by the driver, which hand the arrays back once summed
             float[] values = readFloats(input, MessageBuffers::take);
-            return new GradientSlice(block, values, 0, values.length);
+            return new GradientSlice(block, values, 0, values.length, digests, origins);
         }
     }
 

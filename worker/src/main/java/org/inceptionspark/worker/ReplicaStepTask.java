@@ -36,8 +36,12 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
                          CollectionAccumulator<String> devices) implements java.io.Serializable {
     }
 
-    /** Accumulators shown in the Spark UI. */
-    public record Meters(LongAccumulator images, DoubleAccumulator lossSum, LongAccumulator skippedImages)
+    /**
+     * Accumulators shown in the Spark UI; the last two name what the driver reports when it stops a
+     * run: the files a step could not decode, and the replicas whose gradient was not finite.
+     */
+    public record Meters(LongAccumulator images, DoubleAccumulator lossSum, LongAccumulator skippedImages,
+                         CollectionAccumulator<String> skippedFiles, CollectionAccumulator<String> nonFiniteReplicas)
             implements java.io.Serializable {
     }
 
@@ -77,51 +81,70 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
             }
             MessageBuffers.giveBackWhenTaskCompletes(buffers);
             float[] message = sum.result();
+            long[] digest = {GradientSlice.digest(message)};
+            String[] origin = {where()};
             for (int s = 0; s < job.slices().slices(); s++) {
-                out.add(new Tuple2<>(s, new GradientSlice(block, message, job.slices().from(s), job.slices().size(s))));
+                out.add(new Tuple2<>(s, new GradientSlice(block, message, job.slices().from(s), job.slices().size(s),
+                        digest, origin)));
             }
         }
         return out.iterator();
+    }
+
+    /** The executor and host a task runs on, for messages that name where something happened. */
+    static String where() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "?";
+        }
+        return "executor " + (env == null ? "?" : env.executorId()) + " on " + host;
     }
 
     float[] computeMessage(int replica) {
         LabeledImages batch = job.data().load(step, replica, job.replicas());
         job.data().prefetch(step + 1, replica, job.replicas());
         ReplicaModelPool.Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
-        try {
-            long fetchStart = System.nanoTime();
-            StepWeights w = weights.value();
-            if (w.step() != step || w.values().length != model.layout().length()) {
-                throw new IllegalStateException("step " + step + " received the weights of step " + w.step() + " with "
-                        + w.values().length + " values for a network of " + model.layout().length());
-            }
-            model.load(w.values());
-            if (timers != null) {
-                timers.weights().add(System.nanoTime() - fetchStart);
-                timers.devices().add("replica " + replica + " executor " + org.apache.spark.SparkEnv.get().executorId()
-                        + " gpu " + GpuBinding.boundAddress());
-            }
-            float[] message = MessageBuffers.take(GradientMessage.length(model.layout().length()));
-            // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
-            // broadcast weights and setting them are synchronisation overhead, timed outside it
-            long t0 = System.nanoTime();
-            ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
-                    job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
-            long computeNanos = System.nanoTime() - t0;
-            ExecutorMeters.replicaComputed(computeNanos);
-            if (timers != null) {
-                timers.compute().add(computeNanos);
-            }
-            int p = Math.toIntExact(model.layout().length());
-            message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();
-            if (meters != null) {
-                meters.images().add(batch.size());
-                meters.lossSum().add(message[p + GradientMessage.LOSS]);
-                meters.skippedImages().add(batch.skipped());
-            }
-            return message;
-        } finally {
-            ReplicaModelPool.giveBack(job.runKey(), model);
+        FaultHooks.atReplica(step, replica);
+        long fetchStart = System.nanoTime();
+        StepWeights w = weights.value();
+        if (w.step() != step || w.values().length != model.layout().length()) {
+            throw new IllegalStateException("step " + step + " received the weights of step " + w.step() + " with "
+                    + w.values().length + " values for a network of " + model.layout().length());
         }
+        model.load(w.values());
+        if (timers != null) {
+            timers.weights().add(System.nanoTime() - fetchStart);
+            timers.devices().add("replica " + replica + " executor " + org.apache.spark.SparkEnv.get().executorId()
+                    + " gpu " + GpuBinding.boundAddress());
+        }
+        float[] message = MessageBuffers.take(GradientMessage.length(model.layout().length()));
+        // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
+        // broadcast weights and setting them are synchronisation overhead, timed outside it
+        long t0 = System.nanoTime();
+        ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
+                job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
+        long computeNanos = System.nanoTime() - t0;
+        ExecutorMeters.replicaComputed(computeNanos);
+        if (timers != null) {
+            timers.compute().add(computeNanos);
+        }
+        int p = Math.toIntExact(model.layout().length());
+        message[p + GradientMessage.SKIPPED_IMAGES] = batch.skipped();
+        if (meters != null) {
+            meters.images().add(batch.size());
+            meters.lossSum().add(message[p + GradientMessage.LOSS]);
+            meters.skippedImages().add(batch.skipped());
+            batch.skippedFiles().forEach(meters.skippedFiles()::add);
+            if (message[p + GradientMessage.NON_FINITE] != 0f) {
+                meters.nonFiniteReplicas().add("replica " + replica + " (" + where() + ")");
+            }
+        }
+        // only a network whose computation completed goes back: one that threw may hold
+        // half-written state and is left to the garbage collector
+        ReplicaModelPool.giveBack(job.runKey(), model);
+        return message;
     }
 }

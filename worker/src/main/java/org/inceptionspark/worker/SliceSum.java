@@ -16,6 +16,7 @@ public final class SliceSum {
     }
 
     public static GradientSlice sumInBlockOrder(Iterable<GradientSlice> contributions, int blocks) {
+        FaultHooks.atReduce();
         List<GradientSlice> sorted = new ArrayList<>();
         contributions.forEach(sorted::add);
         sorted.sort(Comparator.comparingInt(GradientSlice::block));
@@ -25,6 +26,12 @@ public final class SliceSum {
         }
         // every contribution was deserialized from the shuffle for this task alone, so the sum
         // may add into them in place
+        long[] digests = new long[blocks];
+        String[] origins = new String[blocks];
+        for (GradientSlice s : sorted) {
+            digests[s.block()] = s.digests().length > 0 ? s.digests()[0] : 0;
+            origins[s.block()] = s.origins().length > 0 ? s.origins()[0] : "?";
+        }
         PairwiseSum sum = new PairwiseSum();
         sorted.forEach(s -> sum.add(s.values()));
         float[] result = sum.result();
@@ -34,6 +41,6 @@ public final class SliceSum {
                 MessageBuffers.giveBack(s.values());
             }
         }
-        return GradientSlice.sum(result);
+        return GradientSlice.sum(result, digests, origins);
     }
 }

@@ -40,6 +40,8 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private final Path home;
     private final String secret = secret();
+    /** The daemons' and applications' security settings with the secret ({@link #writeDaemonConf}). */
+    private Path securityFile;
     private final List<Process> processes = new ArrayList<>();
     private final int masterPort;
     private final int masterUiPort;
@@ -76,7 +78,8 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createDirectories(home.resolve("logs"));
         StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
         try {
-            String daemonConf = c.writeDaemonConf().toString();
+            c.securityFile = c.writeDaemonConf();
+            String daemonConf = c.securityFile.toString();
             c.launch("master", List.of(), Map.of(), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort),
                     "--properties-file", daemonConf);
@@ -95,6 +98,14 @@ public final class StandaloneCluster implements AutoCloseable {
             c.close();
             throw new IllegalStateException("standalone cluster did not start; logs in " + home.resolve("logs"), e);
         }
+    }
+
+    /**
+     * The file holding the cluster's security settings and secret (readable by this user only), for
+     * a driver started in another JVM ({@link #conf(String, Path, String, int, String)}).
+     */
+    public Path securityFile() {
+        return securityFile;
     }
 
     /** The daemons' properties: the security settings and the secret, readable by this user only (not on a command line). */
@@ -123,10 +134,27 @@ public final class StandaloneCluster implements AutoCloseable {
      * the cluster's secret and security settings.
      */
     public SparkConf conf(String appName, int executors, String executorMemory) {
+        return conf(masterUrl(), securityFile, appName, executors, executorMemory);
+    }
+
+    /**
+     * The same for a driver in another JVM started from this classpath (the fault tests' driver
+     * processes): {@code securityFile} is the cluster's {@link #securityFile()}.
+     */
+    public static SparkConf conf(String masterUrl, Path securityFile, String appName, int executors,
+                                 String executorMemory) {
         SparkConf conf = new SparkConf();
-        SECURITY.forEach(conf::set);
-        return conf.set(SECRET, secret)
-                .setMaster(masterUrl())
+        try {
+            for (String line : Files.readAllLines(securityFile)) {
+                int space = line.indexOf(' ');
+                if (space > 0) {
+                    conf.set(line.substring(0, space), line.substring(space + 1));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the cluster's security settings " + securityFile, e);
+        }
+        return conf.setMaster(masterUrl)
                 .setAppName(appName)
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1")
@@ -138,21 +166,30 @@ public final class StandaloneCluster implements AutoCloseable {
                 .set("spark.ui.enabled", "false");
     }
 
-    private void launch(String name, List<String> jvmOptions, Map<String, String> extraEnv, String mainClass,
-                        String... args) throws IOException {
+    /**
+     * The command that runs {@code mainClass} in a new JVM on this JVM's classpath, with its Java 17
+     * module openings: the cluster's processes, and the fault tests' driver processes.
+     */
+    public static List<String> javaCommand(String heap, List<String> jvmOptions, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
-        cmd.addAll(jvmOptions);
+        cmd.add("-Xmx" + heap);
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.startsWith("-Dio.netty")) {
                 cmd.add(a);
             }
         }
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private void launch(String name, List<String> jvmOptions, Map<String, String> extraEnv, String mainClass,
+                        String... args) throws IOException {
+        List<String> cmd = javaCommand("512m", jvmOptions, mainClass, args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("SPARK_HOME", home.toString());
@@ -201,6 +238,19 @@ public final class StandaloneCluster implements AutoCloseable {
             }
             Thread.sleep(250);
         }
+    }
+
+    /** The executor JVMs the workers run now (each worker starts its executors as child processes). */
+    public List<ProcessHandle> executors() {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : processes.subList(1, processes.size())) {
+            p.descendants().filter(ProcessHandle::isAlive)
+                    // a worker's only child JVMs are its executors (their command lines are too long to
+                    // be read back whole, so the main class cannot be matched)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(true))
+                    .forEach(out::add);
+        }
+        return out;
     }
 
     public Path logs() {

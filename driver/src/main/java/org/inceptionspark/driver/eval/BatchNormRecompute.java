@@ -88,7 +88,8 @@ public record BatchNormRecompute(BatchSource data, int replicas, int batchPerRep
     public BatchNormMoments moments(JavaSparkContext sc, ComputationGraphConfiguration graph, float[] weights) {
         ComputationGraph g = new ComputationGraph(graph.clone());
         g.init(Nd4j.createFromArray(weights.clone()).reshape(1, weights.length), false);
-        Broadcast<ModelSnapshot> shipped = sc.broadcast(ModelSnapshot.of("batch-norm statistics", g));
+        // each task builds a network of its own (newGraph), so no evaluation holds it in the executors
+        Broadcast<ModelSnapshot> shipped = sc.broadcast(ModelSnapshot.of(ModelSnapshot.newEvaluation(), "batch-norm statistics", g));
         List<Integer> replicaIds = new ArrayList<>();
         for (int r = 0; r < replicas; r++) {
             replicaIds.add(r);

@@ -47,8 +47,9 @@ public final class DistributedEvaluator {
             classes = data.numClasses();
         }
         List<ModelSnapshot> snapshots = new ArrayList<>();
+        String evaluation = ModelSnapshot.newEvaluation();
         for (int i = 0; i < models.size(); i++) {
-            snapshots.add(ModelSnapshot.of("model-" + i, models.get(i)));
+            snapshots.add(ModelSnapshot.of(evaluation, "model-" + i, models.get(i)));
         }
         Broadcast<List<ModelSnapshot>> shipped = sc.broadcast(snapshots);
         int tasks = (int) Math.max(1, Math.min(n, 4L * sc.defaultParallelism()));
@@ -68,6 +69,9 @@ public final class DistributedEvaluator {
             return EvalReport.of(total, scheme.crops(), models.size());
         } finally {
             shipped.destroy();
+            if (sc.sc().isLocal()) {
+                ModelSnapshot.release(evaluation);
+            }
         }
     }
 }

@@ -22,10 +22,11 @@ import org.apache.hadoop.fs.Path;
 public final class MetricsLog {
     /** One row; top-1/top-5 error are NaN on steps without an evaluation. */
     public record Row(long step, double epoch, double learningRate, double loss, double gradientNorm,
-                      double imagesPerSecond, double top1Error, double top5Error) {
+                      double imagesPerSecond, double top1Error, double top5Error, long skippedImages) {
     }
 
-    private static final String HEADER = "step,epoch,learning_rate,loss,gradient_norm,images_per_second,top1_error,top5_error";
+    private static final String HEADER = "step,epoch,learning_rate,loss,gradient_norm,images_per_second,top1_error,top5_error,"
+            + "skipped_images";
     private final List<Row> rows = new ArrayList<>();
     private final Path file;
     private final FileSystem fs;
@@ -47,7 +48,8 @@ public final class MetricsLog {
             String line = r.readLine();
             while ((line = r.readLine()) != null) {
                 String[] f = line.split(",", -1);
-                Row row = new Row(Long.parseLong(f[0]), d(f[1]), d(f[2]), d(f[3]), d(f[4]), d(f[5]), d(f[6]), d(f[7]));
+                Row row = new Row(Long.parseLong(f[0]), d(f[1]), d(f[2]), d(f[3]), d(f[4]), d(f[5]), d(f[6]), d(f[7]),
+                        f.length > 8 && !f[8].isEmpty() ? Long.parseLong(f[8]) : 0);
                 if (row.step() <= lastStep) {
                     rows.add(row);
                 }
@@ -63,13 +65,25 @@ public final class MetricsLog {
         rows.add(row);
     }
 
+    /** Sets the throughput of a step's row once the step's timings are known. */
+    public void setImagesPerSecond(long step, double imagesPerSecond) {
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            Row r = rows.get(i);
+            if (r.step() == step) {
+                rows.set(i, new Row(r.step(), r.epoch(), r.learningRate(), r.loss(), r.gradientNorm(), imagesPerSecond,
+                        r.top1Error(), r.top5Error(), r.skippedImages()));
+                return;
+            }
+        }
+    }
+
     /** Attaches an evaluation to the row of its step. */
     public void setEvaluation(long step, double top1Error, double top5Error) {
         for (int i = rows.size() - 1; i >= 0; i--) {
             Row r = rows.get(i);
             if (r.step() == step) {
                 rows.set(i, new Row(r.step(), r.epoch(), r.learningRate(), r.loss(), r.gradientNorm(), r.imagesPerSecond(),
-                        top1Error, top5Error));
+                        top1Error, top5Error, r.skippedImages()));
                 return;
             }
         }
@@ -82,8 +96,9 @@ public final class MetricsLog {
     public void write() throws IOException {
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%s,%s%n", r.step(), f(r.epoch()), f(r.learningRate()),
-                    f(r.loss()), f(r.gradientNorm()), f(r.imagesPerSecond()), f(r.top1Error()), f(r.top5Error())));
+            sb.append(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%s,%s,%d%n", r.step(), f(r.epoch()), f(r.learningRate()),
+                    f(r.loss()), f(r.gradientNorm()), f(r.imagesPerSecond()), f(r.top1Error()), f(r.top5Error()),
+                    r.skippedImages()));
         }
         Path tmp = new Path(file.getParent(), "_" + file.getName() + ".tmp");
         try (var out = fs.create(tmp, true)) {

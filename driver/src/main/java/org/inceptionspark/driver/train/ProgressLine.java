@@ -14,8 +14,9 @@ final class ProgressLine {
     }
 
     static String progress(StepOutcome o, long total, double epoch, double imagesPerSecond, StepTimings t,
-                           double secondsLeft) {
-        String status = o.applied() ? "" : " · SKIPPED (" + o.skipReason() + ")";
+                           double secondsLeft, long skippedImagesSoFar) {
+        String status = (skippedImagesSoFar == 0 ? "" : " · " + skippedImagesSoFar + " images skipped so far")
+                + (o.applied() ? "" : " · SKIPPED (" + o.skipReason() + ")");
         return String.format(Locale.ROOT,
                 "step %d/%d · epoch %.2f · lr %.4f · loss %.4f · |g| %.3f · %.1f img/s · step %.2fs (replica %.2fs,"
                         + " sync %.2fs: weights %.2fs, update %.2fs) · ETA %s%s",

@@ -20,8 +20,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * One driver per run directory: {@code <run dir>/_driver.lock} on the run directory's Hadoop
- * filesystem names its holder (application id, host, process, start time) and the time it last
- * renewed it. A second driver fails at once, naming the holder. The holder renews the lock
+ * filesystem names its holder (application id, host, process, start time); its modification time
+ * is when the holder last renewed it. A second driver fails at once, naming the holder. The holder renews the lock
  * ({@link #renew}, once per step, and from a background thread while a long evaluation or
  * checkpoint runs); a lock not renewed for {@code staleAfter} belongs to a driver that died, and
  * may be taken over when the caller asks for it explicitly. Renewing first checks the lock is
@@ -77,14 +77,15 @@ public final class RunLock implements AutoCloseable {
         Holder mine = new Holder(UUID.randomUUID().toString(), application, host(), ProcessHandle.current().pid(), now, now);
         if (fs.exists(file)) {
             Holder other = read(fs, file);
-            boolean stale = Duration.between(other.renewed(), now).compareTo(staleAfter) > 0;
+            boolean stale = Duration.between(other.renewed(), now).compareTo(staleAfter) > 0 || deadOnThisHost(other);
             if (!stale) {
                 throw new LockedException("run directory " + runDir + " is in use by another driver: " + other.describe(now)
                         + ". Wait for it to finish or stop it; a lock not renewed for " + staleAfter.toSeconds()
                         + " s can be taken over with -Dinception.run.take-over-stale-lock=true (" + file + ")");
             }
             if (!takeOverStale) {
-                throw new LockedException("run directory " + runDir + " is locked by a driver that stopped renewing its lock: "
+                throw new LockedException("run directory " + runDir + " is locked by a driver that stopped renewing its lock"
+                        + (deadOnThisHost(other) ? " (its process is gone)" : "") + ": "
                         + other.describe(now) + ". If that driver is gone, take the lock over with"
                         + " -Dinception.run.take-over-stale-lock=true (" + file + ")");
             }
@@ -115,8 +116,11 @@ public final class RunLock implements AutoCloseable {
 
     /** Records the application id once Spark has given one. */
     public synchronized void setApplication(String application) throws IOException {
-        mine = new Holder(mine.token(), application, mine.host(), mine.pid(), mine.started(), mine.renewed());
         renew();
+        mine = new Holder(mine.token(), application, mine.host(), mine.pid(), mine.started(), mine.renewed());
+        try (OutputStream out = fs.create(file, true)) {
+            out.write(serialize(mine));
+        }
     }
 
     /**
@@ -136,9 +140,9 @@ public final class RunLock implements AutoCloseable {
             throw lost;
         }
         mine = new Holder(mine.token(), mine.application(), mine.host(), mine.pid(), mine.started(), Instant.now());
-        try (OutputStream out = fs.create(file, true)) {
-            out.write(serialize(mine));
-        }
+        // the renewal is the file's modification time, set in one call: rewriting the file would
+        // leave it half written, and unreadable to the next driver, if this one is killed meanwhile
+        fs.setTimes(file, mine.renewed().toEpochMilli(), -1);
     }
 
     /** Renews in the background every quarter of the stale time, so long evaluations and checkpoints keep it. */
@@ -179,15 +183,14 @@ public final class RunLock implements AutoCloseable {
         } catch (java.io.FileNotFoundException e) {
             throw new LockedException("the lock " + file + " vanished while being read: another driver is starting or stopping");
         }
+        Instant renewed = Instant.ofEpochMilli(fs.getFileStatus(file).getModificationTime());
         try {
             return new Holder(p.getProperty("token", ""), p.getProperty("application", "?"), p.getProperty("host", "?"),
-                    Long.parseLong(p.getProperty("pid", "-1")), Instant.parse(p.getProperty("started")),
-                    Instant.parse(p.getProperty("renewed")));
+                    Long.parseLong(p.getProperty("pid", "-1")), Instant.parse(p.getProperty("started")), renewed);
         } catch (RuntimeException e) {
-            // half written (a holder renewing at this very moment) or damaged: its age is the file's
-            Instant modified = Instant.ofEpochMilli(fs.getFileStatus(file).getModificationTime());
+            // half written (its holder killed while writing it) or damaged: only its age can tell
             return new Holder(p.getProperty("token", ""), p.getProperty("application", "?"), p.getProperty("host", "?"), -1,
-                    modified, modified);
+                    renewed, renewed);
         }
     }
 
@@ -198,10 +201,14 @@ public final class RunLock implements AutoCloseable {
         p.setProperty("host", h.host());
         p.setProperty("pid", Long.toString(h.pid()));
         p.setProperty("started", h.started().toString());
-        p.setProperty("renewed", h.renewed().toString());
         StringWriter w = new StringWriter();
         p.store(w, "inception-spark driver lock");
         return w.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A holder on this host whose process is gone (killed) is stale at once: it cannot renew again. */
+    private static boolean deadOnThisHost(Holder h) {
+        return h.host().equals(host()) && h.pid() > 0 && ProcessHandle.of(h.pid()).map(p -> !p.isAlive()).orElse(true);
     }
 
     private static String host() {

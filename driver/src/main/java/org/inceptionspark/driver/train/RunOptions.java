@@ -1,11 +1,25 @@
 package org.inceptionspark.driver.train;
 
+import java.util.Set;
+
 /**
  * How a run is driven, beyond the training recipe: where it lives, how long it goes, how often it
- * reports, checkpoints and evaluates.
+ * reports, checkpoints and evaluates, and when it stops on its own.
  *
- * @param configText the effective configuration, stored in every checkpoint
+ * @param configText                 the effective configuration, stored in every checkpoint and
+ *                                   compared with the stored one on resume
+ * @param checkpointEveryMinutes     {@code checkpoint.every-minutes}, 0 = by steps only
+ * @param maxSkippedFraction         {@code data.max-skipped-fraction}
+ * @param maxConsecutiveSkippedSteps {@code schedule.max-consecutive-skipped-steps}, 0 = never stop
+ * @param allowedChanges             {@code run.allow-change}: full keys a resume may change
  */
 public record RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
-                         int checkpointKeep, int evalEverySteps, String configText) {
+                         int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
+                         double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges) {
+    /** Without the safeguards' limits: no stop on skipped images or steps, checkpoints by steps only. */
+    public RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
+                      int checkpointKeep, int evalEverySteps, String configText) {
+        this(runDir, totalSteps, logEverySteps, checkpointEverySteps, checkpointKeep, evalEverySteps, configText,
+                0, 1.0, 0, Set.of());
+    }
 }

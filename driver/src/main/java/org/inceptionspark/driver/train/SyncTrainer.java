@@ -1,5 +1,9 @@
 package org.inceptionspark.driver.train;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
@@ -21,6 +25,7 @@ public final class SyncTrainer implements AutoCloseable {
     private final SynchronousStep step;
     private final ReplicaStepTask.Meters meters;
     private StepTimings lastTimings;
+    private double maxSkippedFraction = 1.0;
 
     public SyncTrainer(JavaSparkContext sc, TrainingSetup setup) {
         this.setup = setup;
@@ -30,7 +35,8 @@ public final class SyncTrainer implements AutoCloseable {
         this.state = new ParameterServerState(layout, graph.params().toFloatVector(), setup.rule(), setup.schedule(),
                 setup.optimizerFor(layout.length()));
         this.meters = new ReplicaStepTask.Meters(sc.sc().longAccumulator("images"),
-                sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"));
+                sc.sc().doubleAccumulator("loss sum"), sc.sc().longAccumulator("skipped images"),
+                sc.sc().collectionAccumulator("skipped image files"), sc.sc().collectionAccumulator("non-finite replicas"));
         int messageLength = GradientMessage.length(layout.length());
         // one slice per replica even when tasks sum several: more, smaller reduce tasks let the
         // driver fetch early slices while later ones are still being summed (bench sync --timeline)
@@ -62,15 +68,67 @@ public final class SyncTrainer implements AutoCloseable {
         return lastTimings;
     }
 
+    /**
+     * Stops the run, before a step is applied, when the step could not decode more than this
+     * fraction of its images ({@code data.max-skipped-fraction}; 1 = never).
+     */
+    public void stopWhenSkippedShareAbove(double fraction) {
+        this.maxSkippedFraction = fraction;
+    }
+
+    /** Replicas whose gradient had non-finite values in the last step, with their executors. */
+    public List<String> lastNonFiniteReplicas() {
+        return new ArrayList<>(new TreeSet<>(meters.nonFiniteReplicas().value()));
+    }
+
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
+        return step(description, o -> { });
+    }
+
+    /**
+     * Runs one synchronous step and applies it; the update and {@code record} happen while holding
+     * {@link #state()}'s monitor, so whoever snapshots the state under it (a checkpoint on SIGTERM)
+     * sees a step and what was recorded of it together.
+     */
+    public StepOutcome step(String description, java.util.function.Consumer<StepOutcome> record) {
         long t0 = System.nanoTime();
+        meters.skippedFiles().reset();
+        meters.nonFiniteReplicas().reset();
         SynchronousStep.Result r = step.run(state.step(), state.params(), description);
         long t1 = System.nanoTime();
-        StepOutcome outcome = state.apply(r.summed());
+        checkSkippedShare(r.summed());
+        StepOutcome outcome;
+        synchronized (state) {
+            outcome = state.apply(r.summed());
+            record.accept(outcome);
+        }
         long t2 = System.nanoTime();
         lastTimings = r.timings((t2 - t0) / 1e9, (t2 - t1) / 1e9);
         return outcome;
+    }
+
+    private void checkSkippedShare(float[] summed) {
+        int p = Math.toIntExact(state.layout().length());
+        long images = Math.round(summed[p + GradientMessage.IMAGES]);
+        long skipped = Math.round(summed[p + GradientMessage.SKIPPED_IMAGES]);
+        if (skipped > 0 && skipped > maxSkippedFraction * (images + skipped)) {
+            List<String> files = new ArrayList<>(new TreeSet<>(meters.skippedFiles().value()));
+            throw new DamagedDataException(String.format(Locale.ROOT,
+                    "step %d could not read %d of its %d images (more than inception.data.max-skipped-fraction = %s),"
+                            + " so it was not applied: %s", state.step() + 1, skipped, images + skipped,
+                    maxSkippedFraction, files.size() > 20 ? files.subList(0, 20) + " and " + (files.size() - 20) + " more"
+                            : files));
+        }
+    }
+
+    /** A step lost too many images to damaged or missing files: the run stops, naming them. */
+    public static final class DamagedDataException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        DamagedDataException(String message) {
+            super(message);
+        }
     }
 
     @Override

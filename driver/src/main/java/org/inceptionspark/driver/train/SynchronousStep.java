@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -33,6 +34,7 @@ import scala.Tuple2;
  * whatever N is.
  */
 public final class SynchronousStep {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SynchronousStep.class);
     private final JavaSparkContext sc;
     private final ReplicaJob job;
     private final Broadcast<String> graphJson;
@@ -94,12 +96,25 @@ public final class SynchronousStep {
             ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
             ReplicaStepTask task = new ReplicaStepTask(job, stepBlocks, graphJson, w, step, meters, timers);
             int blocks = stepBlocks.count();
-            List<Tuple2<Integer, GradientSlice>> parts = blockIds.computeIfAbsent(blocks,
-                            b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
-                    .mapPartitionsToPair(task)
-                    .groupByKey(new HashPartitioner(job.slices().slices()))
-                    .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks))
-                    .collect();
+            List<Tuple2<Integer, GradientSlice>> parts;
+            for (int attempt = 1; ; attempt++) {
+                parts = blockIds.computeIfAbsent(blocks,
+                                b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
+                        .mapPartitionsToPair(task)
+                        .groupByKey(new HashPartitioner(job.slices().slices()))
+                        .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks))
+                        .collect();
+                Optional<String> disagreement = disagreement(parts, stepBlocks);
+                if (disagreement.isEmpty()) {
+                    break;
+                }
+                parts.forEach(p -> MessageBuffers.giveBack(p._2().values()));
+                if (attempt == MAX_ATTEMPTS) {
+                    throw new IllegalStateException("step " + (step + 1) + ": " + disagreement.get() + ", in each of "
+                            + MAX_ATTEMPTS + " attempts: a replica's computation is not deterministic on this cluster");
+                }
+                LOG.warn("step {}: {}; running the step again", step + 1, disagreement.get());
+            }
             long t2 = System.nanoTime();
             if (summed == null) {
                 summed = new float[job.slices().length()];
@@ -132,6 +147,34 @@ public final class SynchronousStep {
     /** Where each replica of the last step ran: "replica R executor E gpu A", one entry per replica. */
     public List<String> lastDevices() {
         return List.copyOf(timers.devices().value());
+    }
+
+    /** Runs of a step whose slices disagreed before the step fails. */
+    static final int MAX_ATTEMPTS = 3;
+
+    /**
+     * Whether the summed slices were cut from the same message of every block: a block computed
+     * twice (its executor lost after some reduce tasks had fetched its output) must have given the
+     * same bits, or the sum mixes two different gradients of one replica.
+     */
+    static Optional<String> disagreement(List<Tuple2<Integer, GradientSlice>> parts, ReplicaBlocks blocks) {
+        List<String> problems = new ArrayList<>();
+        for (int b = 0; b < blocks.count(); b++) {
+            Map<Long, String> seen = new java.util.LinkedHashMap<>();
+            for (Tuple2<Integer, GradientSlice> part : parts) {
+                GradientSlice s = part._2();
+                if (b < s.digests().length) {
+                    seen.putIfAbsent(s.digests()[b], s.origins()[b]);
+                }
+            }
+            if (seen.size() > 1) {
+                String replicas = blocks.endReplica(b) - blocks.firstReplica(b) == 1 ? "replica " + blocks.firstReplica(b)
+                        : "replicas " + blocks.firstReplica(b) + ".." + (blocks.endReplica(b) - 1);
+                problems.add(replicas + " gave different gradients to different slices (computed by "
+                        + String.join(" and ", seen.values()) + ")");
+            }
+        }
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
     }
 
     private static double slowest(CollectionAccumulator<Long> nanos) {

@@ -14,6 +14,7 @@ import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.metrics.TrainingGauges;
+import org.inceptionspark.config.ResumeCheck;
 import org.inceptionspark.optim.LayoutRemap;
 import org.inceptionspark.train.ParameterServerState;
 import org.inceptionspark.train.StepOutcome;
@@ -40,6 +41,7 @@ public final class TrainingRun {
     private final Validator validator;
     private final PrintStream out;
     private final Start start;
+    private RunLock lock;
 
     public TrainingRun(JavaSparkContext sc, TrainingSetup setup, RunOptions options, Validator validator, PrintStream out) {
         this(sc, setup, options, validator, out, null);
@@ -54,6 +56,12 @@ public final class TrainingRun {
         this.validator = validator;
         this.out = out;
         this.start = start;
+    }
+
+    /** Renews {@code lock} every step and stops the run if another driver took it over. */
+    public TrainingRun lockedBy(RunLock lock) {
+        this.lock = lock;
+        return this;
     }
 
     private Validator.Result evaluate(ParameterServerState state) throws Exception {
@@ -74,11 +82,19 @@ public final class TrainingRun {
         double imagesPerEpoch = setup.data().imagesPerEpoch();
         long globalBatch = (long) setup.replicas() * setup.batchPerReplica();
         try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
+            trainer.stopWhenSkippedShareAbove(options.maxSkippedFraction());
             ParameterServerState state = trainer.state();
-            Optional<org.apache.hadoop.fs.Path> latest = store.latest();
+            for (org.apache.hadoop.fs.Path stale : store.removeStaleTemporaries()) {
+                out.printf(Locale.ROOT, "removed %s, an unfinished checkpoint write of an earlier driver%n", stale);
+            }
+            CheckpointStore.Newest newest = store.readNewestValid();
+            for (CheckpointStore.Damaged d : newest.skipped()) {
+                out.printf(Locale.ROOT, "checkpoint %s is damaged and skipped: %s%n", d.path(), d.reason());
+            }
+            Optional<org.apache.hadoop.fs.Path> latest = newest.path();
             if (latest.isPresent()) {
-                Checkpoint c = CheckpointStore.read(latest.get().toString(), hadoop);
-                resume(state, c);
+                Checkpoint c = newest.checkpoint().orElseThrow();
+                resume(state, c, latest.get());
                 metrics.resumeAt(c.step() - 1);
                 out.printf(Locale.ROOT, "resumed from %s at step %d%n", latest.get(), c.step());
             } else {
@@ -94,7 +110,13 @@ public final class TrainingRun {
             String lastCheckpoint = latest.map(Object::toString).orElse(null);
             long startStep = state.step();
             TrainingGauges.start(startStep, state.skippedSteps());
+            long skippedImages = 0;
+            int consecutiveSkipped = 0;
+            java.util.Set<String> nonFiniteReplicas = new java.util.TreeSet<>();
             long startNanos = System.nanoTime();
+            lastSavedStep = latest.isPresent() ? state.step() : -1;
+            lastSaveNanos = startNanos;
+            shutdownHook = registerShutdownCheckpoint(store, metrics, state);
             if (startStep >= options.totalSteps()) {
                 // Re-running a finished run (the demo, a retried job) reports it instead of training on.
                 out.printf(Locale.ROOT, "run already complete at step %d of %d (raise inception.schedule.max-steps to train"
@@ -106,29 +128,57 @@ public final class TrainingRun {
                 }
             }
             while (state.step() < options.totalSteps()) {
+                if (lock != null) {
+                    lock.renew();
+                }
                 long step = state.step();
                 double epoch = step * globalBatch / imagesPerEpoch;
-                StepOutcome o = trainer.step(ProgressLine.jobDescription(step, options.totalSteps(), epoch,
-                        state.schedule().at(step), lastLoss));
+                StepOutcome o;
+                try {
+                    o = trainer.step(ProgressLine.jobDescription(step, options.totalSteps(), epoch,
+                            state.schedule().at(step), lastLoss), outcome -> metrics.add(new MetricsLog.Row(step, epoch,
+                            outcome.learningRate(), outcome.loss(), outcome.gradientNorm(), Double.NaN, Double.NaN,
+                            Double.NaN, outcome.skippedImages())));
+                } catch (Exception e) {
+                    // (Spark's job failures arrive as a checked SparkException the Java API does not declare)
+                    // the state between steps is consistent: keep what was trained before the error surfaces
+                    checkpointBeforeFailing(store, metrics, state, "step " + (step + 1) + " failed");
+                    throw e;
+                }
                 StepTimings t = trainer.lastTimings();
                 double elapsed = (System.nanoTime() - startNanos) / 1e9;
                 long done = state.step() - startStep;
                 double imagesPerSecond = o.images() / Math.max(1e-9, t.wallSeconds());
+                skippedImages += o.skippedImages();
                 if (!o.applied()) {
                     skippedSteps.add(1);
-                    out.printf(Locale.ROOT, "step %d skipped: %s (%d skipped so far)%n", step + 1, o.skipReason(),
-                            state.skippedSteps());
+                    List<String> culprits = trainer.lastNonFiniteReplicas();
+                    out.printf(Locale.ROOT, "step %d skipped: %s%s (%d skipped so far)%n", step + 1, o.skipReason(),
+                            culprits.isEmpty() ? "" : " from " + String.join(", ", culprits), state.skippedSteps());
+                    consecutiveSkipped++;
+                    nonFiniteReplicas.addAll(culprits);
+                    if (options.maxConsecutiveSkippedSteps() > 0 && consecutiveSkipped >= options.maxConsecutiveSkippedSteps()) {
+                        throw new IllegalStateException(String.format(Locale.ROOT, "stopping: %d consecutive steps (%d..%d)"
+                                        + " were skipped (inception.schedule.max-consecutive-skipped-steps = %d), last because of"
+                                        + " %s; non-finite values came from %s. No update was applied after step %d:"
+                                        + " lower the learning rate or check the data, then resume",
+                                consecutiveSkipped, step + 2 - consecutiveSkipped, step + 1, options.maxConsecutiveSkippedSteps(),
+                                o.skipReason(), nonFiniteReplicas.isEmpty() ? "no replica (the step had no image)"
+                                        : String.join(", ", nonFiniteReplicas), step + 1 - consecutiveSkipped));
+                    }
                 } else {
                     lastLoss = o.loss();
                     gradientNorm.add(o.gradientNorm());
+                    consecutiveSkipped = 0;
+                    nonFiniteReplicas.clear();
                 }
                 TrainingGauges.stepped(o, state.step(), state.skippedSteps(), state.step() * globalBatch / imagesPerEpoch, t);
-                metrics.add(new MetricsLog.Row(step, epoch, o.learningRate(), o.loss(), o.gradientNorm(), imagesPerSecond,
-                        Double.NaN, Double.NaN));
+                metrics.setImagesPerSecond(step, imagesPerSecond);
                 boolean last = state.step() == options.totalSteps();
                 if (last || state.step() % options.logEverySteps() == 0 || step == startStep) {
                     double secondsLeft = elapsed / done * (options.totalSteps() - state.step());
-                    out.println(ProgressLine.progress(o, options.totalSteps(), epoch, imagesPerSecond, t, secondsLeft));
+                    out.println(ProgressLine.progress(o, options.totalSteps(), epoch, imagesPerSecond, t, secondsLeft,
+                            skippedImages));
                     saveMetrics(metrics, false);
                 }
                 boolean evaluate = validator != null
@@ -139,14 +189,93 @@ public final class TrainingRun {
                     TrainingGauges.evaluated(lastEval.top1Error(), lastEval.top5Error());
                     saveMetrics(metrics, true);
                 }
-                if (last || state.step() % options.checkpointEverySteps() == 0) {
-                    lastCheckpoint = store.save(checkpointOf(state)).toString();
-                    saveMetrics(metrics, !evaluate);
+                boolean minutesPassed = options.checkpointEveryMinutes() > 0
+                        && System.nanoTime() - lastSaveNanos >= options.checkpointEveryMinutes() * 60e9;
+                if (last || state.step() % options.checkpointEverySteps() == 0 || minutesPassed) {
+                    lastCheckpoint = save(store, metrics, state).toString();
+                    if (!evaluate) {
+                        saveMetrics(metrics, true);
+                    }
                     TrainingGauges.checkpointed();
                     out.printf(Locale.ROOT, "checkpoint %s%n", lastCheckpoint);
                 }
             }
             return new Result(state.step(), state.skippedSteps(), lastLoss, lastEval, lastCheckpoint);
+        } finally {
+            shutdownHookArmed = false;
+            if (shutdownHook != null) {
+                unregister(shutdownHook);
+            }
+        }
+    }
+
+    /** Priority above Hadoop's FileSystem cache (10) and Spark's own hooks: HDFS is still open when it runs. */
+    static final int SHUTDOWN_CHECKPOINT_PRIORITY = 100;
+
+    private volatile long lastSavedStep = -1;
+    private volatile long lastSaveNanos;
+    private volatile boolean shutdownHookArmed;
+    private Runnable shutdownHook;
+
+    /** Saves the state as it is now with metrics.csv; one save at a time (the store is the monitor). */
+    private org.apache.hadoop.fs.Path save(CheckpointStore store, MetricsLog metrics, ParameterServerState state)
+            throws java.io.IOException {
+        synchronized (store) {
+            Checkpoint c;
+            synchronized (state) {
+                c = checkpointOf(state);
+                metrics.write();
+            }
+            org.apache.hadoop.fs.Path p = store.save(c);
+            lastSavedStep = c.step();
+            lastSaveNanos = System.nanoTime();
+            return p;
+        }
+    }
+
+    private void checkpointBeforeFailing(CheckpointStore store, MetricsLog metrics, ParameterServerState state, String why) {
+        if (state.step() <= lastSavedStep || state.step() == 0) {
+            return;
+        }
+        try {
+            if (lock != null) {
+                lock.renew();   // never write into a run directory another driver has taken over
+            }
+            out.printf(Locale.ROOT, "%s: checkpoint %s of the steps done so far%n", why, save(store, metrics, state));
+        } catch (Exception e) {
+            out.printf(Locale.ROOT, "%s, and its checkpoint could not be written: %s%n", why, e);
+        }
+    }
+
+    /**
+     * A checkpoint when the JVM is asked to stop (SIGTERM, a cluster manager stopping the driver),
+     * registered with Hadoop's shutdown-hook manager above its FileSystem cache, so the run directory's
+     * filesystem is still open; the state it writes is the one between two steps.
+     */
+    private Runnable registerShutdownCheckpoint(CheckpointStore store, MetricsLog metrics, ParameterServerState state) {
+        shutdownHookArmed = true;
+        Runnable hook = () -> {
+            if (shutdownHookArmed) {
+                checkpointBeforeFailing(store, metrics, state, "the driver is stopping");
+                if (lock != null) {
+                    try {
+                        lock.close();
+                    } catch (java.io.IOException e) {
+                        out.printf(Locale.ROOT, "the run directory's lock could not be released: %s%n", e);
+                    }
+                }
+            }
+        };
+        org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(hook, SHUTDOWN_CHECKPOINT_PRIORITY,
+                10, java.util.concurrent.TimeUnit.MINUTES);
+        return hook;
+    }
+
+    private static void unregister(Runnable hook) {
+        try {
+            org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down
         }
     }
 
@@ -180,7 +309,25 @@ public final class TrainingRun {
                 options.configText(), state.params().clone(), slots, average);
     }
 
-    private void resume(ParameterServerState state, Checkpoint c) {
+    private void resume(ParameterServerState state, Checkpoint c, org.apache.hadoop.fs.Path from) {
+        List<ResumeCheck.Change> changes;
+        try {
+            changes = ResumeCheck.changes(c.configText(), options.configText());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("checkpoint " + from + ": " + e.getMessage(), e);
+        }
+        List<ResumeCheck.Change> refused = changes.stream().filter(ch -> !options.allowedChanges().contains(ch.key())).toList();
+        if (!refused.isEmpty()) {
+            throw new IllegalStateException("resuming " + options.runDir() + " from " + from + " would change how it computes: "
+                    + refused.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", "))
+                    + ". Use another run directory (inception.run.name), or accept the change with --allow-change "
+                    + refused.stream().map(ch -> ch.key().substring("inception.".length()))
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
+        if (!changes.isEmpty()) {
+            out.printf(Locale.ROOT, "resuming with changed keys (allowed): %s%n",
+                    changes.stream().map(Object::toString).collect(java.util.stream.Collectors.joining(", ")));
+        }
         if (c.params().length != state.layout().length()) {
             throw new IllegalStateException("checkpoint has " + c.params().length + " parameters but the configured network has "
                     + state.layout().length() + ": the run directory " + options.runDir() + " belongs to another model");

@@ -117,6 +117,12 @@ class DistributedEvaluatorTest {
             EvalReport twelve = ev.evaluate(List.of(model), packed, CropScheme.TWELVE, SIZE, 0.875, 50);
             assertEquals(50, twelve.images());
             assertEquals(12, twelve.crops());
+
+            // no network survives its evaluation: ten more leave nothing behind in this (executor) JVM
+            for (int i = 0; i < 10; i++) {
+                ev.evaluate(List.of(model, model.clone()), packed, CropScheme.ONE, SIZE, 0.875, 20);
+                assertEquals(0, org.inceptionspark.worker.eval.ModelSnapshot.restoredNetworks(), "after evaluation " + i);
+            }
         }
     }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** metrics.csv is replaced whole at each write, and a resumed run reads back what it wrote. */
 class MetricsLogTest {
     private static MetricsLog.Row row(long step) {
-        return new MetricsLog.Row(step, step / 100.0, 0.045, 3.0 - step / 100.0, 2.5, 40.0, Double.NaN, Double.NaN);
+        return new MetricsLog.Row(step, step / 100.0, 0.045, 3.0 - step / 100.0, 2.5, 40.0, Double.NaN, Double.NaN, 0);
     }
 
     @Test

@@ -69,7 +69,8 @@ public final class PackedBatchSource implements BatchSource {
     @Override
     public LabeledImages load(long step, int replica, int replicas) {
         DecodedBatch b = loader().load(request(step, replica, replicas));
-        return b.size() == 0 ? LabeledImages.empty(b.skipped()) : new LabeledImages(b.features(), b.labels(), b.skipped());
+        return b.size() == 0 ? LabeledImages.empty(b.skipped(), b.skippedDetails())
+                : new LabeledImages(b.features(), b.labels(), b.skipped(), b.skippedDetails());
     }
 
     @Override

@@ -15,8 +15,9 @@ import org.inceptionspark.common.data.ImageRecord;
 
 /**
  * A dataset written by `pack` (layout in {@link PackLayout}). Opening reads only the manifest and
- * class list; the index (28 bytes per image, ~36 MB for ImageNet) is loaded on the first image
- * access, and shard streams stay open, so an executor pays both once. Thread-safe.
+ * class list; the index (28 bytes per image, ~36 MB for ImageNet) is loaded by {@link #loadIndex}
+ * or the first image access, and shard streams stay open, so an executor pays both once.
+ * {@link #verify} checks every file against the manifest before a run starts. Thread-safe.
  */
 public final class PackedDataset implements AutoCloseable {
     private final String path;
@@ -44,17 +45,45 @@ public final class PackedDataset implements AutoCloseable {
             throw new IOException("not a packed dataset (no " + PackLayout.MANIFEST + "): " + path
                     + "; create one with `inception-spark pack`");
         }
-        PackManifest manifest = PackManifest.fromJson(readText(fs, manifestPath));
+        PackManifest manifest;
+        try {
+            manifest = PackManifest.fromJson(readText(fs, manifestPath));
+        } catch (IOException e) {
+            throw new IOException(manifestPath + " cannot be read: " + e.getMessage(), e);
+        }
         String[] names = new String[manifest.numClasses()];
         String[] labels = new String[manifest.numClasses()];
-        for (String line : readText(fs, new Path(dir, PackLayout.CLASSES)).split("\n")) {
+        Path classesPath = new Path(dir, PackLayout.CLASSES);
+        if (!fs.exists(classesPath)) {
+            throw new IOException(classesPath + " is missing: repack the dataset");
+        }
+        int lineNo = 0;
+        for (String line : readText(fs, classesPath).split("\n")) {
+            lineNo++;
             if (line.isBlank()) {
                 continue;
             }
             String[] f = line.split("\t", -1);
-            int i = Integer.parseInt(f[0]);
+            int i;
+            try {
+                i = Integer.parseInt(f[0]);
+            } catch (NumberFormatException e) {
+                throw new IOException(classesPath + " line " + lineNo + ": '" + f[0] + "' is not a class index");
+            }
+            if (f.length < 2 || i < 0 || i >= names.length || names[i] != null) {
+                throw new IOException(classesPath + " line " + lineNo + " does not match " + manifestPath + " ("
+                        + manifest.numClasses() + " classes): "
+                        + (f.length < 2 ? "no class name" : names.length > i && i >= 0 ? "class " + i + " listed twice"
+                        : "class index " + i + " out of range"));
+            }
             names[i] = f[1];
             labels[i] = f.length > 2 ? f[2] : f[1];
+        }
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == null) {
+                throw new IOException(classesPath + " does not match " + manifestPath + ": class " + i + " of "
+                        + manifest.numClasses() + " is not listed");
+            }
         }
         return new PackedDataset(path, fs, manifest, names, labels);
     }
@@ -117,6 +146,58 @@ public final class PackedDataset implements AutoCloseable {
         return (int) globalIndex;
     }
 
+    /**
+     * Loads the index now (a no-op once loaded). Readers call it before their per-image error
+     * handling, so a missing or damaged index fails the task instead of dropping every image.
+     */
+    public void loadIndex() throws IOException {
+        index();
+    }
+
+    /**
+     * Checks the dataset against its manifest before anything trains on it: the index's size and
+     * entries, each shard's presence and length, labels and per-class counts. Every failure names
+     * the file.
+     */
+    public void verify() throws IOException {
+        Index idx = index();
+        Path indexPath = new Path(path, PackLayout.INDEX);
+        long[] shardLength = new long[manifest.shards()];
+        for (int s = 0; s < shardLength.length; s++) {
+            Path shard = PackLayout.shard(path, s);
+            if (!fs.exists(shard)) {
+                throw new IOException("shard " + shard + " is missing (the manifest lists " + manifest.shards() + " shards)");
+            }
+            shardLength[s] = fs.getFileStatus(shard).getLen();
+        }
+        long[] perClass = new long[manifest.numClasses()];
+        for (int i = 0; i < idx.shards.length; i++) {
+            int s = idx.shards[i];
+            if (s < 0 || s >= shardLength.length) {
+                throw new IOException(indexPath + ": image " + i + " is in shard " + s + " but the manifest lists "
+                        + shardLength.length + " shards");
+            }
+            long end = idx.starts[i] + ShardPacker.RECORD_HEADER_BYTES + (long) idx.lengths[i];
+            if (idx.starts[i] < 0 || idx.lengths[i] < 0 || end > shardLength[s]) {
+                throw new IOException("shard " + PackLayout.shard(path, s) + " is " + shardLength[s] + " bytes but "
+                        + indexPath + " places image " + i + " at bytes " + idx.starts[i] + ".." + end
+                        + ": the shard is truncated or the index belongs to another packing");
+            }
+            int label = idx.labels[i];
+            if (label < 0 || label >= perClass.length) {
+                throw new IOException(indexPath + ": image " + i + " has label " + label + " but the manifest has "
+                        + perClass.length + " classes");
+            }
+            perClass[label]++;
+        }
+        for (PackManifest.ClassCount c : manifest.classes()) {
+            if (c.index() >= 0 && c.index() < perClass.length && perClass[c.index()] != c.count()) {
+                throw new IOException(indexPath + " holds " + perClass[c.index()] + " images of class " + c.index()
+                        + " (" + c.name() + ") but the manifest says " + c.count());
+            }
+        }
+    }
+
     private FSDataInputStream stream(int shard) throws IOException {
         synchronized (shardStreams) {
             if (shardStreams[shard] == null) {
@@ -168,6 +249,15 @@ public final class PackedDataset implements AutoCloseable {
         }
 
         static Index load(FileSystem fs, Path file, long expected) throws IOException {
+            if (!fs.exists(file)) {
+                throw new IOException("index " + file + " is missing: repack the dataset");
+            }
+            long header = PackLayout.INDEX_MAGIC.length + 8L;
+            long length = fs.getFileStatus(file).getLen();
+            if (length < header) {
+                throw new IOException("index " + file + " is truncated: " + length + " bytes, not even a header");
+            }
+            // sizes checked before anything is allocated: a damaged count must not allocate gigabytes
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(fs.open(file), 1 << 20))) {
                 byte[] magic = new byte[PackLayout.INDEX_MAGIC.length];
                 in.readFully(magic);
@@ -176,7 +266,12 @@ public final class PackedDataset implements AutoCloseable {
                 }
                 long n = in.readLong();
                 if (n != expected) {
-                    throw new IOException(file + " holds " + n + " images but the manifest says " + expected);
+                    throw new IOException("index " + file + " holds " + n + " images but the manifest says " + expected);
+                }
+                long wanted = header + n * PackLayout.INDEX_ENTRY_BYTES;
+                if (length != wanted) {
+                    throw new IOException("index " + file + " is " + (length < wanted ? "truncated" : "too long") + ": "
+                            + length + " bytes, expected " + wanted + " for " + n + " images");
                 }
                 Index idx = new Index((int) n);
                 for (int i = 0; i < n; i++) {

@@ -133,6 +133,12 @@ public final class ReplicaBatchLoader {
         String[] failures = new String[n];
         int[] labels = new int[n];
         Preprocessor pre = new Preprocessor(req.augment());
+        try {
+            dataset.loadIndex();
+        } catch (IOException e) {
+            // the whole dataset is unreadable: fail the task, never a step of dropped images
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
         Runnable work = () -> IntStream.range(0, n).parallel().forEach(i -> {
             long gi = req.index(i);
             try {
