@@ -31,7 +31,7 @@ final class Vgg {
     }
 
     private static final Unit POOL = new Unit(0, 0);
-    /** Width of the two hidden fully connected layers, as published. */
+    /** Width of the two hidden fully connected layers, as published (multiplied like the convolutions). */
     static final int FC_WIDTH = 4096;
 
     private static final Map<String, List<Unit>> CONFIGURATIONS = Map.of(
@@ -84,9 +84,9 @@ final class Vgg {
                 net = a.convRelu("conv" + block + "_" + layer++, net, u.channels(), u.kernel(), 1, init);
             }
         }
-        g.addLayer("fc6", new DenseLayer.Builder().nOut(FC_WIDTH).activation(Activation.RELU).weightInit(init).build(), net);
+        g.addLayer("fc6", new DenseLayer.Builder().nOut(spec.depth(FC_WIDTH)).activation(Activation.RELU).weightInit(init).build(), net);
         g.addLayer("drop6", new DropoutLayer.Builder(spec.dropoutKeep()).build(), "fc6");
-        g.addLayer("fc7", new DenseLayer.Builder().nOut(FC_WIDTH).activation(Activation.RELU).weightInit(init).build(), "drop6");
+        g.addLayer("fc7", new DenseLayer.Builder().nOut(spec.depth(FC_WIDTH)).activation(Activation.RELU).weightInit(init).build(), "drop6");
         g.addLayer("drop7", new DropoutLayer.Builder(spec.dropoutKeep()).build(), "fc7");
         g.addLayer("output", new OutputLayer.Builder(new LossMCXENT()).nOut(spec.classes())
                 .activation(Activation.SOFTMAX).weightInit(init).build(), "drop7");
