@@ -92,7 +92,7 @@ class SeedSystemsTrainTest {
     private static void assertFalls(String what, List<Double> losses) {
         double first = (losses.get(0) + losses.get(1)) / 2;
         double last = (losses.get(STEPS - 2) + losses.get(STEPS - 1)) / 2;
-        assertTrue(last < 0.8 * first, what + ": loss must fall, got " + losses);
+        assertTrue(last < 0.9 * first, what + ": loss must fall, got " + losses);
     }
 
     @Test
