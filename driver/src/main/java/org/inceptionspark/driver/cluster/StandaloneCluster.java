@@ -43,14 +43,15 @@ public final class StandaloneCluster implements AutoCloseable {
         try {
             c.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
                     String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort));
-            c.waitFor(Duration.ofSeconds(60), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
+            // generous: on a loaded machine a JVM's start-up alone can take a minute or two
+            c.waitFor(Duration.ofSeconds(180), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
                 c.launch("worker-" + i, "org.apache.spark.deploy.worker.Worker", c.masterUrl(), "--host", "127.0.0.1",
                         "--cores", String.valueOf(coresPerWorker), "--memory", memoryPerWorker, "--webui-port", "0",
                         "--work-dir", work.toString());
             }
-            c.waitFor(Duration.ofSeconds(90), () -> c.aliveWorkers() >= workers, workers + " workers to register");
+            c.waitFor(Duration.ofSeconds(300), () -> c.aliveWorkers() >= workers, workers + " workers to register");
             return c;
         } catch (Exception e) {
             c.close();
