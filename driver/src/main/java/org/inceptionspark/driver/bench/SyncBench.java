@@ -204,6 +204,11 @@ public final class SyncBench implements Main.Command {
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
                 System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
                         n, trainer.replicasPerTask(), TaskSlots.of(sc));
+                if (driverState == null) {
+                    // before any step, so a run that fails for memory still reports what the driver keeps
+                    driverState = DriverState.of(trainer.state());
+                    System.out.println(driverState);
+                }
                 for (int i = 0; i < warmup + steps; i++) {
                     boolean measured = i >= warmup;
                     String tag = (measured ? "step " + (i - warmup + 1) : "warm-up " + (i + 1));
@@ -220,10 +225,7 @@ public final class SyncBench implements Main.Command {
                         b = dl4jStep(dl4j, rdd, n, cores);
                         a = oursStep(sc, trainer, listener, stages, n, cores, tag);
                     }
-                    if (driverState == null) {
-                        driverState = DriverState.of(trainer.state());
-                        System.out.println(driverState);
-                    }
+
                     System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f (driver update %5.0f) in %7.1f MB out %7.1f MB"
                             + " | dl4j: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB%n",
                             n, tag, a.wallMs, a.computeMs, a.overheadMs(), a.driverUpdateMs, a.bytesIn / 1e6, a.bytesOut / 1e6,
