@@ -97,6 +97,7 @@ public record InceptionConfig(
         put(m, "moving-average.enabled", movingAverage.enabled());
         put(m, "moving-average.decay", movingAverage.decay());
         put(m, "moving-average.warmup", movingAverage.warmup());
+        put(m, "moving-average.polyak", movingAverage.polyak());
 
         put(m, "schedule.epochs", schedule.epochs());
         put(m, "schedule.max-steps", schedule.maxSteps());

@@ -105,7 +105,8 @@ final class InceptionConfigParser {
         return new MovingAverageConfig(
                 r.bool("moving-average.enabled"),
                 r.number("moving-average.decay", decay()),
-                r.bool("moving-average.warmup"));
+                r.bool("moving-average.warmup"),
+                r.bool("moving-average.polyak"));
     }
 
     private ScheduleConfig schedule() {

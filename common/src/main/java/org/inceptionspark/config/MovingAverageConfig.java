@@ -2,6 +2,10 @@ package org.inceptionspark.config;
 
 import java.io.Serializable;
 
-/** {@code inception.moving-average}: the parameter average evaluation and export use. */
-public record MovingAverageConfig(boolean enabled, double decay, boolean warmup) implements Serializable {
+/**
+ * {@code inception.moving-average}: the parameter average evaluation and export use. {@code polyak}
+ * makes it the uniform average of every iterate (GoogLeNet's Polyak averaging); decay and warm-up
+ * are then unused.
+ */
+public record MovingAverageConfig(boolean enabled, double decay, boolean warmup, boolean polyak) implements Serializable {
 }

@@ -10,9 +10,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Compares an effective configuration with the paper's recipe (resource {@code recipe.conf} beside
- * this class) and lists every key that departs from it, so a run that is not the paper's says so
- * before it starts rather than in a results table afterwards.
+ * Compares an effective configuration with its paper's recipe (resource {@code recipe.conf} beside
+ * this class: one recipe per seed system, chosen by {@code model.name}) and lists every key that
+ * departs from it, so a run that is not the paper's says so before it starts rather than in a
+ * results table afterwards. What a paper did that no key can express is listed with the recipe as
+ * its {@linkplain Recipe#engineDepartures() engine departures}.
  */
 public final class RecipeAudit {
     private static final String RESOURCE = "org/inceptionspark/config/recipe.conf";
@@ -27,25 +29,56 @@ public final class RecipeAudit {
         }
     }
 
-    /** One entry of recipe.conf; key is the full path. */
+    /** One entry of a recipe; key is the full path. */
     public record Entry(String key, Object value, String note, String ifZeroNote) implements Serializable {
     }
 
-    private static final List<Entry> RECIPE = loadRecipe();
+    /** What the paper did that no configuration key expresses, what this engine does instead, and why. */
+    public record EngineDeparture(String what, String paper, String here, String reason) implements Serializable {
+        @Override
+        public String toString() {
+            return what + ": paper " + paper + "; here " + here + " - " + reason;
+        }
+    }
+
+    /** One paper's recipe: the models it covers, its key entries and its engine departures. */
+    public record Recipe(List<String> models, String title, List<Entry> entries, List<EngineDeparture> engineDepartures)
+            implements Serializable {
+    }
+
+    private static final List<Recipe> RECIPES = loadRecipes();
 
     private RecipeAudit() {
     }
 
-    /** The recipe's entries, in recipe.conf's order. */
+    /** Inception-v3's entries (the default model's recipe), in recipe.conf's order. */
     public static List<Entry> recipe() {
-        return RECIPE;
+        return recipeFor(ModelConfig.INCEPTION_V3).entries();
     }
 
-    /** The departures of {@code config} from the recipe, in recipe.conf's order; empty when it is the paper's setup. */
+    /** The recipe of the paper that describes model {@code modelName}. */
+    public static Recipe recipeFor(String modelName) {
+        for (Recipe r : RECIPES) {
+            if (r.models().contains(modelName)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("no recipe in " + RESOURCE + " covers model " + modelName);
+    }
+
+    /** The recipe {@code config} is audited against: its model's paper. */
+    public static Recipe recipeFor(InceptionConfig config) {
+        return recipeFor(config.model().name());
+    }
+
+    /**
+     * The departures of {@code config} from its model's recipe, in recipe.conf's order; empty when
+     * every key the paper fixes has the paper's value.
+     */
     public static List<Departure> audit(InceptionConfig config) {
         Map<String, Object> effective = config.toMap();
         List<Departure> departures = new ArrayList<>();
-        for (Entry e : RECIPE) {
+        for (Entry e : recipeFor(config).entries()) {
             Object actual = effective.get(e.key());
             if (same(e.value(), actual)) {
                 continue;
@@ -68,22 +101,42 @@ public final class RecipeAudit {
         return Objects.equals(recipe, actual);
     }
 
-    private static List<Entry> loadRecipe() {
+    private static List<Recipe> loadRecipes() {
         Config c = ConfigFactory.parseResources(RecipeAudit.class.getClassLoader(), RESOURCE).resolve();
-        if (!c.hasPath("recipe")) {
-            throw new IllegalStateException("resource " + RESOURCE + " is missing or has no 'recipe' list");
+        if (!c.hasPath("recipes")) {
+            throw new IllegalStateException("resource " + RESOURCE + " is missing or has no 'recipes' list");
         }
         List<String> known = ConfigLoader.knownKeys();
-        List<Entry> entries = new ArrayList<>();
-        for (Config item : c.getConfigList("recipe")) {
-            String key = ConfigLoader.ROOT + "." + item.getString("key");
-            if (!known.contains(key)) {
-                // A renamed key would otherwise drop out of the audit silently.
-                throw new IllegalStateException(RESOURCE + " names " + key + ", which reference.conf does not define");
+        List<Recipe> recipes = new ArrayList<>();
+        List<String> covered = new ArrayList<>();
+        for (Config r : c.getConfigList("recipes")) {
+            List<String> models = r.getStringList("models");
+            for (String m : models) {
+                if (!ModelConfig.NAMES.contains(m) || covered.contains(m)) {
+                    throw new IllegalStateException(RESOURCE + ": model " + m + " is unknown or in two recipes");
+                }
+                covered.add(m);
             }
-            entries.add(new Entry(key, item.getValue("value").unwrapped(), item.getString("note"),
-                    item.hasPath("if-zero") ? item.getString("if-zero") : null));
+            List<Entry> entries = new ArrayList<>();
+            for (Config item : r.getConfigList("entries")) {
+                String key = ConfigLoader.ROOT + "." + item.getString("key");
+                if (!known.contains(key)) {
+                    // A renamed key would otherwise drop out of the audit silently.
+                    throw new IllegalStateException(RESOURCE + " names " + key + ", which reference.conf does not define");
+                }
+                entries.add(new Entry(key, item.getValue("value").unwrapped(), item.getString("note"),
+                        item.hasPath("if-zero") ? item.getString("if-zero") : null));
+            }
+            List<EngineDeparture> engine = new ArrayList<>();
+            for (Config d : r.getConfigList("engine-departures")) {
+                engine.add(new EngineDeparture(d.getString("what"), d.getString("paper"), d.getString("here"),
+                        d.getString("reason")));
+            }
+            recipes.add(new Recipe(List.copyOf(models), r.getString("title"), List.copyOf(entries), List.copyOf(engine)));
         }
-        return List.copyOf(entries);
+        if (!covered.containsAll(ModelConfig.NAMES)) {
+            throw new IllegalStateException(RESOURCE + " has no recipe for some of " + ModelConfig.NAMES);
+        }
+        return List.copyOf(recipes);
     }
 }

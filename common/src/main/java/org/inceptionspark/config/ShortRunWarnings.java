@@ -35,7 +35,7 @@ public final class ShortRunWarnings {
         }
         MovingAverageConfig ma = c.movingAverage();
         double maTau = 1 / (1 - ma.decay());
-        if (ma.enabled() && totalSteps < TIME_CONSTANTS * maTau) {
+        if (ma.enabled() && !ma.polyak() && totalSteps < TIME_CONSTANTS * maTau) {
             if (ma.warmup()) {
                 double window = (10.0 + totalSteps) / 9;
                 warnings.add(String.format(Locale.ROOT, "warning: moving-average.decay = %s has a time constant of %,.0f steps "

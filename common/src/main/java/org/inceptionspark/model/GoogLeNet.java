@@ -38,7 +38,7 @@ final class GoogLeNet {
      * ratio of dropped outputs", part of the published head like its widths (no configuration key).
      */
     static final double AUX_DROPOUT_KEEP = 0.3;
-    /** Width of the auxiliary heads' hidden fully connected layer, as published. */
+    /** Width of the auxiliary heads' hidden fully connected layer, as published (multiplied like the convolutions). */
     static final int AUX_HIDDEN = 1024;
 
     private final ModelSpec spec;
@@ -115,7 +115,7 @@ final class GoogLeNet {
         GraphBuilder g = a.graph();
         String net = a.avgPool(scope + "/ave_pool", in, 5, 3, Truncate);
         net = a.convRelu(scope + "/conv", net, 128, 1, 1, init);
-        g.addLayer(scope + "/fc", new DenseLayer.Builder().nOut(AUX_HIDDEN).activation(Activation.RELU)
+        g.addLayer(scope + "/fc", new DenseLayer.Builder().nOut(spec.depth(AUX_HIDDEN)).activation(Activation.RELU)
                 .weightInit(init).build(), net);
         g.addLayer(scope + "/drop_fc", new DropoutLayer.Builder(AUX_DROPOUT_KEEP).build(), scope + "/fc");
         g.addLayer(output, new OutputLayer.Builder(new ScaledLoss(new LossMCXENT(), spec.auxLossWeight()))

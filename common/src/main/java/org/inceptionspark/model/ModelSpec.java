@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param name            one of {@link ModelZoo#names()}
  * @param inputSize       input height = width; inception_v3 accepts 299, 151 and 79
  * @param classes         number of classes K of every classifier
- * @param widthMultiplier TF-slim depth_multiplier applied to every convolution's channel count
+ * @param widthMultiplier TF-slim depth_multiplier applied to every convolution's channel count and to the
+ *                        hidden fully connected widths of VGG and of GoogLeNet's auxiliary heads
  * @param minDepth        TF-slim min_depth: no multiplied convolution gets fewer channels
  * @param auxHead         add the auxiliary classifier(s)
  * @param auxLossWeight   weight of each auxiliary loss in the total loss

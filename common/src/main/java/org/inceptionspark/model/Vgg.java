@@ -31,7 +31,7 @@ final class Vgg {
     }
 
     private static final Unit POOL = new Unit(0, 0);
-    /** Width of the two hidden fully connected layers, as published. */
+    /** Width of the two hidden fully connected layers, as published (multiplied like the convolutions). */
     static final int FC_WIDTH = 4096;
 
     private static final Map<String, List<Unit>> CONFIGURATIONS = Map.of(
@@ -60,17 +60,56 @@ final class Vgg {
     }
 
     static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
-        List<Unit> units = CONFIGURATIONS.get(spec.name());
-        if (units == null) {
-            throw new IllegalArgumentException("unknown VGG configuration " + spec.name() + "; known: " + names());
-        }
         IWeightInit init = new WeightInitXavier();
-        GraphBuilder g = new NeuralNetConfiguration.Builder()
+        GraphBuilder g = graph(spec, seed);
+        String net = convolutions(spec, g, init);
+        g.addLayer("fc6", new DenseLayer.Builder().nOut(spec.depth(FC_WIDTH)).activation(Activation.RELU).weightInit(init).build(), net);
+        g.addLayer("drop6", new DropoutLayer.Builder(spec.dropoutKeep()).build(), "fc6");
+        g.addLayer("fc7", new DenseLayer.Builder().nOut(spec.depth(FC_WIDTH)).activation(Activation.RELU).weightInit(init).build(), "drop6");
+        g.addLayer("drop7", new DropoutLayer.Builder(spec.dropoutKeep()).build(), "fc7");
+        g.addLayer("output", new OutputLayer.Builder(new LossMCXENT()).nOut(spec.classes())
+                .activation(Activation.SOFTMAX).weightInit(init).build(), "drop7");
+        g.setOutputs("output");
+        return g.build();
+    }
+
+    /**
+     * The same network made fully convolutional for dense evaluation (paper section 3.2): fc6 a
+     * 7x7 convolution, fc7 and the classifier 1x1 convolutions, with the same parameter names; the
+     * classifier's output is its logits map (softmax per position is the evaluator's). Inference only,
+     * so without dropout; it takes any input of at least 224x224.
+     */
+    static ComputationGraphConfiguration buildDense(ModelSpec spec, long seed) {
+        IWeightInit init = new WeightInitXavier();
+        GraphBuilder g = graph(spec, seed);
+        String net = convolutions(spec, g, init);
+        g.addLayer("fc6", dense(7, spec.depth(FC_WIDTH), Activation.RELU, init), net);
+        g.addLayer("fc7", dense(1, spec.depth(FC_WIDTH), Activation.RELU, init), "fc6");
+        g.addLayer("output", dense(1, spec.classes(), Activation.IDENTITY, init), "fc7");
+        g.setOutputs("output");
+        return g.build();
+    }
+
+    private static org.deeplearning4j.nn.conf.layers.ConvolutionLayer dense(int k, int nOut, Activation a, IWeightInit init) {
+        return new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(k, k).stride(1, 1).nOut(nOut)
+                .convolutionMode(Truncate).activation(a).weightInit(init).build();
+    }
+
+    private static GraphBuilder graph(ModelSpec spec, long seed) {
+        return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
                 .graphBuilder()
                 .addInputs("input")
                 .setInputTypes(InputType.convolutional(spec.inputSize(), spec.inputSize(), 3));
+    }
+
+    /** The configuration's convolution and pooling stack; returns its last vertex. */
+    private static String convolutions(ModelSpec spec, GraphBuilder g, IWeightInit init) {
+        List<Unit> units = CONFIGURATIONS.get(spec.name());
+        if (units == null) {
+            throw new IllegalArgumentException("unknown VGG configuration " + spec.name() + "; known: " + names());
+        }
         GraphAssembler a = new GraphAssembler(g, spec);
         String net = "input";
         int block = 1;
@@ -84,14 +123,7 @@ final class Vgg {
                 net = a.convRelu("conv" + block + "_" + layer++, net, u.channels(), u.kernel(), 1, init);
             }
         }
-        g.addLayer("fc6", new DenseLayer.Builder().nOut(FC_WIDTH).activation(Activation.RELU).weightInit(init).build(), net);
-        g.addLayer("drop6", new DropoutLayer.Builder(spec.dropoutKeep()).build(), "fc6");
-        g.addLayer("fc7", new DenseLayer.Builder().nOut(FC_WIDTH).activation(Activation.RELU).weightInit(init).build(), "drop6");
-        g.addLayer("drop7", new DropoutLayer.Builder(spec.dropoutKeep()).build(), "fc7");
-        g.addLayer("output", new OutputLayer.Builder(new LossMCXENT()).nOut(spec.classes())
-                .activation(Activation.SOFTMAX).weightInit(init).build(), "drop7");
-        g.setOutputs("output");
-        return g.build();
+        return net;
     }
 
     private Vgg() {

@@ -62,7 +62,9 @@ public final class ParameterServerState {
         this.params = initialParams.clone();
         this.optimizer = optimizerFactory.get();
         this.average = rule.movingAverage()
-                ? new ExponentialMovingAverage(params, rule.movingAverageDecay(), rule.movingAverageWarmup()) : null;
+                ? rule.movingAveragePolyak()
+                ? ExponentialMovingAverage.polyak(params)
+                : new ExponentialMovingAverage(params, rule.movingAverageDecay(), rule.movingAverageWarmup()) : null;
         this.segmentSquares = new double[layout.segments().size()];
         this.chunks = chunks(layout);
         this.chunkSquares = new double[chunks.length];

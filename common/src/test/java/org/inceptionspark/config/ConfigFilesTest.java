@@ -39,6 +39,42 @@ class ConfigFilesTest {
     }
 
     @Test
+    void googLeNetAndVggSetupsAreAuditedAgainstTheirOwnPapers() {
+        InceptionConfig g = ConfigLoader.load(confFile("googlenet-imagenet.conf"), Map.of()).config();
+        assertEquals(List.of(), RecipeAudit.audit(g));
+        assertTrue(RecipeAudit.recipeFor(g).title().startsWith("GoogLeNet"));
+        assertEquals(0.96, g.optimizer().decayFactor());
+        assertEquals(8.0, g.optimizer().epochsPerDecay());
+        assertEquals(OptimizerConfig.Type.MOMENTUM, g.optimizer().type());
+        assertTrue(g.movingAverage().polyak());
+        assertEquals(0.3, g.model().auxLossWeight());
+        assertEquals(0.6, g.model().dropoutKeep());
+        assertEquals(0.08, g.augment().minArea());
+        // Inception-v3's recipe would flag a dozen keys of the GoogLeNet setup.
+        assertTrue(RecipeAudit.audit(g.with(Map.of("model.name", "inception_v3", "model.input-size", 299))).size() > 10);
+
+        for (String vgg : List.of("vgg_d", "vgg_a", "vgg_b", "vgg_c", "vgg_e")) {
+            InceptionConfig v = ConfigLoader.load(confFile("vgg16-imagenet.conf"), Map.of("inception.model.name", vgg)).config();
+            assertEquals(vgg, v.model().name());
+            assertEquals(List.of(), RecipeAudit.audit(v), vgg);
+            assertTrue(RecipeAudit.recipeFor(v).title().startsWith("VGG"));
+            assertEquals(256, v.cluster().globalBatch(v.cluster().replicas()));
+        }
+        InceptionConfig v = ConfigLoader.load(confFile("vgg16-imagenet.conf"), Map.of()).config();
+        assertEquals(5e-4, v.model().weightDecay());
+        assertEquals(List.of("inception.model.weight-decay"),
+                RecipeAudit.audit(v.with(Map.of("model.weight-decay", 4e-5))).stream().map(RecipeAudit.Departure::key).toList());
+        // A paper whose setup no key can express says how the engine departs from it, and why.
+        for (String model : List.of("googlenet", "vgg_d")) {
+            List<RecipeAudit.EngineDeparture> engine = RecipeAudit.recipeFor(model).engineDepartures();
+            assertTrue(engine.size() >= 4, model);
+            engine.forEach(d -> assertTrue(d.reason().length() > 10 && !d.here().isEmpty(), d.toString()));
+        }
+        assertTrue(RecipeAudit.recipeFor("googlenet").engineDepartures().get(0).paper().contains("asynchronous"));
+        assertEquals(List.of(), RecipeAudit.recipeFor("inception_v3").engineDepartures());
+    }
+
+    @Test
     void localDemoLoadsWithTheReadmeSettings() {
         InceptionConfig c = ConfigLoader.load(confFile("local-demo.conf"), Map.of()).config();
         assertEquals("inception_v3", c.model().name());

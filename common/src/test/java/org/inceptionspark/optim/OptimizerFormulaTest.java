@@ -92,6 +92,18 @@ class OptimizerFormulaTest {
     }
 
     @Test
+    void polyakAverageIsTheUniformMeanOfTheInitialAndEveryUpdatedValue() {
+        ExponentialMovingAverage avg = ExponentialMovingAverage.polyak(new float[] {3.0f, -1.0f});
+        float[][] iterates = {{1.0f, 1.0f}, {5.0f, 2.0f}, {-3.0f, 6.0f}};
+        for (int t = 0; t < iterates.length; t++) {
+            avg.update(iterates[t], 0, 2, t);
+        }
+        assertEquals((3.0 + 1 + 5 - 3) / 4, avg.shadow()[0], 1e-6);
+        assertEquals((-1.0 + 1 + 2 + 6) / 4, avg.shadow()[1], 1e-6);
+        assertEquals(1000.0 / 1001.0, avg.decayAt(999), 1e-12);
+    }
+
+    @Test
     void layoutRejectsGapsAndOverlaps() {
         assertThrows(IllegalArgumentException.class, () -> new ParameterLayout(List.of(
                 new ParameterSegment("a", 0, 2, ParameterRole.WEIGHT),

@@ -23,7 +23,7 @@ class ParameterServerStateTest {
             new ParameterSegment("bn/mean", 3, 1, ParameterRole.BATCH_NORM_STATISTIC)), 4);
 
     private static ParameterServerState state(boolean sum, double wd, OptimizerConfig.ClipMode clip) {
-        UpdateRule rule = new UpdateRule(sum, wd, clip, 2.0, true, 0.9999, true);
+        UpdateRule rule = new UpdateRule(sum, wd, clip, 2.0, true, 0.9999, true, false);
         return new ParameterServerState(LAYOUT, new float[] {1f, 2f, 3f, 10f}, rule,
                 new LearningRateSchedule(0.5, 0.94, 1000, true), () -> new MomentumSgd(4, 0.9));
     }
@@ -146,7 +146,7 @@ class ParameterServerStateTest {
         double[] norms = new double[2];
         int[] threads = {1, 4};
         for (int t = 0; t < 2; t++) {
-            UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
+            UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false);
             ParameterServerState s = new ParameterServerState(layout, init, rule, new LearningRateSchedule(0.045, 0.94, 1000, true),
                     () -> new org.inceptionspark.optim.TfRmsProp(n, 0.9, 0.9, 1.0, 1.0));
             java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads[t]);

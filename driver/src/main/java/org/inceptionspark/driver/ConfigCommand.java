@@ -19,8 +19,9 @@ import java.util.Set;
 
 /**
  * {@code inception-spark config [--config FILE] [-Dkey=value ...]}: prints the effective
- * configuration, each value with the layer it came from, then how it departs from the paper's
- * recipe. Lets a user check a run before spending a cluster on it. Exit 2 on an invalid configuration.
+ * configuration, each value with the layer it came from, then how it departs from its model's
+ * paper's recipe ({@link RecipeAudit}): what the engine cannot do as the paper did, then each key.
+ * Lets a user check a run before spending a cluster on it. Exit 2 on an invalid configuration.
  */
 public final class ConfigCommand implements Main.Command {
     private final PrintStream out;
@@ -72,6 +73,14 @@ public final class ConfigCommand implements Main.Command {
     }
 
     private void printDepartures(LoadedConfig loaded, List<RecipeAudit.Departure> departures) {
+        RecipeAudit.Recipe recipe = RecipeAudit.recipeFor(loaded.config());
+        out.println("# recipe audited (model.name = " + loaded.config().model().name() + "): " + recipe.title());
+        if (!recipe.engineDepartures().isEmpty()) {
+            out.println("# " + recipe.engineDepartures().size() + " departures of this engine from the paper, whatever the keys:");
+            for (RecipeAudit.EngineDeparture d : recipe.engineDepartures()) {
+                out.println("engine: " + d);
+            }
+        }
         if (departures.isEmpty()) {
             out.println("# no departure from the paper's recipe");
             return;

@@ -53,6 +53,32 @@ class ConfigCommandTest {
     }
 
     @Test
+    void googLeNetAndVggReportTheirOwnRecipesWithEveryDepartureExplained() {
+        for (String[] c : new String[][] {{"googlenet-imagenet.conf", "GoogLeNet", "asynchronous"},
+                {"vgg16-imagenet.conf", "VGG", "validation accuracy stopped improving"}}) {
+            out.reset();
+            String conf = Path.of(System.getProperty("inception.repo.root"), "conf", c[0]).toString();
+            assertEquals(0, run("--config", conf, "-Dmodel.dropout-keep=0.7"), err());
+            String[] lines = out().split("\n");
+            assertTrue(out().contains("# recipe audited (model.name = ") && out().contains("): " + c[1]), out());
+            assertTrue(out().contains(c[2]), out());
+            int engine = 0;
+            int keys = 0;
+            for (int i = 0; i < lines.length; i++) {
+                if (lines[i].startsWith("engine: ")) {
+                    engine++;
+                    assertTrue(lines[i].matches("engine: [^:]+: paper .+; here .+ - .{10,}"), lines[i]);
+                } else if (lines[i].startsWith("inception.") && lines[i].contains(": recipe ")) {
+                    keys++;
+                    assertTrue(lines[i].matches(".* - .{10,}"), lines[i]);
+                }
+            }
+            assertTrue(engine >= 4, out());
+            assertEquals(1, keys, "only the override departs from the file\n" + out());
+        }
+    }
+
+    @Test
     void theDemoGivesItsReasonForEveryDeparture() {
         String demo = Path.of(System.getProperty("inception.repo.root"), "conf", "local-demo.conf").toString();
         assertEquals(0, run("--config", demo), err());

@@ -33,6 +33,7 @@ import org.inceptionspark.driver.train.StepTimings;
 import org.inceptionspark.driver.train.SyncTrainer;
 import org.inceptionspark.driver.train.TaskSlots;
 import org.inceptionspark.driver.train.TrainingSetup;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.LearningRateSchedule;
@@ -41,17 +42,20 @@ import org.inceptionspark.train.UpdateRule;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * {@code bench sync --replicas 2,4 [--steps K] [--warmup W] [--batch B] [--size 79] [--workers 2]
- * [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000] [--executor-memory 3g]
- * [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline]}
+ * {@code bench sync --replicas 2,4 [--model inception_v3] [--steps K] [--warmup W] [--batch B] [--size 79]
+ * [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
+ * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]}
  *
- * <p>The synchronisation cost of one training step of full-width Inception-v3 (23.9M parameters),
- * our engine against DL4J's {@link ParameterAveragingTrainingMaster} (averaging frequency 1), on
+ * <p>The synchronisation cost of one training step of a full-width network (default Inception-v3,
+ * 23.9M parameters; {@code --model vgg_d} moves VGG-16's 138M, at its fixed 224x224 input),
+ * our engine against DL4J's {@link ParameterAveragingTrainingMaster} (averaging frequency 1, left
+ * out with {@code --no-dl4j}), on
  * the same executors, model, images and SparkContext, steps alternated between the two so that
  * machine noise hits both alike. Per step: wall time; compute, the busiest executor's summed
  * replica compute (ours: the engine's accumulator per task; DL4J: its worker fit times from
  * {@code collectTrainingStats}); overhead = wall - compute; driver bytes in and out, from
- * {@code /proc/self/io} deltas of the driver JVM around the step.
+ * {@code /proc/self/io} deltas of the driver JVM around the step; and the driver's memory for the
+ * state it keeps between steps (parameters, optimizer slots, moving average).
  */
 public final class SyncBench implements Main.Command {
     private static final String RUN_KEY = "bench-sync";
@@ -82,13 +86,15 @@ public final class SyncBench implements Main.Command {
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
-                "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed"), Set.of("no-spark-settings", "timeline"));
+                "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model"),
+                Set.of("no-spark-settings", "timeline", "no-dl4j"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
         int steps = args.intOption("steps", 5);
         int warmup = args.intOption("warmup", 1);
         int batch = args.intOption("batch", 2);
-        int size = args.intOption("size", 79);
+        String model = args.option("model").orElse(ModelConfig.INCEPTION_V3);
+        int size = args.intOption("size", model.equals(ModelConfig.INCEPTION_V3) ? 79 : 224);
         int workers = args.intOption("workers", 2);
         int slices = args.intOption("slices", 0);
         int perTask = args.intOption("replicas-per-task", 0);
@@ -98,8 +104,12 @@ public final class SyncBench implements Main.Command {
         String executorMemory = args.option("executor-memory").orElse("3g");
         String master = args.option("master").orElse(null);
 
-        ModelSpec spec = ModelSpec.inceptionV3Defaults(classes).withInputSize(size).withAuxHead(false)
-                .withWidthMultiplier(width);
+        ModelSpec base = switch (model) {
+            case ModelConfig.INCEPTION_V3 -> ModelSpec.inceptionV3Defaults(classes);
+            case ModelConfig.GOOGLENET -> ModelSpec.googLeNetDefaults(classes);
+            default -> ModelSpec.vggDefaults(model, classes);
+        };
+        ModelSpec spec = base.withInputSize(size).withAuxHead(false).withWidthMultiplier(width);
         ComputationGraphConfiguration graph = ModelZoo.build(spec, seed);
         StandaloneCluster cluster = null;
         SparkConf conf;
@@ -136,7 +146,7 @@ public final class SyncBench implements Main.Command {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
             return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, perTask, seed, executors,
-                    cores, args.flag("timeline"));
+                    cores, args.flag("timeline"), !args.flag("no-dl4j"));
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -147,7 +157,7 @@ public final class SyncBench implements Main.Command {
 
     static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelSpec spec, int[] replicaCounts,
                        int steps, int warmup, int batch, int slices, int perTask, long seed, int executors,
-                       int cores, boolean timeline) throws Exception {
+                       int cores, boolean timeline, boolean withDl4j) throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
         StageTimeline stages = timeline ? new StageTimeline() : null;
@@ -179,6 +189,7 @@ public final class SyncBench implements Main.Command {
                 + " socket reads/writes (Java NIO uses read/write system calls) plus any file I/O; a no-op job of N tasks"
                 + " shows that floor." + (DriverIo.available() ? "" : " (/proc/self/io unavailable here: bytes read 0)"));
 
+        DriverState driverState = null;
         Map<Integer, Summary> ours = new HashMap<>();
         Map<Integer, Summary> theirs = new HashMap<>();
         for (int n : replicaCounts) {
@@ -186,41 +197,38 @@ public final class SyncBench implements Main.Command {
             List<Step> dl4jSteps = new ArrayList<>();
             Step noop = noopJob(sc, n);
             TrainingSetup setup = new TrainingSetup(RUN_KEY, graph, images, n, batch, spec.classes(), 0.1, seed,
-                    new UpdateRule(false, 4e-5, org.inceptionspark.config.OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true),
+                    new UpdateRule(false, 4e-5, org.inceptionspark.config.OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false),
                     LearningRateSchedule.of(0.045, 0.94, 2.0, true, images.imagesPerEpoch(), batch, n),
                     p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 1_000_000, slices, perTask);
             List<DataSet> data = images.dataSets(n);
             JavaRDD<DataSet> rdd = sc.parallelize(data, n).persist(StorageLevel.MEMORY_ONLY());
             rdd.count();
-            ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(n, 1)
-                    .batchSizePerWorker(batch)
-                    .averagingFrequency(1)
-                    .workerPrefetchNumBatches(0)
-                    .rddTrainingApproach(RDDTrainingApproach.Direct)
-                    .repartionData(Repartition.NumPartitionsWorkersDiffers)
-                    .collectTrainingStats(true)
-                    .rngSeed(seed)
-                    .build();
-            ComputationGraph dl4jNet = new ComputationGraph(graph);
-            dl4jNet.init();
-            SparkComputationGraph dl4j = new SparkComputationGraph(sc, dl4jNet, tm);
-            dl4j.setCollectTrainingStats(true);
+            SparkComputationGraph dl4j = withDl4j ? dl4jEngine(sc, graph, n, batch, seed) : null;
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
                 System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
                         n, trainer.replicasPerTask(), TaskSlots.of(sc));
+                if (driverState == null) {
+                    // before any step, so a run that fails for memory still reports what the driver keeps
+                    driverState = DriverState.of(trainer.state());
+                    System.out.println(driverState);
+                }
                 for (int i = 0; i < warmup + steps; i++) {
                     boolean measured = i >= warmup;
                     String tag = (measured ? "step " + (i - warmup + 1) : "warm-up " + (i + 1));
                     // alternate who goes first, so neither always runs right after the other's GC or cleanup
                     Step a;
                     Step b;
-                    if (i % 2 == 0) {
+                    if (dl4j == null) {
+                        a = oursStep(sc, trainer, listener, stages, n, cores, tag);
+                        b = NOT_RUN;
+                    } else if (i % 2 == 0) {
                         a = oursStep(sc, trainer, listener, stages, n, cores, tag);
                         b = dl4jStep(dl4j, rdd, n, cores);
                     } else {
                         b = dl4jStep(dl4j, rdd, n, cores);
                         a = oursStep(sc, trainer, listener, stages, n, cores, tag);
                     }
+
                     System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f (driver update %5.0f) in %7.1f MB out %7.1f MB"
                             + " | dl4j: wall %7.0f ms compute %7.0f overhead %7.0f in %7.1f MB out %7.1f MB%n",
                             n, tag, a.wallMs, a.computeMs, a.overheadMs(), a.driverUpdateMs, a.bytesIn / 1e6, a.bytesOut / 1e6,
@@ -248,9 +256,54 @@ public final class SyncBench implements Main.Command {
                 + " %.3f, DL4J's %.3f; load average at end: %s%n", max, ours.get(max).overheadMs(), theirs.get(max).overheadMs(),
                 theirs.get(max).overheadMs() / ours.get(max).overheadMs(), max, min, ratio,
                 theirs.get(max).bytes() / theirs.get(min).bytes(), loadAverage());
-        ResultLine.print(System.out, "overhead_ms=%.0f dl4j_overhead_ms=%.0f driver_bytes_n4_over_n2=%.3f",
-                ours.get(max).overheadMs(), theirs.get(max).overheadMs(), ratio);
+        String dl4jField = withDl4j ? String.format(Locale.ROOT, " dl4j_overhead_ms=%.0f", theirs.get(max).overheadMs()) : "";
+        ResultLine.print(System.out, "overhead_ms=%.0f%s driver_bytes_n4_over_n2=%.3f model=%s parameters=%d"
+                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f",
+                ours.get(max).overheadMs(), dl4jField, ratio, spec.name(), params, max, ours.get(max).bytes() / 1e6,
+                driverState.totalBytes() / 1e6);
         return 0;
+    }
+
+    private static final Step NOT_RUN = new Step(Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, null);
+
+    private static SparkComputationGraph dl4jEngine(JavaSparkContext sc, ComputationGraphConfiguration graph, int n,
+                                                    int batch, long seed) {
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(n, 1)
+                .batchSizePerWorker(batch)
+                .averagingFrequency(1)
+                .workerPrefetchNumBatches(0)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(Repartition.NumPartitionsWorkersDiffers)
+                .collectTrainingStats(true)
+                .rngSeed(seed)
+                .build();
+        ComputationGraph dl4jNet = new ComputationGraph(graph);
+        dl4jNet.init();
+        SparkComputationGraph dl4j = new SparkComputationGraph(sc, dl4jNet, tm);
+        dl4j.setCollectTrainingStats(true);
+        return dl4j;
+    }
+
+    /** What the driver keeps between steps, measured on the trainer's own arrays. */
+    record DriverState(long parameters, long slotFloats, int slots, long averageFloats) {
+        static DriverState of(org.inceptionspark.train.ParameterServerState s) {
+            long slotFloats = s.optimizerSlots().values().stream().mapToLong(a -> a.length).sum();
+            long average = s.evaluationParams() == s.params() ? 0 : s.evaluationParams().length;
+            return new DriverState(s.params().length, slotFloats, s.optimizerSlots().size(), average);
+        }
+
+        long totalBytes() {
+            return 4 * (parameters + slotFloats + averageFloats);
+        }
+
+        @Override
+        public String toString() {
+            Runtime rt = Runtime.getRuntime();
+            return String.format(Locale.ROOT, "driver state between steps: parameters %.1f MB, optimizer slots %.1f MB"
+                            + " (%d vectors), moving average %.1f MB: %.1f MB in all; driver JVM heap in use %.0f MB of max %.0f MB",
+                    4 * parameters / 1e6, 4 * slotFloats / 1e6, slots, 4 * averageFloats / 1e6, totalBytes() / 1e6,
+                    (rt.totalMemory() - rt.freeMemory()) / 1e6, rt.maxMemory() / 1e6);
+        }
     }
 
     private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener,

@@ -83,7 +83,7 @@ public final class StandaloneCluster implements AutoCloseable {
             c.launch("master", List.of(), Map.of(), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", String.valueOf(c.masterPort), "--webui-port", String.valueOf(c.masterUiPort),
                     "--properties-file", daemonConf);
-            c.waitFor(Duration.ofSeconds(120), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
+            c.waitFor(Duration.ofSeconds(180), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
                 c.launch("worker-" + i, workerJvmOptions, workerEnv, "org.apache.spark.deploy.worker.Worker",

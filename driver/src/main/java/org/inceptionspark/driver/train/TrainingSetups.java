@@ -25,7 +25,7 @@ public final class TrainingSetups {
         int batch = c.cluster().batchPerReplica();
         long seed = c.run().seed();
         UpdateRule rule = new UpdateRule(c.cluster().combine() == ClusterConfig.Combine.SUM, c.model().weightDecay(),
-                o.clipMode(), o.clipThreshold(), ema.enabled(), ema.decay(), ema.warmup());
+                o.clipMode(), o.clipThreshold(), ema.enabled(), ema.decay(), ema.warmup(), ema.polyak());
         LearningRateSchedule schedule = LearningRateSchedule.of(o.learningRate(), o.decayFactor(), o.epochsPerDecay(),
                 o.staircase(), data.imagesPerEpoch(), batch, replicas);
         TrainingSetup.OptimizerFactory optimizer = switch (o.type()) {

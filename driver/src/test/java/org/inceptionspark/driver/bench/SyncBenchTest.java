@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** Exercises `bench sync` end to end on a tiny configuration (not a timed test: it checks the output's shape). */
 class SyncBenchTest {
     private static final Pattern RESULT = Pattern.compile(
-            "(?m)^RESULT overhead_ms=-?\\d+ dl4j_overhead_ms=-?\\d+ driver_bytes_n4_over_n2=(\\d+\\.\\d{3}|NaN|Infinity)$");
+            "(?m)^RESULT overhead_ms=-?\\d+ dl4j_overhead_ms=-?\\d+ driver_bytes_n4_over_n2=(\\d+\\.\\d{3}|NaN|Infinity)"
+                    + " model=inception_v3 parameters=\\d+ driver_mb_per_step_n2=\\d+\\.\\d driver_state_mb=\\d+\\.\\d$");
 
     @Test
     void tinyBenchOnLocalModePrintsTablesAndResultLine() throws Exception {

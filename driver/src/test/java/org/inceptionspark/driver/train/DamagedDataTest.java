@@ -167,7 +167,7 @@ class DamagedDataTest {
         // same length, so the up-front check passes; every record of the shard is now unreadable
         Path shard = d.resolve("part-00000.seq");
         Files.write(shard, new byte[(int) Files.size(shard)]);
-        UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
+        UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false);
         PackedBatchSource data = new PackedBatchSource(d.toString(), images, 3, 8, TinyNetwork.SIZE, AugmentParams.recipe(),
                 1, false, org.inceptionspark.common.data.DecodeLimits.CEILING);
         TrainingSetup setup = new TrainingSetup("damaged-run", TinyNetwork.graph(3), data, 2, 8, TinyNetwork.CLASSES, 0.1, 3,

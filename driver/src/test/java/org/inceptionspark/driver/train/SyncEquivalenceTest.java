@@ -50,7 +50,7 @@ class SyncEquivalenceTest {
     }
 
     static TrainingSetup setup(String runKey, int replicas, long seed, int replicasPerTask) {
-        UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true);
+        UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false);
         return new TrainingSetup(runKey, TinyNetwork.graph(seed), new TinyNetwork.NoiseBatches(seed, 8), replicas, 8,
                 TinyNetwork.CLASSES, 0.1, seed, rule, new LearningRateSchedule(0.045, 0.94, 10, true),
                 p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 100, 0, replicasPerTask);
