@@ -83,9 +83,9 @@ class ConfigFilesTest {
         assertEquals(10, c.model().classes());
         assertEquals(2, c.cluster().replicas());
         assertEquals(32, c.cluster().batchPerReplica());
-        assertEquals(30, c.schedule().maxSteps());
-        assertEquals(15, c.checkpoint().everySteps());
-        assertEquals(15, c.eval().everySteps());
+        assertEquals(150, c.schedule().maxSteps());
+        assertEquals(75, c.checkpoint().everySteps());
+        assertEquals(75, c.eval().everySteps());
         assertEquals(500, c.eval().maxImages());
         assertEquals("local[2]", c.spark().master());
         assertEquals("data/fashion-mnist/packed/train", c.data().train());
@@ -97,7 +97,9 @@ class ConfigFilesTest {
         InceptionConfig c = ConfigLoader.load(confFile("local-demo.conf"), Map.of()).config();
         List<String> keys = RecipeAudit.audit(c).stream().map(RecipeAudit.Departure::key).toList();
         assertEquals(List.of("inception.model.input-size", "inception.model.classes", "inception.model.width-multiplier",
-                "inception.cluster.replicas", "inception.schedule.max-steps"), keys);
+                "inception.model.batch-norm.decay", "inception.cluster.replicas", "inception.optimizer.clip.threshold",
+                "inception.schedule.max-steps", "inception.augment.min-area", "inception.augment.color-distortion"),
+                keys);
         RecipeAudit.Departure width = RecipeAudit.audit(c).get(2);
         assertEquals("1.0", width.recipeValue(), "shown in the key's own type");
         assertEquals("0.25", width.effectiveValue());

@@ -86,7 +86,7 @@ public final class ConfigCommand implements Main.Command {
             return;
         }
         out.println("# " + departures.size() + (departures.size() == 1 ? " departure" : " departures")
-                + " from the paper's recipe (shared/RECIPE.md):");
+                + " from the paper's recipe (docs/recipe.md):");
         for (RecipeAudit.Departure d : departures) {
             out.println(d.key() + ": recipe " + d.recipeValue() + ", effective " + d.effectiveValue() + " - " + d.note());
             reason(loaded, d.key()).ifPresent(r -> out.println("    reason (" + loaded.origin(d.key()).description() + "): " + r));
