@@ -22,6 +22,7 @@ import org.inceptionspark.worker.data.ShardResult;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
 import org.inceptionspark.worker.eval.EvalCounts;
+import org.inceptionspark.worker.eval.BatchNormMoments;
 import org.inceptionspark.worker.eval.ModelSnapshot;
 import org.nd4j.kryo.Nd4jSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -57,9 +58,10 @@ public final class KryoRegistration implements KryoRegistrator {
             kryo.register(r, new RecordSerializer<>(r));
         }
         kryo.register(ModelSnapshot.class);
+        kryo.register(BatchNormMoments.class);
         kryo.addDefaultSerializer(INDArray.class, Nd4jSerializer.class);
         for (Class<?> c : List.of(Object[].class, float[].class, long[].class, int[].class, byte[].class, double[].class,
-                ArrayList.class, TreeMap.class, HashMap.class, LinkedHashMap.class, scala.Tuple2.class,
+                double[][].class, ArrayList.class, TreeMap.class, HashMap.class, LinkedHashMap.class, scala.Tuple2.class,
                 scala.collection.mutable.WrappedArray.ofRef.class, scala.collection.mutable.WrappedArray.ofInt.class,
                 scala.collection.mutable.WrappedArray.ofLong.class)) {
             kryo.register(c);
