@@ -39,7 +39,7 @@ public final class MetricsLog {
     }
 
     /** Loads the rows of an earlier attempt up to and including {@code lastStep}. */
-    public void resumeAt(long lastStep) throws IOException {
+    public synchronized void resumeAt(long lastStep) throws IOException {
         rows.clear();
         if (!fs.exists(file)) {
             return;
@@ -61,12 +61,12 @@ public final class MetricsLog {
         return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
     }
 
-    public void add(Row row) {
+    public synchronized void add(Row row) {
         rows.add(row);
     }
 
     /** Sets the throughput of a step's row once the step's timings are known. */
-    public void setImagesPerSecond(long step, double imagesPerSecond) {
+    public synchronized void setImagesPerSecond(long step, double imagesPerSecond) {
         for (int i = rows.size() - 1; i >= 0; i--) {
             Row r = rows.get(i);
             if (r.step() == step) {
@@ -78,7 +78,7 @@ public final class MetricsLog {
     }
 
     /** Attaches an evaluation to the row of its step. */
-    public void setEvaluation(long step, double top1Error, double top5Error) {
+    public synchronized void setEvaluation(long step, double top1Error, double top5Error) {
         for (int i = rows.size() - 1; i >= 0; i--) {
             Row r = rows.get(i);
             if (r.step() == step) {
@@ -89,11 +89,15 @@ public final class MetricsLog {
         }
     }
 
-    public List<Row> rows() {
+    public synchronized List<Row> rows() {
         return List.copyOf(rows);
     }
 
-    public void write() throws IOException {
+    /**
+     * Rewrites the file whole. Synchronized with the row updates: the step loop and the SIGTERM
+     * hook's checkpoint may both write, and two writers of the one temporary file race.
+     */
+    public synchronized void write() throws IOException {
         StringBuilder sb = new StringBuilder(HEADER).append('\n');
         for (Row r : rows) {
             sb.append(String.format(Locale.ROOT, "%d,%s,%s,%s,%s,%s,%s,%s,%d%n", r.step(), f(r.epoch()), f(r.learningRate()),

@@ -27,7 +27,7 @@ class MetricsLogTest {
         }
         log.setEvaluation(2, 0.25, 0.05);
         log.write();
-        assertEquals("2,0.02,0.045,2.98,2.5,40.0,0.25,0.05", Files.readAllLines(dir.resolve("metrics.csv")).get(3));
+        assertEquals("2,0.02,0.045,2.98,2.5,40.0,0.25,0.05,0", Files.readAllLines(dir.resolve("metrics.csv")).get(3));
         try (var files = Files.list(dir)) {
             assertFalse(files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temporary file is left");
         }
