@@ -194,7 +194,8 @@ public final class TrainingRun {
                 if (last || state.step() % options.checkpointEverySteps() == 0 || minutesPassed) {
                     lastCheckpoint = save(store, metrics, state).toString();
                     if (!evaluate) {
-                        saveMetrics(metrics, true);
+                        // save() has just written metrics.csv
+                        drawPlot(metrics);
                     }
                     TrainingGauges.checkpointed();
                     out.printf(Locale.ROOT, "checkpoint %s%n", lastCheckpoint);
@@ -291,11 +292,16 @@ public final class TrainingRun {
             out.println("warning: could not write metrics.csv in " + options.runDir() + ": " + e);
         }
         if (plot) {
-            try {
-                TrainingPlot.write(metrics.rows(), options.runDir(), sc.hadoopConfiguration());
-            } catch (Exception | LinkageError e) {
-                out.println("warning: could not draw training.png in " + options.runDir() + ": " + e);
-            }
+            drawPlot(metrics);
+        }
+    }
+
+    /** Redraws training.png; a failure is a warning, never the end of the run. */
+    private void drawPlot(MetricsLog metrics) {
+        try {
+            TrainingPlot.write(metrics.rows(), options.runDir(), sc.hadoopConfiguration());
+        } catch (Exception | LinkageError e) {
+            out.println("warning: could not draw training.png in " + options.runDir() + ": " + e);
         }
     }
 
