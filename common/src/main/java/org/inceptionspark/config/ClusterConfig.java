@@ -4,10 +4,15 @@ import java.io.Serializable;
 
 /**
  * {@code inception.cluster}: how many replicas make one synchronous step, how their gradients
- * combine, how many replicas one task trains, and how many reduce tasks sum them.
+ * combine, how many replicas one task trains, how many reduce tasks sum them, and how long a
+ * step may take.
+ *
+ * @param stepTimeout        a step whose job runs longer is cancelled and run again; zero = no limit
+ * @param stepTimeoutRetries runs of a step after its first has timed out, before the run stops
  */
 public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, int reduceSlices,
-                            int replicasPerTask) implements Serializable {
+                            int replicasPerTask, java.time.Duration stepTimeout, int stepTimeoutRetries)
+        implements Serializable {
 
     /** {@code replicas = 0}: the replica count is the number of executors found at start-up. */
     public static final int ONE_PER_EXECUTOR = 0;

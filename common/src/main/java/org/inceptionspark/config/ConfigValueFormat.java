@@ -18,6 +18,21 @@ public final class ConfigValueFormat {
         if (value instanceof Enum<?> e) {
             return format(ValueReader.spell(e));
         }
+        if (value instanceof java.time.Duration d) {
+            return duration(d);
+        }
         return String.valueOf(value);
+    }
+
+    /** A duration as HOCON writes it, in its largest whole unit: {@code 30m}, {@code 90s}. */
+    public static String duration(java.time.Duration d) {
+        if (d.toNanos() % 1_000_000_000L != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        if (s != 0 && s % 3600 == 0) {
+            return s / 3600 + "h";
+        }
+        return s != 0 && s % 60 == 0 ? s / 60 + "m" : s + "s";
     }
 }

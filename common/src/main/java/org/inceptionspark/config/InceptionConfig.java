@@ -80,6 +80,8 @@ public record InceptionConfig(
         put(m, "cluster.combine", ValueReader.spell(cluster.combine()));
         put(m, "cluster.reduce-slices", cluster.reduceSlices());
         put(m, "cluster.replicas-per-task", cluster.replicasPerTask());
+        put(m, "cluster.step-timeout", cluster.stepTimeout());
+        put(m, "cluster.step-timeout-retries", cluster.stepTimeoutRetries());
 
         put(m, "optimizer.type", ValueReader.spell(optimizer.type()));
         put(m, "optimizer.learning-rate", optimizer.learningRate());

@@ -81,7 +81,9 @@ final class InceptionConfigParser {
                 r.integer("cluster.batch-per-replica", atLeast(1)),
                 r.choice("cluster.combine", ClusterConfig.Combine.class),
                 r.integer("cluster.reduce-slices", atLeast(0)),
-                perTask);
+                perTask,
+                r.duration("cluster.step-timeout"),
+                r.integer("cluster.step-timeout-retries", atLeast(0)));
     }
 
     private OptimizerConfig optimizer() {

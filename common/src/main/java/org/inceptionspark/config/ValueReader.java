@@ -156,6 +156,26 @@ final class ValueReader {
         }
     }
 
+    /** A HOCON duration ({@code 30m}, {@code 90s}, {@code 0}), at least zero. */
+    java.time.Duration duration(String key) {
+        String expected = "a duration such as 30m, 90s or 0";
+        ConfigValue v = value(key, expected);
+        if (v == null) {
+            return java.time.Duration.ZERO;
+        }
+        try {
+            java.time.Duration d = raw.getDuration(full(key));
+            if (d.isNegative()) {
+                outOfRange(key, "must not be negative");
+                return java.time.Duration.ZERO;
+            }
+            return d;
+        } catch (com.typesafe.config.ConfigException e) {
+            wrongType(key, v, expected);
+            return java.time.Duration.ZERO;
+        }
+    }
+
     static String spell(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

@@ -50,6 +50,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void stepTimeoutIsADuration() {
+        assertEquals(java.time.Duration.ofMinutes(30), ConfigLoader.defaults().cluster().stepTimeout());
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.cluster.step-timeout", "90s")).config();
+        assertEquals(java.time.Duration.ofSeconds(90), c.cluster().stepTimeout());
+        assertEquals("90s", ConfigValueFormat.format(c.toMap().get("inception.cluster.step-timeout")));
+        assertEquals(c, c.with("cluster.step-timeout", c.cluster().stepTimeout()), "loads back from its map");
+        ConfigError bad = only(invalid(null, Map.of("inception.cluster.step-timeout", "soon")));
+        assertEquals("inception.cluster.step-timeout", bad.key(), bad.toString());
+        assertTrue(bad.message().contains("a duration such as 30m"), bad.toString());
+        ConfigError negative = only(invalid(null, Map.of("inception.cluster.step-timeout", "-5s")));
+        assertTrue(negative.message().contains("must not be negative"), negative.toString());
+    }
+
+    @Test
     void defaultsAreReferenceConf() {
         InceptionConfig d = ConfigLoader.defaults();
         assertEquals("inception_v3", d.model().name());

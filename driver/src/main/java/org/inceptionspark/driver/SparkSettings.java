@@ -47,6 +47,16 @@ public final class SparkSettings {
         // sync --timeline, shuffle write time: 145-490 ms -> 16-41 ms per replica). A 1 MB buffer
         // writes in fewer system calls.
         d.put("spark.shuffle.sort.bypassMergeThreshold", "0");
+        // Backup replicas, as the paper's TF setup had: once half of a stage's tasks are done, a task
+        // running 1.5x longer than their median gets a copy on another host. Tasks are deterministic,
+        // so whichever copy finishes first gives the same bits, and Spark counts the accumulators of
+        // that copy only. Copies run on slots the step leaves idle while it waits for its last
+        // replica. Spark's efficiency test measures records read, which replica tasks do not have.
+        d.put("spark.speculation", "true");
+        d.put("spark.speculation.quantile", "0.5");
+        d.put("spark.speculation.multiplier", "1.5");
+        d.put("spark.speculation.minTaskRuntime", "1s");
+        d.put("spark.speculation.efficiency.enabled", "false");
         d.put("spark.shuffle.file.buffer", "1m");
         // The native allocator is chosen when the executor process starts, so it travels as its
         // environment: jemalloc preloaded with its options, and glibc's huge pages where jemalloc

@@ -131,7 +131,8 @@ public final class TrainCommand implements Main.Command {
                 c.checkpoint().everySteps(), c.checkpoint().keep(), c.eval().everySteps(),
                 loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)),
                 c.checkpoint().everyMinutes(), c.data().maxSkippedFraction(),
-                c.schedule().maxConsecutiveSkippedSteps(), c.run().allowedChanges());
+                c.schedule().maxConsecutiveSkippedSteps(), c.run().allowedChanges(), c.cluster().stepTimeout(),
+                c.cluster().stepTimeoutRetries());
         Validator validator = c.data().hasValidation()
                 ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
                 c.augment().evalCentralFraction(), c.eval().maxImages(), c.data().decodeLimits(),

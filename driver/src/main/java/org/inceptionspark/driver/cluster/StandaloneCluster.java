@@ -45,6 +45,7 @@ public final class StandaloneCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final int masterPort;
     private final int masterUiPort;
+    private boolean separateHosts;
 
     private StandaloneCluster(Path home, int masterPort, int masterUiPort) {
         this.home = home;
@@ -53,7 +54,22 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     public static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
-        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of());
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), false);
+    }
+
+    /**
+     * A cluster whose workers (and their executors) each have a loopback address of their own,
+     * 127.0.0.2, 127.0.0.3, ..., as workers on separate hosts would: Spark never runs a speculative
+     * copy of a task on a host where the task already runs, so speculation needs more than one.
+     */
+    public static StandaloneCluster startOnSeparateHosts(int workers, int coresPerWorker, String memoryPerWorker)
+            throws Exception {
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), true);
+    }
+
+    /** The address worker {@code i} and its executors use: its own with {@link #startOnSeparateHosts}. */
+    public String workerHost(int i) {
+        return separateHosts ? "127.0.0." + (i + 2) : "127.0.0.1";
     }
 
     /**
@@ -66,17 +82,19 @@ public final class StandaloneCluster implements AutoCloseable {
         return start(workers, coresPerWorker, memoryPerWorker,
                 List.of("-Dspark.worker.resource.gpu.amount=" + gpuAddresses.size(),
                         "-Dspark.worker.resource.gpu.discoveryScript=" + discoveryScript.toAbsolutePath()),
-                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)));
+                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)), false);
     }
 
     private static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker,
-                                           List<String> workerJvmOptions, Map<String, String> workerEnv) throws Exception {
+                                           List<String> workerJvmOptions, Map<String, String> workerEnv,
+                                           boolean separateHosts) throws Exception {
         Path home = Files.createTempDirectory("spark-standalone-");
         // The worker's executor launcher insists on a Spark distribution layout: RELEASE + jars/.
         Files.writeString(home.resolve("RELEASE"), "Spark (test distribution for inception-spark)\n");
         Files.createDirectories(home.resolve("jars"));
         Files.createDirectories(home.resolve("logs"));
         StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
+        c.separateHosts = separateHosts;
         try {
             c.securityFile = c.writeDaemonConf();
             String daemonConf = c.securityFile.toString();
@@ -86,8 +104,13 @@ public final class StandaloneCluster implements AutoCloseable {
             c.waitFor(Duration.ofSeconds(180), () -> c.masterJson().contains("\"status\" : \"ALIVE\""), "master to start");
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(home.resolve("work-" + i));
-                c.launch("worker-" + i, workerJvmOptions, workerEnv, "org.apache.spark.deploy.worker.Worker",
-                        c.masterUrl(), "--host", "127.0.0.1", "--cores", String.valueOf(coresPerWorker), "--memory",
+                Map<String, String> env = new java.util.HashMap<>(workerEnv);
+                if (separateHosts) {
+                    env.put("SPARK_LOCAL_IP", c.workerHost(i));
+                    env.put("SPARK_LOCAL_HOSTNAME", c.workerHost(i));
+                }
+                c.launch("worker-" + i, workerJvmOptions, env, "org.apache.spark.deploy.worker.Worker",
+                        c.masterUrl(), "--host", c.workerHost(i), "--cores", String.valueOf(coresPerWorker), "--memory",
                         memoryPerWorker, "--webui-port", "0", "--work-dir", work.toString(), "--properties-file",
                         daemonConf);
             }
@@ -243,7 +266,16 @@ public final class StandaloneCluster implements AutoCloseable {
     /** The executor JVMs the workers run now (each worker starts its executors as child processes). */
     public List<ProcessHandle> executors() {
         List<ProcessHandle> out = new ArrayList<>();
-        for (Process p : processes.subList(1, processes.size())) {
+        for (int i = 0; i + 1 < processes.size(); i++) {
+            out.addAll(executorsOf(i));
+        }
+        return out;
+    }
+
+    /** The executor JVMs worker {@code i} runs now. */
+    public List<ProcessHandle> executorsOf(int worker) {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : List.of(processes.get(worker + 1))) {
             p.descendants().filter(ProcessHandle::isAlive)
                     // a worker's only child JVMs are its executors (their command lines are too long to
                     // be read back whole, so the main class cannot be matched)

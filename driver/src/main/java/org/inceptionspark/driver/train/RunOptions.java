@@ -12,11 +12,23 @@ import java.util.Set;
  * @param maxSkippedFraction         {@code data.max-skipped-fraction}
  * @param maxConsecutiveSkippedSteps {@code schedule.max-consecutive-skipped-steps}, 0 = never stop
  * @param allowedChanges             {@code run.allow-change}: full keys a resume may change
+ * @param stepTimeout                {@code cluster.step-timeout}, zero = none
+ * @param stepTimeoutRetries         {@code cluster.step-timeout-retries}
  */
 public record RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                          int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
-                         double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges) {
-    /** Without the safeguards' limits: no stop on skipped images or steps, checkpoints by steps only. */
+                         double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges,
+                         java.time.Duration stepTimeout, int stepTimeoutRetries) {
+    /** Without a step timeout. */
+    public RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
+                      int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
+                      double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges) {
+        this(runDir, totalSteps, logEverySteps, checkpointEverySteps, checkpointKeep, evalEverySteps, configText,
+                checkpointEveryMinutes, maxSkippedFraction, maxConsecutiveSkippedSteps, allowedChanges,
+                java.time.Duration.ZERO, 0);
+    }
+
+    /** Without the safeguards' limits: no stop on skipped images or steps, checkpoints by steps only, no step timeout. */
     public RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                       int checkpointKeep, int evalEverySteps, String configText) {
         this(runDir, totalSteps, logEverySteps, checkpointEverySteps, checkpointKeep, evalEverySteps, configText,

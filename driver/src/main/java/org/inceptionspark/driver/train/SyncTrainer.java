@@ -76,6 +76,11 @@ public final class SyncTrainer implements AutoCloseable {
         this.maxSkippedFraction = fraction;
     }
 
+    /** {@code cluster.step-timeout} and its retries ({@link SynchronousStep#timeout}). */
+    public void stepTimeout(java.time.Duration timeout, int retries) {
+        step.timeout(timeout, retries);
+    }
+
     /** Replicas whose gradient had non-finite values in the last step, with their executors. */
     public List<String> lastNonFiniteReplicas() {
         return new ArrayList<>(new TreeSet<>(meters.nonFiniteReplicas().value()));

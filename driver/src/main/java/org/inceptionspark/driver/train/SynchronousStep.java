@@ -46,6 +46,9 @@ public final class SynchronousStep {
     private final Map<Integer, JavaRDD<Integer>> blockIds = new HashMap<>();
     /** The summed message, reused from step to step: 96 MB for Inception-v3, every entry overwritten. */
     private float[] summed;
+    private final StepWatch watch = new StepWatch();
+    private java.time.Duration timeout = java.time.Duration.ZERO;
+    private int timeoutRetries;
 
     /**
      * @param configuredPerTask replicas per task, a power of two, or 0: the largest that still gives every
@@ -62,6 +65,18 @@ public final class SynchronousStep {
         this.meters = meters;
         this.timers = new ReplicaStepTask.Timers(sc.sc().collectionAccumulator("replica compute ns"),
                 sc.sc().collectionAccumulator("replica weight fetch ns"), sc.sc().collectionAccumulator("replica devices"));
+        sc.sc().addSparkListener(watch);
+    }
+
+    /**
+     * {@code cluster.step-timeout} and {@code cluster.step-timeout-retries}: a step's job still
+     * running after {@code timeout} is cancelled and run again, at most {@code retries} times; then
+     * the step fails with a {@link StepTimeoutException} naming what was still running where.
+     * Zero = wait for ever.
+     */
+    public void timeout(java.time.Duration timeout, int retries) {
+        this.timeout = timeout;
+        this.timeoutRetries = retries;
     }
 
     /**
@@ -98,12 +113,11 @@ public final class SynchronousStep {
             int blocks = stepBlocks.count();
             List<Tuple2<Integer, GradientSlice>> parts;
             for (int attempt = 1; ; attempt++) {
-                parts = blockIds.computeIfAbsent(blocks,
+                parts = collectWithinTimeout(blockIds.computeIfAbsent(blocks,
                                 b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
                         .mapPartitionsToPair(task)
                         .groupByKey(new HashPartitioner(job.slices().slices()))
-                        .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks))
-                        .collect();
+                        .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks)), step, stepBlocks);
                 Optional<String> disagreement = disagreement(parts, stepBlocks);
                 if (disagreement.isEmpty()) {
                     break;
@@ -143,6 +157,55 @@ public final class SynchronousStep {
         }
     }
 
+
+    /**
+     * Runs the step's job, cancelling and resubmitting it when it outlives the timeout. A retry
+     * changes no bit: the tasks are deterministic, and Spark drops a cancelled job's results.
+     */
+    private List<Tuple2<Integer, GradientSlice>> collectWithinTimeout(
+            org.apache.spark.api.java.JavaPairRDD<Integer, GradientSlice> sums, long step, ReplicaBlocks blocks) {
+        for (int run = 0; ; run++) {
+            org.apache.spark.api.java.JavaFutureAction<List<Tuple2<Integer, GradientSlice>>> job = sums.collectAsync();
+            try {
+                return timeout.isZero() ? job.get() : job.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                List<String> stragglers = watch.runningTasks(blocks);
+                job.cancel(true);
+                String still = stragglers.isEmpty() ? "no task was running (the job waited for executors)"
+                        : "still running: " + String.join("; ", stragglers);
+                if (run == timeoutRetries) {
+                    throw new StepTimeoutException(String.format(java.util.Locale.ROOT,
+                            "step %d did not finish within inception.cluster.step-timeout = %s in %d run%s; %s."
+                                    + " Check those executors (their logs, GC, disks), or raise the timeout if steps are"
+                                    + " this slow normally", step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout), run + 1,
+                            run == 0 ? "" : "s", still));
+                }
+                LOG.warn("step {} did not finish within {}: {}; cancelled it and running it again ({} of {} retries)",
+                        step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout), still, run + 1, timeoutRetries);
+            } catch (InterruptedException e) {
+                job.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for step " + (step + 1), e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw rethrow(e.getCause());
+            }
+        }
+    }
+
+    /** Spark's job failures arrive as a checked SparkException; passed on unchanged, as {@code collect()} does. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException rethrow(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    /** A step did not finish within {@code cluster.step-timeout} in any of its runs. */
+    public static final class StepTimeoutException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        StepTimeoutException(String message) {
+            super(message);
+        }
+    }
 
     /** Where each replica of the last step ran: "replica R executor E gpu A", one entry per replica. */
     public List<String> lastDevices() {
@@ -186,6 +249,7 @@ public final class SynchronousStep {
     }
 
     public void close() {
+        sc.sc().removeSparkListener(watch);
         graphJson.destroy(false);
     }
 

@@ -83,6 +83,7 @@ public final class TrainingRun {
         long globalBatch = (long) setup.replicas() * setup.batchPerReplica();
         try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
             trainer.stopWhenSkippedShareAbove(options.maxSkippedFraction());
+            trainer.stepTimeout(options.stepTimeout(), options.stepTimeoutRetries());
             ParameterServerState state = trainer.state();
             for (org.apache.hadoop.fs.Path stale : store.removeStaleTemporaries()) {
                 out.printf(Locale.ROOT, "removed %s, an unfinished checkpoint write of an earlier driver%n", stale);

@@ -32,6 +32,9 @@ class DeployTemplatesTest {
                 assertEquals(e.getValue(), p.getProperty(e.getKey()), file + ": " + e.getKey());
             }
             assertEquals("true", p.getProperty("spark.kryo.registrationRequired"), file);
+            if (file.startsWith("deploy/")) {
+                assertEquals("true", p.getProperty("spark.speculation"), file + ": backup copies of stragglers");
+            }
             assertTrue(p.getProperty("spark.authenticate.secret") == null, file + " must not carry a secret");
         }
     }
