@@ -35,6 +35,12 @@ public record InceptionConfig(
         return with(Map.of(key, value));
     }
 
+    /** A copy with another {@code inception.model} section. */
+    InceptionConfig withModel(ModelConfig m) {
+        return new InceptionConfig(run, m, cluster, optimizer, movingAverage, schedule, data, augment, checkpoint, eval,
+                registry, spark);
+    }
+
     /** A copy with several keys changed at once, for rules between keys (min-area <= max-area). */
     public InceptionConfig with(Map<String, ?> changes) {
         Map<String, Object> values = new LinkedHashMap<>(toMap());

@@ -1,12 +1,16 @@
 package org.inceptionspark.config;
 
 import java.io.Serializable;
-import org.deeplearning4j.nn.conf.CacheMode;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.CacheMode;
 
 /**
- * {@code inception.model}: the network and its regularisation. The {@code batch-norm} and
- * {@code init} sub-sections are flattened into {@code bn*} and {@code *InitStddev} components.
+ * {@code inception.model}: the network and its regularisation, and what the model zoo builds a
+ * network from ({@code ModelZoo.build}; label smoothing and weight decay are the engine's). The
+ * {@code batch-norm} and {@code init} sub-sections are flattened into {@code bn*} and
+ * {@code *InitStddev} components.
  */
 public record ModelConfig(
         String name,
@@ -43,5 +47,46 @@ public record ModelConfig(
 
     public boolean isVgg() {
         return name.startsWith("vgg_");
+    }
+
+    /** TF-slim's {@code depth(d) = max(int(d * depth_multiplier), min_depth)}. */
+    public int depth(int channels) {
+        return Math.max((int) (channels * widthMultiplier), minDepth);
+    }
+
+    /**
+     * The network {@code name} as its paper trained it, for K classes: Inception-v3 with
+     * reference.conf's recipe at 299x299; GoogLeNet at 224x224 with both auxiliary heads weighted
+     * 0.3 and 40% dropout before the classifier; VGG A-E at 224x224 with dropout 0.5 (the values of
+     * conf/googlenet-imagenet.conf and conf/vgg16-imagenet.conf).
+     *
+     * @throws InvalidConfigException for an unknown name, naming the known ones
+     */
+    public static ModelConfig paper(String name, int classes) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model.name", name);
+        m.put("model.classes", classes);
+        if (name.equals(GOOGLENET)) {
+            m.put("model.input-size", 224);
+            m.put("model.aux-head", true);
+            m.put("model.aux-loss-weight", 0.3);
+            m.put("model.dropout-keep", 0.6);
+        } else if (name.startsWith("vgg_")) {
+            m.put("model.input-size", 224);
+            m.put("model.aux-head", false);
+            m.put("model.aux-loss-weight", 0.0);
+            m.put("model.dropout-keep", 0.5);
+        }
+        return ConfigLoader.defaults().with(m).model();
+    }
+
+    /**
+     * A copy with one key of the section changed ({@code "width-multiplier"}, {@code "batch-norm.scale"}),
+     * checked as a configuration file's value would be.
+     *
+     * @throws InvalidConfigException naming the key when the value is not allowed
+     */
+    public ModelConfig with(String key, Object value) {
+        return ConfigLoader.defaults().withModel(this).with("model." + key, value).model();
     }
 }

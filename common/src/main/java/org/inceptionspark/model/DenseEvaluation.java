@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +22,7 @@ public final class DenseEvaluation {
     }
 
     /** The dense form of a trained VGG network built from {@code spec}; its weights are copied, fc layers reshaped. */
-    public static DenseEvaluation of(ComputationGraph trained, ModelSpec spec) {
+    public static DenseEvaluation of(ComputationGraph trained, ModelConfig spec) {
         if (!spec.name().startsWith("vgg_")) {
             throw new IllegalArgumentException("dense evaluation is VGG's; model " + spec.name() + " has no fc6/fc7");
         }

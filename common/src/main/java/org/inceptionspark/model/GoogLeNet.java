@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.deeplearning4j.nn.conf.ConvolutionMode.Same;
 import static org.deeplearning4j.nn.conf.ConvolutionMode.Truncate;
 
@@ -41,16 +43,16 @@ final class GoogLeNet {
     /** Width of the auxiliary heads' hidden fully connected layer, as published (multiplied like the convolutions). */
     static final int AUX_HIDDEN = 1024;
 
-    private final ModelSpec spec;
+    private final ModelConfig spec;
     private final GraphAssembler a;
     private final IWeightInit init = new WeightInitXavier();
 
-    private GoogLeNet(ModelSpec spec, GraphAssembler a) {
+    private GoogLeNet(ModelConfig spec, GraphAssembler a) {
         this.spec = spec;
         this.a = a;
     }
 
-    static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
+    static ComputationGraphConfiguration build(ModelConfig spec, long seed) {
         GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)

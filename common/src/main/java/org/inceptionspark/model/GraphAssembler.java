@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.distribution.TruncatedNormalDistribution;
@@ -18,9 +20,9 @@ import org.nd4j.linalg.activations.Activation;
  */
 final class GraphAssembler {
     private final GraphBuilder graph;
-    private final ModelSpec spec;
+    private final ModelConfig spec;
 
-    GraphAssembler(GraphBuilder graph, ModelSpec spec) {
+    GraphAssembler(GraphBuilder graph, ModelConfig spec) {
         this.graph = graph;
         this.spec = spec;
     }

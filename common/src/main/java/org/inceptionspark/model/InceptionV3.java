@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.deeplearning4j.nn.conf.ConvolutionMode.Same;
 import static org.deeplearning4j.nn.conf.ConvolutionMode.Truncate;
 
@@ -27,15 +29,15 @@ final class InceptionV3 {
     static final String AUX_OUTPUT = "aux_output";
     static final String AUX_SOURCE = "Mixed_6e";
 
-    private final ModelSpec spec;
+    private final ModelConfig spec;
     private final GraphAssembler a;
 
-    private InceptionV3(ModelSpec spec, GraphAssembler assembler) {
+    private InceptionV3(ModelConfig spec, GraphAssembler assembler) {
         this.spec = spec;
         this.a = assembler;
     }
 
-    static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
+    static ComputationGraphConfiguration build(ModelConfig spec, long seed) {
         Resolution resolution = Resolution.of(spec.inputSize());
         GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -84,7 +86,7 @@ final class InceptionV3 {
     }
 
     private void addLayers(Resolution resolution) {
-        double s = spec.convStddev();
+        double s = spec.convInitStddev();
         String net = a.convBn("Conv2d_1a_3x3", INPUT, 32, 3, 3, resolution.firstStride, Truncate, s);
         net = a.convBn("Conv2d_2a_3x3", net, 32, 3, 3, 1, Truncate, s);
         net = a.convBn("Conv2d_2b_3x3", net, 64, 3, 3, 1, Same, s);
@@ -113,11 +115,11 @@ final class InceptionV3 {
     }
 
     private String conv(String scope, String in, int ch, int kh, int kw) {
-        return a.convBn(scope, in, ch, kh, kw, 1, Same, spec.convStddev());
+        return a.convBn(scope, in, ch, kh, kw, 1, Same, spec.convInitStddev());
     }
 
     private String reduce(String scope, String in, int ch) {
-        return a.convBn(scope, in, ch, 3, 3, 2, Truncate, spec.convStddev());
+        return a.convBn(scope, in, ch, 3, 3, 2, Truncate, spec.convInitStddev());
     }
 
     /** Figure 5 blocks (35x35); the 5x5 branch's layer names differ in Mixed_5c in the TF code. */
@@ -197,12 +199,12 @@ final class InceptionV3 {
     private void auxLogits(String in) {
         String scope = "AuxLogits";
         String net = a.avgPool(scope + "/AvgPool_1a_5x5", in, 5, 3, Truncate);
-        net = a.convBn(scope + "/Conv2d_1b_1x1", net, 128, 1, 1, 1, Same, spec.convStddev());
-        net = a.convBn(scope + "/Conv2d_2a_5x5", net, 768, 5, 5, 1, Truncate, spec.auxConvStddev());
+        net = a.convBn(scope + "/Conv2d_1b_1x1", net, 128, 1, 1, 1, Same, spec.convInitStddev());
+        net = a.convBn(scope + "/Conv2d_2a_5x5", net, 768, 5, 5, 1, Truncate, spec.auxConvInitStddev());
         a.graph().addLayer(AUX_OUTPUT, new OutputLayer.Builder(new ScaledLoss(new LossMCXENT(), spec.auxLossWeight()))
                 .nOut(spec.classes())
                 .activation(Activation.SOFTMAX)
-                .weightInit(GraphAssembler.truncatedNormal(spec.auxFcStddev()))
+                .weightInit(GraphAssembler.truncatedNormal(spec.auxFcInitStddev()))
                 .build(), net);
     }
 
@@ -215,7 +217,7 @@ final class InceptionV3 {
         g.addLayer(OUTPUT, new OutputLayer.Builder(new LossMCXENT())
                 .nOut(spec.classes())
                 .activation(Activation.SOFTMAX)
-                .weightInit(GraphAssembler.truncatedNormal(spec.fcStddev()))
+                .weightInit(GraphAssembler.truncatedNormal(spec.fcInitStddev()))
                 .build(), "Logits/Dropout_1b");
     }
 }

@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -17,7 +19,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
  */
 final class ModelCost {
 
-    static ModelSummary of(ModelSpec spec, ComputationGraphConfiguration conf) {
+    static ModelSummary of(ModelConfig spec, ComputationGraphConfiguration conf) {
         Map<String, InputType> outputs = conf.getLayerActivationTypes(
                 InputType.convolutional(spec.inputSize(), spec.inputSize(), 3));
         long total = 0;

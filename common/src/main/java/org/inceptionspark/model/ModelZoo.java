@@ -1,6 +1,7 @@
 package org.inceptionspark.model;
 
-import java.util.ArrayList;
+import org.inceptionspark.config.ModelConfig;
+
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -20,20 +21,20 @@ public final class ModelZoo {
         org.inceptionspark.runtime.NativeRuntime.configure();
     }
 
-    /** Names accepted by {@link #build}: inception_v3, googlenet, vgg_a .. vgg_e. */
+    /**
+     * Names accepted by {@link #build}: inception_v3, googlenet, vgg_a .. vgg_e. The list is the
+     * configuration's ({@link ModelConfig#NAMES}, what {@code model.name} accepts), so a name the
+     * configuration takes is one the zoo builds.
+     */
     public static List<String> names() {
-        List<String> names = new ArrayList<>();
-        names.add(InceptionV3.NAME);
-        names.add(GoogLeNet.NAME);
-        names.addAll(Vgg.names());
-        return List.copyOf(names);
+        return ModelConfig.NAMES;
     }
 
     /**
      * The network's configuration; {@code seed} seeds its weight initialisation and dropout.
      * Weight decay and label smoothing are not part of it: the training engine applies them.
      */
-    public static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
+    public static ComputationGraphConfiguration build(ModelConfig spec, long seed) {
         if (!spec.name().equals(InceptionV3.NAME) && spec.inputSize() != PAPER_INPUT_SIZE) {
             // Their classifiers are defined on the 7x7 grid of a 224x224 crop (VGG's FC-4096 sizes
             // depend on it); another size would silently build a different network.
@@ -44,7 +45,7 @@ public final class ModelZoo {
             case InceptionV3.NAME -> InceptionV3.build(spec, seed);
             case GoogLeNet.NAME -> GoogLeNet.build(spec, seed);
             default -> {
-                if (!Vgg.names().contains(spec.name())) {
+                if (!spec.isVgg() || !names().contains(spec.name())) {
                     throw new IllegalArgumentException("unknown model '" + spec.name() + "'; known: " + names());
                 }
                 yield Vgg.build(spec, seed);
@@ -71,7 +72,7 @@ public final class ModelZoo {
     }
 
     /** Parameter counts and multiply-adds per image, read off the built configuration. */
-    public static ModelSummary summarize(ModelSpec spec) {
+    public static ModelSummary summarize(ModelConfig spec) {
         return ModelCost.of(spec, build(spec, 0L));
     }
 

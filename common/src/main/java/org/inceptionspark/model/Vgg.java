@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.deeplearning4j.nn.conf.ConvolutionMode.Truncate;
 
 import java.util.List;
@@ -43,7 +45,7 @@ final class Vgg {
                     {512, 512, 512, 512}}, false));
 
     static List<String> names() {
-        return List.of("vgg_a", "vgg_b", "vgg_c", "vgg_d", "vgg_e");
+        return ModelZoo.names().stream().filter(n -> n.startsWith("vgg_")).toList();
     }
 
     /** C is D with the last convolution of blocks 3-5 a 1x1 one. */
@@ -59,7 +61,7 @@ final class Vgg {
         return List.copyOf(units);
     }
 
-    static ComputationGraphConfiguration build(ModelSpec spec, long seed) {
+    static ComputationGraphConfiguration build(ModelConfig spec, long seed) {
         IWeightInit init = new WeightInitXavier();
         GraphBuilder g = graph(spec, seed);
         String net = convolutions(spec, g, init);
@@ -79,7 +81,7 @@ final class Vgg {
      * classifier's output is its logits map (softmax per position is the evaluator's). Inference only,
      * so without dropout; it takes any input of at least 224x224.
      */
-    static ComputationGraphConfiguration buildDense(ModelSpec spec, long seed) {
+    static ComputationGraphConfiguration buildDense(ModelConfig spec, long seed) {
         IWeightInit init = new WeightInitXavier();
         GraphBuilder g = graph(spec, seed);
         String net = convolutions(spec, g, init);
@@ -95,7 +97,7 @@ final class Vgg {
                 .convolutionMode(Truncate).activation(a).weightInit(init).build();
     }
 
-    private static GraphBuilder graph(ModelSpec spec, long seed) {
+    private static GraphBuilder graph(ModelConfig spec, long seed) {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
@@ -105,7 +107,7 @@ final class Vgg {
     }
 
     /** The configuration's convolution and pooling stack; returns its last vertex. */
-    private static String convolutions(ModelSpec spec, GraphBuilder g, IWeightInit init) {
+    private static String convolutions(ModelConfig spec, GraphBuilder g, IWeightInit init) {
         List<Unit> units = CONFIGURATIONS.get(spec.name());
         if (units == null) {
             throw new IllegalArgumentException("unknown VGG configuration " + spec.name() + "; known: " + names());

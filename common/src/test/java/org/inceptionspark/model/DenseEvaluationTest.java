@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** VGG's dense evaluation against the plain network it is derived from. */
 class DenseEvaluationTest {
-    private static final ModelSpec SPEC = ModelSpec.vggDefaults("vgg_a", 5).withWidthMultiplier(1.0 / 16);
+    private static final ModelConfig SPEC = ModelConfig.paper("vgg_a", 5).with("width-multiplier", 1.0 / 16);
 
     private static ComputationGraph trained() {
         ComputationGraph g = ModelZoo.instantiate(ModelZoo.build(SPEC, 3L));
@@ -53,6 +55,6 @@ class DenseEvaluationTest {
         INDArray s = dense.scores(images, true);
         assertArrayEquals(new long[] {1, 5}, s.shape());
         assertEquals(1.0, s.sumNumber().doubleValue(), 1e-5, "averaged posteriors are a distribution");
-        assertThrows(IllegalArgumentException.class, () -> DenseEvaluation.of(plain, ModelSpec.googLeNetDefaults(5)));
+        assertThrows(IllegalArgumentException.class, () -> DenseEvaluation.of(plain, ModelConfig.paper(ModelConfig.GOOGLENET, 5)));
     }
 }

@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,13 +24,13 @@ import org.junit.jupiter.api.Test;
 /** Inception-v3's configuration against RECIPE.md's architecture facts and Keras's counts. */
 class ModelInceptionV3Test {
 
-    private static final ModelSpec NO_AUX = ModelSpec.inceptionV3Defaults(1000).withAuxHead(false);
+    private static final ModelConfig NO_AUX = ModelConfig.paper(ModelConfig.INCEPTION_V3, 1000).with("aux-head", false);
 
     /**
      * Output shapes by vertex name; a convolution unit's output (its {@code scope/BatchNorm} layer,
      * batch norm and ReLU in one) is also listed under the unit's scope, the TF end point's name.
      */
-    private static Map<String, InputType> shapes(ModelSpec spec) {
+    private static Map<String, InputType> shapes(ModelConfig spec) {
         Map<String, InputType> byVertex = ModelZoo.build(spec, 1).getLayerActivationTypes(
                 InputType.convolutional(spec.inputSize(), spec.inputSize(), 3));
         Map<String, InputType> shapes = new java.util.HashMap<>(byVertex);
@@ -67,7 +69,7 @@ class ModelInceptionV3Test {
         expected.put("AuxLogits/AvgPool_1a_5x5", "5x5x768");
         expected.put("AuxLogits/Conv2d_1b_1x1", "5x5x128");
         expected.put("AuxLogits/Conv2d_2a_5x5", "1x1x768");
-        Map<String, InputType> shapes = shapes(ModelSpec.inceptionV3Defaults(1000));
+        Map<String, InputType> shapes = shapes(ModelConfig.paper(ModelConfig.INCEPTION_V3, 1000));
         Map<String, String> actual = new LinkedHashMap<>();
         expected.keySet().forEach(k -> actual.put(k, shapes.containsKey(k) ? hwc(shapes.get(k)) : "missing"));
         assertEquals(expected, actual);
@@ -103,7 +105,7 @@ class ModelInceptionV3Test {
     @Test
     void learnedBatchNormScaleAddsOneGammaPerChannel() {
         ModelSummary shiftOnly = ModelZoo.summarize(NO_AUX);
-        ModelSummary scaled = ModelZoo.summarize(NO_AUX.withBnScale(true));
+        ModelSummary scaled = ModelZoo.summarize(NO_AUX.with("batch-norm.scale", true));
         // STACK-NOTES: a faithful DL4J Inception-v3 with scale and shift has 23,869,000.
         assertEquals(23_869_000L, scaled.totalParameters());
         assertEquals(17_216L, scaled.trainableParameters() - shiftOnly.trainableParameters());
@@ -113,7 +115,7 @@ class ModelInceptionV3Test {
     void withScaleAndAuxHeadTrainableParametersEqualTorchvision() {
         // torchvision's inception_v3(aux_logits=True) learns gamma and beta and keeps the moving
         // statistics as buffers, not parameters: 27,161,264.
-        ModelSummary s = ModelZoo.summarize(ModelSpec.inceptionV3Defaults(1000).withBnScale(true));
+        ModelSummary s = ModelZoo.summarize(ModelConfig.paper(ModelConfig.INCEPTION_V3, 1000).with("batch-norm.scale", true));
         assertEquals(27_161_264L, s.trainableParameters());
     }
 
@@ -147,7 +149,7 @@ class ModelInceptionV3Test {
     void lowResolutionVariantsReachThe8x8GridAtAboutTheSameCost() {
         long full = ModelZoo.summarize(NO_AUX).multiplyAdds();
         for (int size : new int[]{151, 79}) {
-            ModelSpec spec = NO_AUX.withInputSize(size);
+            ModelConfig spec = NO_AUX.with("input-size", size);
             Map<String, InputType> shapes = shapes(spec);
             assertEquals("17x17x768", hwc(shapes.get("Mixed_6e")), "at " + size);
             assertEquals("8x8x2048", hwc(shapes.get("Mixed_7c")), "at " + size);
@@ -155,8 +157,8 @@ class ModelInceptionV3Test {
             System.out.printf("inception_v3 %d: multiply-adds %,d (%.2f of 299's)%n", size, madds, (double) madds / full);
             assertTrue(madds > 0.75 * full && madds < 1.25 * full, "cost at " + size + ": " + madds);
         }
-        assertEquals("149x149x32", hwc(shapes(NO_AUX.withInputSize(151)).get("Conv2d_1a_3x3")));
-        Map<String, InputType> low = shapes(NO_AUX.withInputSize(79));
+        assertEquals("149x149x32", hwc(shapes(NO_AUX.with("input-size", 151)).get("Conv2d_1a_3x3")));
+        Map<String, InputType> low = shapes(NO_AUX.with("input-size", 79));
         assertEquals("77x77x32", hwc(low.get("Conv2d_1a_3x3")));
         assertFalse(low.containsKey("MaxPool_3a_3x3"));
         assertEquals("36x36x288", hwc(low.get("Mixed_5d")));
@@ -164,12 +166,14 @@ class ModelInceptionV3Test {
 
     @Test
     void otherInputSizesAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> ModelZoo.build(NO_AUX.withInputSize(224), 1));
+        org.inceptionspark.config.InvalidConfigException e = assertThrows(org.inceptionspark.config.InvalidConfigException.class,
+                () -> NO_AUX.with("input-size", 224));
+        assertTrue(e.getMessage().contains("inception.model.input-size = 224"), e.getMessage());
     }
 
     @Test
     void widthMultiplierFollowsTfSlimDepth() {
-        ModelSpec quarter = NO_AUX.withWidthMultiplier(0.25);
+        ModelConfig quarter = NO_AUX.with("width-multiplier", 0.25);
         ComputationGraphConfiguration conf = ModelZoo.build(quarter, 1);
         assertEquals(16, convolution(conf, "Conv2d_1a_3x3").getNOut(), "max(int(32 * 0.25), 16)");
         assertEquals(20, convolution(conf, "Conv2d_3b_1x1").getNOut(), "int(80 * 0.25)");
@@ -178,14 +182,14 @@ class ModelInceptionV3Test {
 
     @Test
     void auxHeadIsWeightedAndOrderedAfterTheMainOutput() {
-        ComputationGraphConfiguration conf = ModelZoo.build(ModelSpec.inceptionV3Defaults(1000), 1);
+        ComputationGraphConfiguration conf = ModelZoo.build(ModelConfig.paper(ModelConfig.INCEPTION_V3, 1000), 1);
         assertEquals(List.of("output", "aux_output"), conf.getNetworkOutputs());
         OutputLayer aux = (OutputLayer) ((LayerVertex) conf.getVertices().get("aux_output")).getLayerConf().getLayer();
         assertEquals(new ScaledLoss(new org.nd4j.linalg.lossfunctions.impl.LossMCXENT(), 0.4), aux.getLossFn());
         DropoutLayer dropout = (DropoutLayer) ((LayerVertex) conf.getVertices().get("Logits/Dropout_1b"))
                 .getLayerConf().getLayer();
         assertEquals(0.8, ((Dropout) dropout.getIDropout()).getP());
-        ModelSummary withAux = ModelZoo.summarize(ModelSpec.inceptionV3Defaults(1000));
+        ModelSummary withAux = ModelZoo.summarize(ModelConfig.paper(ModelConfig.INCEPTION_V3, 1000));
         // Aux head: 128*768 + 5*5*128*768 convolution weights, 768 + 128 shifts,
         // 2 x (768 + 128) moving statistics and a 768 x 1000 + 1000 classifier.
         long auxTotal = 128L * 768 + 25L * 128 * 768 + (768 + 128) * 3L + 768L * 1000 + 1000;

@@ -1,7 +1,10 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -17,11 +20,13 @@ class ModelOtherNetworksTest {
     @Test
     void zooListsEveryNetwork() {
         assertEquals(List.of("inception_v3", "googlenet", "vgg_a", "vgg_b", "vgg_c", "vgg_d", "vgg_e"), ModelZoo.names());
-        assertThrows(IllegalArgumentException.class, () -> ModelZoo.build(ModelSpec.vggDefaults("vgg_f", 10), 1));
+        org.inceptionspark.config.InvalidConfigException unknown = assertThrows(
+                org.inceptionspark.config.InvalidConfigException.class, () -> ModelConfig.paper("vgg_f", 10));
+        assertTrue(unknown.getMessage().contains("inception.model.name"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> ModelZoo.build(ModelSpec.vggDefaults("vgg_a", 10).withInputSize(299), 1));
+                () -> ModelZoo.build(ModelConfig.paper("vgg_a", 10).with("input-size", 299), 1));
         assertThrows(IllegalArgumentException.class,
-                () -> ModelZoo.build(ModelSpec.googLeNetDefaults(10).withInputSize(299), 1));
+                () -> ModelZoo.build(ModelConfig.paper(ModelConfig.GOOGLENET, 10).with("input-size", 299), 1));
     }
 
     @Test
@@ -29,19 +34,19 @@ class ModelOtherNetworksTest {
         // Table 2 of the VGG paper, in millions: A 133, B 133, C 134, D 138, E 144.
         Map<String, Long> published = Map.of("vgg_a", 133L, "vgg_b", 133L, "vgg_c", 134L, "vgg_d", 138L, "vgg_e", 144L);
         for (String name : Vgg.names()) {
-            ModelSummary s = ModelZoo.summarize(ModelSpec.vggDefaults(name, 1000));
+            ModelSummary s = ModelZoo.summarize(ModelConfig.paper(name, 1000));
             System.out.printf("%s: %,d parameters, %,d multiply-adds%n", name, s.totalParameters(), s.multiplyAdds());
             assertEquals(published.get(name), Math.round(s.totalParameters() / 1e6), name);
             assertEquals(s.totalParameters(), s.trainableParameters(), "no batch norm in " + name);
         }
         // torchvision's vgg16 / vgg19, the same networks: exact counts.
-        assertEquals(138_357_544L, ModelZoo.summarize(ModelSpec.vggDefaults("vgg_d", 1000)).totalParameters());
-        assertEquals(143_667_240L, ModelZoo.summarize(ModelSpec.vggDefaults("vgg_e", 1000)).totalParameters());
+        assertEquals(138_357_544L, ModelZoo.summarize(ModelConfig.paper("vgg_d", 1000)).totalParameters());
+        assertEquals(143_667_240L, ModelZoo.summarize(ModelConfig.paper("vgg_e", 1000)).totalParameters());
     }
 
     @Test
     void vggReaches7x7x512BeforeTheClassifier() {
-        ModelSpec spec = ModelSpec.vggDefaults("vgg_c", 1000);
+        ModelConfig spec = ModelConfig.paper("vgg_c", 1000);
         Map<String, InputType> t = ModelZoo.build(spec, 1).getLayerActivationTypes(InputType.convolutional(224, 224, 3));
         InputType.InputTypeConvolutional pool5 = (InputType.InputTypeConvolutional) t.get("pool5");
         assertEquals(List.of(7L, 7L, 512L), List.of(pool5.getHeight(), pool5.getWidth(), pool5.getChannels()));
@@ -49,7 +54,7 @@ class ModelOtherNetworksTest {
 
     @Test
     void googLeNetModulesAreWiredAsTable1() {
-        ComputationGraphConfiguration conf = ModelZoo.build(ModelSpec.googLeNetDefaults(1000).withAuxHead(false), 1);
+        ComputationGraphConfiguration conf = ModelZoo.build(ModelConfig.paper(ModelConfig.GOOGLENET, 1000).with("aux-head", false), 1);
         // Table 1's columns: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
         String[] modules = {"3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b"};
         int[][] columns = {{64, 96, 128, 16, 32, 32}, {128, 128, 192, 32, 96, 64}, {192, 96, 208, 16, 48, 64},
@@ -70,7 +75,7 @@ class ModelOtherNetworksTest {
         // is not 7x7x3x64 and its 4c and 4d entries are off by a few percent): 6,795K in all.
         assertEquals(6795 * 1024, tableWeights + 1024 * 1000, 0.02 * 6795 * 1024);
 
-        ModelSummary s = ModelZoo.summarize(ModelSpec.googLeNetDefaults(1000).withAuxHead(false));
+        ModelSummary s = ModelZoo.summarize(ModelConfig.paper(ModelConfig.GOOGLENET, 1000).with("aux-head", false));
         System.out.printf("googlenet: %,d parameters, %,d multiply-adds%n", s.totalParameters(), s.multiplyAdds());
         // The paper: "a computational budget of 1.5 billion multiply-adds at inference time".
         assertEquals(1.5e9, s.multiplyAdds(), 0.1e9);
@@ -78,7 +83,7 @@ class ModelOtherNetworksTest {
 
     @Test
     void googLeNetAuxiliaryHeadsSitOn4aAnd4d() {
-        ComputationGraphConfiguration conf = ModelZoo.build(ModelSpec.googLeNetDefaults(1000), 1);
+        ComputationGraphConfiguration conf = ModelZoo.build(ModelConfig.paper(ModelConfig.GOOGLENET, 1000), 1);
         assertEquals(List.of("output", "aux1_output", "aux2_output"), conf.getNetworkOutputs());
         assertEquals(List.of("inception_4a/output"), conf.getVertexInputs().get("loss1/ave_pool"));
         assertEquals(List.of("inception_4d/output"), conf.getVertexInputs().get("loss2/ave_pool"));

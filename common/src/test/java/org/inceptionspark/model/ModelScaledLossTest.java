@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,7 +40,7 @@ class ModelScaledLossTest {
 
     @Test
     void survivesTheGraphConfigurationJsonRoundTrip() {
-        ComputationGraphConfiguration conf = ModelZoo.build(ModelSpec.inceptionV3Defaults(10).withWidthMultiplier(0.25), 5);
+        ComputationGraphConfiguration conf = ModelZoo.build(ModelConfig.paper(ModelConfig.INCEPTION_V3, 10).with("width-multiplier", 0.25), 5);
         String json = conf.toJson();
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
         OutputLayer aux = (OutputLayer) ((LayerVertex) back.getVertices().get("aux_output")).getLayerConf().getLayer();

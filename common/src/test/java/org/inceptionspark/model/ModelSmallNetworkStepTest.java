@@ -1,5 +1,7 @@
 package org.inceptionspark.model;
 
+import org.inceptionspark.config.ModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * actually initialised and run forward and backward.
  */
 class ModelSmallNetworkStepTest {
-    private static final ModelSpec SPEC = ModelSpec.inceptionV3Defaults(10).withInputSize(79).withWidthMultiplier(0.25);
+    private static final ModelConfig SPEC = ModelConfig.paper(ModelConfig.INCEPTION_V3, 10).with("input-size", 79).with("width-multiplier", 0.25);
     private static ComputationGraph graph;
 
     @BeforeAll

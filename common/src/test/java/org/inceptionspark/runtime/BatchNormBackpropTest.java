@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterSegment;
@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * gradient within float rounding of the reference, and bit-identical from call to call.
  */
 class BatchNormBackpropTest {
-    private static final ModelSpec SPEC = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
+    private static final ModelConfig SPEC = ModelConfig.paper(ModelConfig.INCEPTION_V3, 5).with("input-size", 79).with("width-multiplier", 0.1);
 
     /** The network with DL4J's own helpers: oneDNN's batch norm, libnd4j's batchnorm_bp. */
     private static ComputationGraph withDl4jHelpers(ComputationGraphConfiguration conf) {

@@ -34,7 +34,7 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.model.BatchNormRelu;
 import org.junit.jupiter.api.Test;
@@ -72,16 +72,16 @@ class LayerShapeSweepTest {
     }
 
     /** The zoo's networks and variants the sweep covers, with the input size each is built for. */
-    static List<ModelSpec> networks() {
-        List<ModelSpec> out = new ArrayList<>();
+    static List<ModelConfig> networks() {
+        List<ModelConfig> out = new ArrayList<>();
         for (int size : new int[] {299, 151, 79}) {
             for (double width : new double[] {0.25, 0.5, 1.0}) {
-                out.add(ModelSpec.inceptionV3Defaults(1000).withInputSize(size).withWidthMultiplier(width));
+                out.add(ModelConfig.paper(ModelConfig.INCEPTION_V3, 1000).with("input-size", size).with("width-multiplier", width));
             }
         }
         for (String name : ModelZoo.names()) {
             if (!name.equals("inception_v3")) {
-                out.add(ModelSpec.paperDefaults(name, 1000));
+                out.add(ModelConfig.paper(name, 1000));
             }
         }
         return out;
@@ -95,7 +95,7 @@ class LayerShapeSweepTest {
 
         static {
             int layers = 0;
-            for (ModelSpec spec : networks()) {
+            for (ModelConfig spec : networks()) {
                 layers += collect(spec, CONVS, POOLS, NORMS);
             }
             System.out.printf("%d layers of %d networks: %d distinct convolutions, %d poolings, %d batch norms%n",
@@ -147,7 +147,7 @@ class LayerShapeSweepTest {
     }
 
     /** Adds the shapes of {@code spec}'s layers that take NCHW input; returns how many layers it read. */
-    private static int collect(ModelSpec spec, Set<Conv> convs, Set<Pool> pools, Set<Norm> norms) {
+    private static int collect(ModelConfig spec, Set<Conv> convs, Set<Pool> pools, Set<Norm> norms) {
         ComputationGraphConfiguration conf = ModelZoo.build(spec, 1);
         InputType network = InputType.convolutional(spec.inputSize(), spec.inputSize(), 3);
         Map<String, InputType> types = conf.getLayerActivationTypes(network);

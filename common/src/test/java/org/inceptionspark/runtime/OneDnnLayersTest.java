@@ -26,7 +26,7 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.GradientMessage;
@@ -312,7 +312,7 @@ class OneDnnLayersTest {
     @Test
     void everyGradientOfASmallInceptionMatchesDl4jsHelpersWithinTheNetworksRoundingSensitivity() {
         NativeRuntime.configure();
-        ModelSpec spec = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
+        ModelConfig spec = ModelConfig.paper(ModelConfig.INCEPTION_V3, 5).with("input-size", 79).with("width-multiplier", 0.1);
         ComputationGraphConfiguration conf = ModelZoo.build(spec, 3);
         ComputationGraph reference = new ComputationGraph(conf.clone());
         reference.init();

@@ -11,7 +11,7 @@ import java.util.concurrent.Executors;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.GradientMessage;
@@ -30,7 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * bit changed. Each case runs on a fresh thread, because workspaces are per thread.
  */
 class TrainingWorkspacesTest {
-    private static final ModelSpec SPEC = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
+    private static final ModelConfig SPEC = ModelConfig.paper(ModelConfig.INCEPTION_V3, 5).with("input-size", 79).with("width-multiplier", 0.1);
 
     @Test
     void firstStepFitsThePresizedWorkspaceAndGivesTheSameBits() throws Exception {

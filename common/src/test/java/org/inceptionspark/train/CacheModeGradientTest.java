@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.runtime.NativeRuntime;
@@ -24,14 +24,14 @@ class CacheModeGradientTest {
     @Test
     void hostCacheGivesTheSameMessagesAsNoCache() {
         NativeRuntime.configure();
-        ModelSpec spec = ModelSpec.inceptionV3Defaults(5).withInputSize(79).withWidthMultiplier(0.1);
+        ModelConfig spec = ModelConfig.paper(ModelConfig.INCEPTION_V3, 5).with("input-size", 79).with("width-multiplier", 0.1);
         float[][] none = twoSteps(spec, CacheMode.NONE);
         float[][] host = twoSteps(spec, CacheMode.HOST);
         assertArrayEquals(none[0], host[0], "first step");
         assertArrayEquals(none[1], host[1], "second step");
     }
 
-    private static float[][] twoSteps(ModelSpec spec, CacheMode mode) {
+    private static float[][] twoSteps(ModelConfig spec, CacheMode mode) {
         ComputationGraphConfiguration conf = ModelZoo.build(spec, 11);
         conf.setCacheMode(mode);
         ComputationGraph g = ModelZoo.instantiate(conf);

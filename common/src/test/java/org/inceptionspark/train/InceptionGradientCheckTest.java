@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterRole;
@@ -26,12 +26,10 @@ class InceptionGradientCheckTest {
 
     @Test
     void gradientMatchesFiniteDifferencesThroughTheWholeNetwork() {
-        ModelSpec d = ModelSpec.inceptionV3Defaults(10).withInputSize(79).withWidthMultiplier(0.25);
         // Dropout off (finite differences need one network function) and no auxiliary head: its batch
         // norm sees a 1x1 grid, i.e. as many values as images, where finite differences are unreliable.
-        ModelSpec spec = new ModelSpec(d.name(), d.inputSize(), d.classes(), d.widthMultiplier(), d.minDepth(), false,
-                d.auxLossWeight(), 1.0, d.bnDecay(), d.bnEpsilon(), d.bnScale(), d.convStddev(), d.auxConvStddev(),
-                d.auxFcStddev(), d.fcStddev());
+        ModelConfig spec = ModelConfig.paper(ModelConfig.INCEPTION_V3, 10).with("input-size", 79)
+                .with("width-multiplier", 0.25).with("aux-head", false).with("dropout-keep", 1.0);
         ComputationGraph g = new ComputationGraph(ModelZoo.build(spec, 1));
         g.init();
         g = g.convertDataType(DataType.DOUBLE);

@@ -3,26 +3,35 @@ package org.inceptionspark.driver;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.inceptionspark.config.InvalidConfigException;
+import org.inceptionspark.driver.commands.BenchCommand;
+import org.inceptionspark.driver.commands.Command;
+import org.inceptionspark.driver.commands.ConfigCommand;
+import org.inceptionspark.driver.commands.EvalCommand;
+import org.inceptionspark.driver.commands.ExportCommand;
+import org.inceptionspark.driver.commands.ModelsCommand;
+import org.inceptionspark.driver.commands.PackCommand;
+import org.inceptionspark.driver.commands.RegistryCommand;
+import org.inceptionspark.driver.commands.RetrainCommand;
+import org.inceptionspark.driver.commands.TrainCommand;
 
-/** Entry point of bin/inception-spark and of spark-submit: dispatches to one command. */
+/**
+ * Entry point of bin/inception-spark and of spark-submit: dispatches to one command, and is the one
+ * place where bad input becomes exit status 2 with a message naming the command.
+ */
 public final class Main {
-
-    /** One sub-command of the CLI. Returns the process exit code. */
-    public interface Command {
-        int run(String[] args) throws Exception;
-    }
 
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("config", new ConfigCommand());
         c.put("models", new ModelsCommand());
         c.put("train", new TrainCommand());
-        c.put("retrain", new org.inceptionspark.driver.registry.RetrainCommand());
-        c.put("registry", new org.inceptionspark.driver.registry.RegistryCommand());
+        c.put("retrain", new RetrainCommand());
+        c.put("registry", new RegistryCommand());
         c.put("export", new ExportCommand());
-        c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
-        c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
-        c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());
+        c.put("pack", new PackCommand());
+        c.put("eval", new EvalCommand());
+        c.put("bench", new BenchCommand());
         return c;
     }
 
@@ -32,14 +41,30 @@ public final class Main {
         System.exit(run(args));
     }
 
-    static int run(String[] args) throws Exception {
+    public static int run(String[] args) throws Exception {
         Map<String, Command> commands = commands();
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || !commands.containsKey(args[0])) {
             System.err.println("usage: inception-spark <command> [options]");
             System.err.println("commands: " + String.join(", ", commands.keySet()));
-            return args.length == 0 || args[0].startsWith("-") ? 0 : 2;
+            return args.length == 0 || args[0].startsWith("-") ? 0 : Command.EXIT_BAD_INPUT;
         }
-        return commands.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
+        return run(args[0], commands.get(args[0]), Arrays.copyOfRange(args, 1, args.length), System.err);
+    }
+
+    /**
+     * Runs one command, turning bad input into its message on {@code err} and
+     * {@link Command#EXIT_BAD_INPUT}.
+     */
+    public static int run(String name, Command command, String[] args, java.io.PrintStream err) throws Exception {
+        try {
+            return command.run(args);
+        } catch (InvalidConfigException e) {
+            err.println(e.getMessage());
+            return Command.EXIT_BAD_INPUT;
+        } catch (IllegalArgumentException e) {
+            err.println(name + ": " + e.getMessage());
+            return Command.EXIT_BAD_INPUT;
+        }
     }
 
     private Main() {

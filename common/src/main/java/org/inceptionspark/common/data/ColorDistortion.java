@@ -1,5 +1,7 @@
 package org.inceptionspark.common.data;
 
+import org.inceptionspark.config.AugmentConfig;
+
 /**
  * TF's Inception {@code distort_color} on one CHW image in [0, 1]: brightness, then either
  * saturation, hue, contrast (order 0) or contrast, saturation, hue (order 1), then clip to [0, 1].
@@ -9,7 +11,7 @@ public final class ColorDistortion {
     private ColorDistortion() {
     }
 
-    public static void apply(float[] img, int offset, int plane, AugmentParams p, SplitMix64 rng) {
+    public static void apply(float[] img, int offset, int plane, AugmentConfig p, SplitMix64 rng) {
         float brightness = (float) rng.uniform(-p.brightnessDelta(), p.brightnessDelta());
         boolean contrastFirst = rng.nextBoolean();
         float saturation = (float) rng.uniform(p.saturationLower(), p.saturationUpper());

@@ -1,18 +1,20 @@
 package org.inceptionspark.common.data;
 
+import org.inceptionspark.config.AugmentConfig;
+
 /**
  * Turns a decoded image into network input (CHW floats in [-1, 1]) as in RECIPE.md.
  * Training: random area/aspect crop, flip, colour distortion, all drawn from (seed, epoch, imageId)
  * so an image is augmented identically whichever executor handles it. Evaluation: central crop.
  */
 public final class Preprocessor {
-    private final AugmentParams params;
+    private final AugmentConfig params;
 
-    public Preprocessor(AugmentParams params) {
+    public Preprocessor(AugmentConfig params) {
         this.params = params;
     }
 
-    public AugmentParams params() {
+    public AugmentConfig params() {
         return params;
     }
 

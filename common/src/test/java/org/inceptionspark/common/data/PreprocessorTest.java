@@ -1,5 +1,7 @@
 package org.inceptionspark.common.data;
 
+import org.inceptionspark.config.ConfigLoader;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PreprocessorTest {
-    private final Preprocessor pre = new Preprocessor(AugmentParams.recipe());
+    private final Preprocessor pre = new Preprocessor(ConfigLoader.defaults().augment());
 
     @Test
     void grayscaleDecodesToThreeEqualChannels() throws Exception {
@@ -106,7 +108,7 @@ class PreprocessorTest {
         for (int i = 0; i < img.length; i++) {
             assertEquals(img[i], copy[i], 1e-5);
         }
-        ColorDistortion.apply(img, 0, plane, AugmentParams.recipe(), new SplitMix64(5));
+        ColorDistortion.apply(img, 0, plane, ConfigLoader.defaults().augment(), new SplitMix64(5));
         for (float v : img) {
             assertTrue(v >= 0f && v <= 1f);
         }

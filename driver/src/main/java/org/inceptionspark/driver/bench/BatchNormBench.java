@@ -1,5 +1,7 @@
 package org.inceptionspark.driver.bench;
 
+import org.inceptionspark.driver.commands.Command;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,7 +9,6 @@ import java.util.Set;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ResultLine;
 import org.inceptionspark.runtime.BatchNormBackprop;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link OneDnnBatchNorm} (the product's path: oneDNN 2.5's own primitives), same inputs, best of
  * the repeats each, and the relative L2 difference of the input gradients against libnd4j's.
  */
-public final class BatchNormBench implements Main.Command {
+public final class BatchNormBench implements Command {
     /** Inception-v3 batch norms at 299x299 and at 79x79 width 0.25, batch 32. */
     static final String DEFAULT_SHAPES = "32x64x147x147,32x192x35x35,32x768x17x17,32x2048x8x8,"
             + "32x16x37x37,32x8x39x39,32x48x9x9,32x96x4x4";

@@ -1,5 +1,9 @@
 package org.inceptionspark.driver.bench;
 
+import org.inceptionspark.driver.commands.Command;
+
+import org.inceptionspark.config.ConfigLoader;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.GradientPaint;
@@ -17,12 +21,11 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.common.data.ImageDecoder;
 import org.inceptionspark.common.data.Preprocessor;
 import org.inceptionspark.common.data.RgbImage;
 import org.inceptionspark.common.data.SplitMix64;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ResultLine;
 
@@ -34,7 +37,7 @@ import org.inceptionspark.driver.cli.ResultLine;
  * overloaded machine does not understate what a dedicated core does (wall-clock rates are printed
  * too); the RESULT line is the single-thread figure.
  */
-public final class InputBench implements Main.Command {
+public final class InputBench implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
@@ -52,7 +55,7 @@ public final class InputBench implements Main.Command {
         }
         System.out.printf("bench input: %d JPEGs of 500x375, mean %d KB, output %dx%d, %.0f s per measurement%n",
                 count, bytes / count / 1024, size, size, seconds);
-        Preprocessor pre = new Preprocessor(AugmentParams.recipe());
+        Preprocessor pre = new Preprocessor(ConfigLoader.defaults().augment());
         measure(jpegs, pre, size, 1, Math.min(2.0, seconds / 2), false); // JIT warm-up
         Rate decodeOnly = measure(jpegs, pre, size, 1, seconds / 2, true);
         Rate full = measure(jpegs, pre, size, 1, seconds, false);

@@ -1,5 +1,7 @@
 package org.inceptionspark.driver.bench;
 
+import org.inceptionspark.driver.commands.Command;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -15,10 +17,9 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.inceptionspark.config.ConfigLoader;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ResultLine;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelSummary;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.runtime.NativeRuntime;
@@ -45,7 +46,7 @@ import org.nd4j.linalg.profiler.OpProfiler;
  * efficiency the issue asks about; peak memory is the JVM heap's pools, the native part of the
  * resident set (sampled every 50 ms) and the process's VmHWM.
  */
-public final class ReplicaBench implements Main.Command {
+public final class ReplicaBench implements Command {
 
     /**
      * --profile: one more (untimed) step with ND4J's op profiler on, then its table of time per
@@ -77,7 +78,7 @@ public final class ReplicaBench implements Main.Command {
         boolean gcEachStep = args.flag("gc");
         String model = args.option("model").orElse("inception_v3");
         int classes = args.intOption("classes", 1000);
-        ModelSpec paper = ModelSpec.paperDefaults(model, classes);
+        ModelConfig paper = ModelConfig.paper(model, classes);
         boolean inception = model.equals("inception_v3");
         int size = args.intOption("size", paper.inputSize());
         double width = args.doubleOption("width", 1.0);
@@ -93,7 +94,7 @@ public final class ReplicaBench implements Main.Command {
         boolean aux = Boolean.parseBoolean(args.option("aux").orElse(String.valueOf(paper.auxHead())));
         boolean bnScale = Boolean.parseBoolean(args.option("bn-scale").orElse("false"));
 
-        ModelSpec spec = paper.withInputSize(size).withWidthMultiplier(width).withAuxHead(aux).withBnScale(bnScale);
+        ModelConfig spec = paper.with("input-size", size).with("width-multiplier", width).with("aux-head", aux).with("batch-norm.scale", bnScale);
         ModelSummary summary = ModelZoo.summarize(spec);
         ComputationGraphConfiguration conf = ModelZoo.build(spec, seed);
         args.option("workspace").ifPresent(w -> {

@@ -1,5 +1,7 @@
 package org.inceptionspark.driver.bench;
 
+import org.inceptionspark.driver.commands.Command;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +25,6 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.stats.ParameterAveragingTrainingWorkerStats;
 import org.deeplearning4j.spark.stats.EventStats;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ResultLine;
@@ -34,7 +35,6 @@ import org.inceptionspark.driver.train.SyncTrainer;
 import org.inceptionspark.driver.train.TaskSlots;
 import org.inceptionspark.driver.train.TrainingSetup;
 import org.inceptionspark.config.ModelConfig;
-import org.inceptionspark.model.ModelSpec;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.TfRmsProp;
@@ -57,7 +57,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code /proc/self/io} deltas of the driver JVM around the step; and the driver's memory for the
  * state it keeps between steps (parameters, optimizer slots, moving average).
  */
-public final class SyncBench implements Main.Command {
+public final class SyncBench implements Command {
     private static final String RUN_KEY = "bench-sync";
     private static final String TIME_SOURCE = "org.deeplearning4j.spark.time.TimeSource";
 
@@ -104,12 +104,12 @@ public final class SyncBench implements Main.Command {
         String executorMemory = args.option("executor-memory").orElse("3g");
         String master = args.option("master").orElse(null);
 
-        ModelSpec base = switch (model) {
-            case ModelConfig.INCEPTION_V3 -> ModelSpec.inceptionV3Defaults(classes);
-            case ModelConfig.GOOGLENET -> ModelSpec.googLeNetDefaults(classes);
-            default -> ModelSpec.vggDefaults(model, classes);
+        ModelConfig base = switch (model) {
+            case ModelConfig.INCEPTION_V3 -> ModelConfig.paper(ModelConfig.INCEPTION_V3, classes);
+            case ModelConfig.GOOGLENET -> ModelConfig.paper(ModelConfig.GOOGLENET, classes);
+            default -> ModelConfig.paper(model, classes);
         };
-        ModelSpec spec = base.withInputSize(size).withAuxHead(false).withWidthMultiplier(width);
+        ModelConfig spec = base.with("input-size", size).with("aux-head", false).with("width-multiplier", width);
         ComputationGraphConfiguration graph = ModelZoo.build(spec, seed);
         StandaloneCluster cluster = null;
         SparkConf conf;
@@ -155,7 +155,7 @@ public final class SyncBench implements Main.Command {
         }
     }
 
-    static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelSpec spec, int[] replicaCounts,
+    static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelConfig spec, int[] replicaCounts,
                        int steps, int warmup, int batch, int slices, int perTask, long seed, int executors,
                        int cores, boolean timeline, boolean withDl4j) throws Exception {
         ComputeListener listener = new ComputeListener();

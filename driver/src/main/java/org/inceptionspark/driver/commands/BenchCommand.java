@@ -3,7 +3,6 @@ package org.inceptionspark.driver.commands;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.bench.InputBench;
 import org.inceptionspark.driver.bench.SyncBench;
 
@@ -11,10 +10,10 @@ import org.inceptionspark.driver.bench.SyncBench;
  * {@code bench <target> [options]}: dispatches to one benchmark. Each target ends its output with
  * one {@code RESULT key=value} line.
  */
-public final class BenchCommand implements Main.Command {
+public final class BenchCommand implements Command {
 
-    static Map<String, Main.Command> targets() {
-        Map<String, Main.Command> t = new LinkedHashMap<>();
+    static Map<String, Command> targets() {
+        Map<String, Command> t = new LinkedHashMap<>();
         t.put("input", new InputBench());
         t.put("sync", new SyncBench());
         t.put("replica", new org.inceptionspark.driver.bench.ReplicaBench());
@@ -24,11 +23,10 @@ public final class BenchCommand implements Main.Command {
 
     @Override
     public int run(String[] args) throws Exception {
-        Map<String, Main.Command> targets = targets();
+        Map<String, Command> targets = targets();
         if (args.length == 0 || !targets.containsKey(args[0])) {
-            System.err.println("usage: inception-spark bench <target> [options]; targets: "
+            throw new IllegalArgumentException("usage: inception-spark bench <target> [options]; targets: "
                     + String.join(", ", targets.keySet()));
-            return 2;
         }
         return targets.get(args[0]).run(Arrays.copyOfRange(args, 1, args.length));
     }

@@ -9,7 +9,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.common.data.CropScheme;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.config.InceptionConfig;
@@ -34,19 +33,10 @@ import org.inceptionspark.worker.SparkHadoopConf;
  * run's setting, or {@code -Deval.batch-norm-statistics=moving|recompute}); ensemble members may be
  * checkpoints or DL4J model zips.
  */
-public final class EvalCommand implements Main.Command {
+public final class EvalCommand implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        try {
-            return eval(argv);
-        } catch (IllegalArgumentException | InvalidConfigException e) {
-            System.err.println("eval: error: " + e.getMessage());
-            return 2;
-        }
-    }
-
-    private int eval(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("model", "checkpoint", "data", "crops", "ensemble", "input-size",
                 "max-images", "master", ConfigArgs.OPTION), Set.of());
         InceptionConfig conf = ConfigLoader.load(args.option(ConfigArgs.OPTION).map(java.nio.file.Path::of).orElse(null),

@@ -11,7 +11,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.data.HadoopPreflight;
 import org.inceptionspark.driver.data.PackJob;
@@ -30,7 +29,7 @@ import org.inceptionspark.worker.SparkHadoopConf;
  * Without --val-fraction DST is the packed dataset; with it, DST/train and DST/val. Every input
  * problem that concerns the whole input is reported before Spark starts.
  */
-public final class PackCommand implements Main.Command {
+public final class PackCommand implements Command {
     private final PrintStream out;
 
     public PackCommand() {
@@ -43,12 +42,7 @@ public final class PackCommand implements Main.Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        try {
-            return pack(argv);
-        } catch (IllegalArgumentException | org.inceptionspark.config.InvalidConfigException e) {
-            System.err.println("pack: error: " + e.getMessage());
-            return 2;
-        }
+        return pack(argv);
     }
 
     private int pack(String[] argv) throws Exception {

@@ -8,7 +8,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.worker.BatchSource;
 import org.inceptionspark.worker.LabeledImages;
@@ -58,7 +58,7 @@ public record BatchNormRecompute(BatchSource data, int replicas, int batchPerRep
                     + "inception.data.train = " + path + ": " + e.getMessage(), e);
         }
         PackedBatchSource data = new PackedBatchSource(path, images, c.run().seed(), c.cluster().batchPerReplica(),
-                c.model().inputSize(), AugmentParams.from(c.augment()), c.data().decodeThreads(), false,
+                c.model().inputSize(), c.augment(), c.data().decodeThreads(), false,
                 c.data().decodeLimits());
         return new BatchNormRecompute(data, replicas, c.cluster().batchPerReplica(), c.eval().batchNormImages());
     }

@@ -16,7 +16,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
-import org.inceptionspark.driver.ExportCommand;
+import org.inceptionspark.driver.commands.ExportCommand;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.train.RunLock;
@@ -176,7 +176,7 @@ public final class ModelRegistry {
                 Options.Rename.OVERWRITE);
     }
 
-    static String json(JsonNode node) throws IOException {
+    public static String json(JsonNode node) throws IOException {
         return JSON.writeValueAsString(node);
     }
 

@@ -1,5 +1,6 @@
 /**
  * The model registry on a Hadoop filesystem (immutable versions, an atomic current, a lock) and
- * the commands around it: retraining with a warm start and a gate, listing, showing, rolling back.
+ * the warm start of a retraining from its current version; the retrain and registry commands are
+ * in {@code commands}.
  */
 package org.inceptionspark.driver.registry;

@@ -5,7 +5,7 @@ import org.inceptionspark.config.ClusterConfig;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.MovingAverageConfig;
 import org.inceptionspark.config.OptimizerConfig;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.MomentumSgd;
@@ -33,7 +33,7 @@ public final class TrainingSetups {
             case MOMENTUM -> p -> new MomentumSgd(p, o.momentum());
         };
         long totalSteps = c.schedule().totalSteps(data.imagesPerEpoch(), (long) replicas * batch);
-        ComputationGraphConfiguration graph = ModelZoo.build(ModelSpec.from(c.model()), Seeds.derive(seed, Seeds.INIT));
+        ComputationGraphConfiguration graph = ModelZoo.build(c.model(), Seeds.derive(seed, Seeds.INIT));
         graph.setCacheMode(c.model().cacheMode());
         return new TrainingSetup(runKey, graph, data,
                 replicas, batch, c.model().classes(), c.model().labelSmoothing(), seed, rule, schedule, optimizer,

@@ -1,5 +1,7 @@
 package org.inceptionspark.driver.data;
 
+import org.inceptionspark.config.ConfigLoader;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +21,7 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.common.data.EpochPlan;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.commands.PackCommand;
@@ -150,7 +152,7 @@ class PackOnHdfsTest {
         try (JavaSparkContext sc = new JavaSparkContext(SparkSettings.apply(new SparkConf().setMaster("local[1]")
                 .setAppName("spark-hadoop-conf").set("spark.ui.enabled", "false").set("spark.hadoop.fs.defaultFS", hdfs)))) {
             PackedBatchSource source = new PackedBatchSource("/packed/train", train.numImages(), 7, 4, 32,
-                    AugmentParams.recipe(), 1, false, DecodeLimits.CEILING);
+                    ConfigLoader.defaults().augment(), 1, false, DecodeLimits.CEILING);
             assertEquals(List.of(4L), sc.parallelize(List.of(0), 1).map(i -> source.load(0, 0, 1).features().size(0)).collect());
         }
     }
@@ -177,7 +179,8 @@ class PackOnHdfsTest {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         int rc;
         try {
-            rc = new PackCommand(new PrintStream(OutputStream.nullOutputStream())).run(argv);
+            rc = org.inceptionspark.driver.Main.run("pack", new PackCommand(new PrintStream(OutputStream.nullOutputStream())), argv,
+                    System.err);
         } finally {
             System.setErr(err);
         }

@@ -120,8 +120,8 @@ class SourceListingTest {
         int rc;
         try (PrintStream capture = new PrintStream(err, true, StandardCharsets.UTF_8)) {
             System.setErr(capture);
-            rc = new PackCommand().run(new String[]{"--images", listing.toString(), "--out", tmp.resolve("out").toString(),
-                    "--shards", "1"});
+            rc = org.inceptionspark.driver.Main.run("pack", new PackCommand(), new String[]{"--images", listing.toString(),
+                    "--out", tmp.resolve("out").toString(), "--shards", "1"}, System.err);
         } finally {
             System.setErr(original);
         }

@@ -1,5 +1,7 @@
 package org.inceptionspark.driver.eval;
 
+import org.inceptionspark.config.ConfigLoader;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +26,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.common.data.CropScheme;
 import org.inceptionspark.common.data.ImageDecoder;
 import org.inceptionspark.common.data.Preprocessor;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.common.data.RgbImage;
 import org.inceptionspark.driver.CapturedStdout;
 import org.inceptionspark.driver.commands.EvalCommand;
@@ -75,7 +77,7 @@ class DistributedEvaluatorTest {
     void executorsAgreeWithADriverSideRecomputationAndEnsemblesAverage() throws Exception {
         long[] expectedTop1 = new long[10];
         try (PackedDataset data = PackedDataset.open(packed, new Configuration())) {
-            Preprocessor pre = new Preprocessor(AugmentParams.recipe());
+            Preprocessor pre = new Preprocessor(ConfigLoader.defaults().augment());
             for (long i = 0; i < data.numImages(); i++) {
                 var rec = data.read(i);
                 RgbImage img = ImageDecoder.decode(rec.encoded());

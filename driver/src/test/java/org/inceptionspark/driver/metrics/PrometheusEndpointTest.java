@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.inceptionspark.driver.CapturedStdout;
-import org.inceptionspark.driver.TrainCommand;
+import org.inceptionspark.driver.commands.TrainCommand;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.driver.data.TestData;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,10 @@
 package org.inceptionspark.driver.registry;
 
+import org.inceptionspark.driver.commands.RegistryCommand;
+import org.inceptionspark.driver.commands.RetrainCommand;
+
+import org.inceptionspark.driver.Main;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,13 +80,13 @@ class RetrainOnHdfsTest {
     }
 
     private static CapturedStdout retrain(String runName, String... extra) throws Exception {
-        return CapturedStdout.of(() -> new RetrainCommand().run(retrainArgs(runName, extra)));
+        return CapturedStdout.of(() -> Main.run("retrain", new RetrainCommand(), retrainArgs(runName, extra), System.err));
     }
 
     private static CapturedStdout registryCommand(String... words) throws Exception {
         List<String> a = new ArrayList<>(List.of("--registry", hdfs + "/registry"));
         a.addAll(List.of(words));
-        return CapturedStdout.of(() -> new RegistryCommand().run(a.toArray(new String[0])));
+        return CapturedStdout.of(() -> Main.run("registry", new RegistryCommand(), a.toArray(new String[0]), System.err));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package org.inceptionspark.driver.train;
 
+import org.inceptionspark.config.ConfigLoader;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +19,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.config.OptimizerConfig;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.commands.PackCommand;
@@ -85,13 +87,13 @@ class DamagedDataTest {
 
     private static String checkFails(Path dataset) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> org.inceptionspark.driver.TrainCommand.checkDataset("inception.data.train", dataset.toString(), 5));
+                () -> org.inceptionspark.driver.commands.TrainCommand.checkDataset("inception.data.train", dataset.toString(), 5));
         return e.getMessage();
     }
 
     @Test
     void intactDatasetPasses() {
-        assertTrue(org.inceptionspark.driver.TrainCommand.checkDataset("inception.data.train",
+        assertTrue(org.inceptionspark.driver.commands.TrainCommand.checkDataset("inception.data.train",
                 packed.toString(), 5) > 0);
     }
 
@@ -153,7 +155,7 @@ class DamagedDataTest {
         PackedDataset.open(d.toString(), new Configuration()).close();
         Files.delete(d.resolve("index.bin"));
         ReplicaBatchLoader loader = ReplicaBatchLoader.forDataset(d.toString());
-        PackedBatchSource source = new PackedBatchSource(d.toString(), 10, 1, 2, TinyNetwork.SIZE, AugmentParams.recipe(),
+        PackedBatchSource source = new PackedBatchSource(d.toString(), 10, 1, 2, TinyNetwork.SIZE, ConfigLoader.defaults().augment(),
                 1, false, org.inceptionspark.common.data.DecodeLimits.CEILING);
         Exception e = assertThrows(RuntimeException.class, () -> source.load(0, 0, 1));
         assertTrue(e.getMessage().contains("index.bin") && e.getMessage().contains("missing"), e.getMessage());
@@ -168,7 +170,7 @@ class DamagedDataTest {
         Path shard = d.resolve("part-00000.seq");
         Files.write(shard, new byte[(int) Files.size(shard)]);
         UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false);
-        PackedBatchSource data = new PackedBatchSource(d.toString(), images, 3, 8, TinyNetwork.SIZE, AugmentParams.recipe(),
+        PackedBatchSource data = new PackedBatchSource(d.toString(), images, 3, 8, TinyNetwork.SIZE, ConfigLoader.defaults().augment(),
                 1, false, org.inceptionspark.common.data.DecodeLimits.CEILING);
         TrainingSetup setup = new TrainingSetup("damaged-run", TinyNetwork.graph(3), data, 2, 8, TinyNetwork.CLASSES, 0.1, 3,
                 rule, new LearningRateSchedule(0.045, 0.94, 10, true), p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 4, 0, 0);

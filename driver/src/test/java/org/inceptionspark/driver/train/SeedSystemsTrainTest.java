@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.driver.commands.PackCommand;
@@ -73,7 +73,7 @@ class SeedSystemsTrainTest {
         narrow.forEach((k, v) -> o.put("inception." + k, v));
         InceptionConfig c = ConfigLoader.load(TestData.repoRoot().resolve("conf").resolve(confFile), o).config();
         PackedBatchSource data = new PackedBatchSource(packed, IMAGES, c.run().seed(), c.cluster().batchPerReplica(),
-                c.model().inputSize(), AugmentParams.from(c.augment()), 1, false, c.data().decodeLimits());
+                c.model().inputSize(), c.augment(), 1, false, c.data().decodeLimits());
         return TrainingSetups.from(c, confFile + "-narrow", REPLICAS, data);
     }
 

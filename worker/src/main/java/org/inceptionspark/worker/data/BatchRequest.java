@@ -1,9 +1,11 @@
 package org.inceptionspark.worker.data;
 
+import org.inceptionspark.config.ConfigLoader;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.common.data.DecodeLimits;
 
 /**
@@ -18,10 +20,10 @@ public final class BatchRequest implements Serializable {
     private final long seed;
     private final int inputSize;
     private final boolean train;
-    private final AugmentParams augment;
+    private final AugmentConfig augment;
     private final DecodeLimits limits;
 
-    public BatchRequest(long[] indices, long epoch, long seed, int inputSize, boolean train, AugmentParams augment,
+    public BatchRequest(long[] indices, long epoch, long seed, int inputSize, boolean train, AugmentConfig augment,
                         DecodeLimits limits) {
         this.indices = indices.clone();
         this.epoch = epoch;
@@ -32,15 +34,17 @@ public final class BatchRequest implements Serializable {
         this.limits = Objects.requireNonNull(limits);
     }
 
+    /** A training batch with reference.conf's augmentation and no decode limit below the ceiling. */
     public static BatchRequest train(long[] indices, long epoch, long seed, int inputSize) {
-        return new BatchRequest(indices, epoch, seed, inputSize, true, AugmentParams.recipe(), DecodeLimits.CEILING);
+        return new BatchRequest(indices, epoch, seed, inputSize, true, ConfigLoader.defaults().augment(), DecodeLimits.CEILING);
     }
 
+    /** An evaluation batch with reference.conf's central crop and no decode limit below the ceiling. */
     public static BatchRequest eval(long[] indices, int inputSize) {
-        return new BatchRequest(indices, 0, 0, inputSize, false, AugmentParams.recipe(), DecodeLimits.CEILING);
+        return new BatchRequest(indices, 0, 0, inputSize, false, ConfigLoader.defaults().augment(), DecodeLimits.CEILING);
     }
 
-    public BatchRequest withAugment(AugmentParams params) {
+    public BatchRequest withAugment(AugmentConfig params) {
         return new BatchRequest(indices, epoch, seed, inputSize, train, params, limits);
     }
 
@@ -80,7 +84,7 @@ public final class BatchRequest implements Serializable {
         return train;
     }
 
-    public AugmentParams augment() {
+    public AugmentConfig augment() {
         return augment;
     }
 

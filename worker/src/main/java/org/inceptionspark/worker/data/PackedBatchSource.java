@@ -1,6 +1,6 @@
 package org.inceptionspark.worker.data;
 
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.common.data.EpochPlan;
 import org.inceptionspark.worker.BatchSource;
 import org.inceptionspark.worker.LabeledImages;
@@ -19,7 +19,7 @@ public final class PackedBatchSource implements BatchSource {
     private final long seed;
     private final int batchPerReplica;
     private final int inputSize;
-    private final AugmentParams augment;
+    private final AugmentConfig augment;
     private final int decodeThreads;
     private final boolean prefetch;
     private final DecodeLimits limits;
@@ -27,7 +27,7 @@ public final class PackedBatchSource implements BatchSource {
     private transient ReplicaBatchLoader loader;
 
     public PackedBatchSource(String path, long numImages, long seed, int batchPerReplica, int inputSize,
-                             AugmentParams augment, int decodeThreads, boolean prefetch, DecodeLimits limits) {
+                             AugmentConfig augment, int decodeThreads, boolean prefetch, DecodeLimits limits) {
         this.path = path;
         this.numImages = numImages;
         this.seed = seed;

@@ -1,4 +1,6 @@
-package org.inceptionspark.driver.registry;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.registry.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
@@ -7,7 +9,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.train.RunLock;
 
@@ -16,7 +17,7 @@ import org.inceptionspark.driver.train.RunLock;
  * one version's metadata, or moving {@code current} back to an earlier version (under the
  * registry's lock, so never in the middle of a retrain's promotion).
  */
-public final class RegistryCommand implements Main.Command {
+public final class RegistryCommand implements Command {
     private final PrintStream out;
 
     public RegistryCommand() {
@@ -47,9 +48,6 @@ public final class RegistryCommand implements Main.Command {
                 case "rollback" -> rollback(registry, registry.resolve(words.get(1)));
                 default -> list(registry);
             };
-        } catch (IllegalArgumentException e) {
-            System.err.println("registry: " + e.getMessage());
-            return RetrainCommand.EXIT_BAD_INPUT;
         } catch (ModelRegistry.BusyException e) {
             System.err.println("registry: " + e.getMessage());
             return RetrainCommand.EXIT_BUSY;

@@ -1,4 +1,6 @@
-package org.inceptionspark.driver;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.*;
 
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
@@ -24,30 +26,17 @@ import org.inceptionspark.worker.SparkHadoopConf;
  * {@code -D} override) says recompute. PATH may be a checkpoint
  * folder or a run directory (its newest checkpoint); both may be on any Hadoop filesystem.
  */
-public final class ExportCommand implements Main.Command {
+public final class ExportCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
-        CliArgs args;
-        try {
-            args = CliArgs.parse(argv, Set.of("checkpoint", "out", "master"), Set.of());
-            args.require("checkpoint");
-            args.require("out");
-        } catch (IllegalArgumentException e) {
-            System.err.println("export: " + e.getMessage());
-            return 2;
-        }
+        CliArgs args = CliArgs.parse(argv, Set.of("checkpoint", "out", "master"), Set.of());
+        args.require("checkpoint");
+        args.require("out");
         Configuration hadoop = SparkHadoopConf.current();
         Checkpoint c = CheckpointStore.read(args.require("checkpoint"), hadoop);
         ComputationGraph g = CheckpointModels.evaluationGraph(c);
-        InceptionConfig conf;
-        BatchNormRecompute recompute;
-        try {
-            conf = CheckpointModels.config(c, args.overrides());
-            recompute = BatchNormRecompute.of(conf, c.replicas());
-        } catch (IllegalArgumentException | InvalidConfigException e) {
-            System.err.println("export: " + e.getMessage());
-            return 2;
-        }
+        InceptionConfig conf = CheckpointModels.config(c, args.overrides());
+        BatchNormRecompute recompute = BatchNormRecompute.of(conf, c.replicas());
         String statistics = "moving batch-norm statistics";
         if (recompute != null) {
             try (JavaSparkContext sc = SparkContexts.create("export", conf, args.option("master"))) {

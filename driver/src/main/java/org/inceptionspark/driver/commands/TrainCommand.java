@@ -1,4 +1,6 @@
-package org.inceptionspark.driver;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.*;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -7,7 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.inceptionspark.common.data.AugmentParams;
+import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.LoadedConfig;
 import org.inceptionspark.config.ShortRunWarnings;
@@ -22,7 +24,7 @@ import org.inceptionspark.driver.train.TrainingRun;
 import org.inceptionspark.driver.train.TrainingSetup;
 import org.inceptionspark.driver.train.TrainingSetups;
 import org.inceptionspark.driver.train.Validator;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.worker.data.PackedBatchSource;
 import org.inceptionspark.worker.data.PackedDataset;
@@ -33,31 +35,16 @@ import org.inceptionspark.worker.SparkHadoopConf;
  * bin/inception-spark or spark-submit. Everything that can be checked without Spark (the
  * configuration, the model, the datasets and their class counts) is checked first.
  */
-public final class TrainCommand implements Main.Command {
+public final class TrainCommand implements Command {
     /** Exit status when another driver holds the run directory. */
     public static final int EXIT_LOCKED = 3;
 
     @Override
     public int run(String[] argv) throws Exception {
-        CliArgs args;
-        try {
-            args = CliArgs.parse(allowChangeAsOverride(argv), Set.of(ConfigArgs.OPTION), Set.of());
-        } catch (IllegalArgumentException e) {
-            System.err.println("train: " + e.getMessage());
-            return ConfigArgs.EXIT_INVALID_CONFIG;
-        }
-        Optional<LoadedConfig> loaded = ConfigArgs.load(args, System.err);
-        if (loaded.isEmpty()) {
-            return ConfigArgs.EXIT_INVALID_CONFIG;
-        }
-        InceptionConfig c = loaded.get().config();
-        long trainImages;
-        try {
-            trainImages = checkInputs(c);
-        } catch (IllegalArgumentException e) {
-            System.err.println("train: " + e.getMessage());
-            return ConfigArgs.EXIT_INVALID_CONFIG;
-        }
+        CliArgs args = CliArgs.parse(allowChangeAsOverride(argv), Set.of(ConfigArgs.OPTION), Set.of());
+        LoadedConfig loaded = ConfigArgs.load(args);
+        InceptionConfig c = loaded.config();
+        long trainImages = checkInputs(c);
 
         String runDir = runDir(c);
         RunLock lock;
@@ -73,7 +60,7 @@ public final class TrainCommand implements Main.Command {
         try (lock; JavaSparkContext sc = SparkContexts.create("train", c, Optional.empty())) {
             lock.setApplication(sc.sc().applicationId());
             lock.startHeartbeat();
-            Prepared p = prepare(sc, loaded.get(), trainImages, 0, out);
+            Prepared p = prepare(sc, loaded, trainImages, 0, out);
             TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out).lockedBy(lock).run();
             out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
@@ -103,7 +90,7 @@ public final class TrainCommand implements Main.Command {
      * @throws IllegalArgumentException naming the key and value at fault
      */
     public static long checkInputs(InceptionConfig c) {
-        ModelZoo.build(ModelSpec.from(c.model()), 0);
+        ModelZoo.build(c.model(), 0);
         long trainImages = checkDataset("inception.data.train", c.data().train(), c.model().classes());
         if (c.data().hasValidation()) {
             checkDataset("inception.data.validation", c.data().validation(), c.model().classes());
@@ -122,7 +109,7 @@ public final class TrainCommand implements Main.Command {
         InceptionConfig c = loaded.config();
         int replicas = replicas(sc, c);
         PackedBatchSource data = new PackedBatchSource(c.data().train(), trainImages, c.run().seed(),
-                c.cluster().batchPerReplica(), c.model().inputSize(), AugmentParams.from(c.augment()),
+                c.cluster().batchPerReplica(), c.model().inputSize(), c.augment(),
                 c.data().decodeThreads(), c.data().prefetch(), c.data().decodeLimits());
         String runKey = c.run().name() + "@" + sc.sc().applicationId();
         TrainingSetup setup = TrainingSetups.from(c, runKey, replicas, data);

@@ -1,4 +1,8 @@
-package org.inceptionspark.driver;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.Main;
+
+import org.inceptionspark.driver.*;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,9 +23,10 @@ class ConfigCommandTest {
         return Path.of(System.getProperty("inception.repo.root"), "conf", "inception-v3-imagenet-50x32.conf").toString();
     }
 
-    private int run(String... args) {
-        return new ConfigCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+    private int run(String... args) throws Exception {
+        PrintStream errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        return Main.run("config", new ConfigCommand(new PrintStream(out, true, StandardCharsets.UTF_8), errors), args,
+                errors);
     }
 
     private String out() {
@@ -33,7 +38,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void paperConfigPrintsEveryKeyWithItsOriginAndNoDeparture() {
+    void paperConfigPrintsEveryKeyWithItsOriginAndNoDeparture() throws Exception {
         assertEquals(0, run("--config", paperConf()), err());
         String o = out();
         assertTrue(o.matches("(?s).*\ninception\\.cluster\\.replicas = 50 +# .*inception-v3-imagenet-50x32\\.conf:\\d+\n.*"), o);
@@ -44,7 +49,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void overridesShowAsOverridesAndDeparturesAreListed() {
+    void overridesShowAsOverridesAndDeparturesAreListed() throws Exception {
         assertEquals(0, run("--config", paperConf(), "-Doptimizer.learning-rate=0.1"), err());
         String o = out();
         assertTrue(o.contains("# -Dinception.optimizer.learning-rate=0.1"), o);
@@ -53,7 +58,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void googLeNetAndVggReportTheirOwnRecipesWithEveryDepartureExplained() {
+    void googLeNetAndVggReportTheirOwnRecipesWithEveryDepartureExplained() throws Exception {
         for (String[] c : new String[][] {{"googlenet-imagenet.conf", "GoogLeNet", "asynchronous"},
                 {"vgg16-imagenet.conf", "VGG", "validation accuracy stopped improving"}}) {
             out.reset();
@@ -79,7 +84,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void theDemoGivesItsReasonForEveryDeparture() {
+    void theDemoGivesItsReasonForEveryDeparture() throws Exception {
         String demo = Path.of(System.getProperty("inception.repo.root"), "conf", "local-demo.conf").toString();
         assertEquals(0, run("--config", demo), err());
         String[] lines = out().split("\n");
@@ -96,7 +101,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void aRunShorterThanItsAveragesTimeConstantsIsWarnedAbout() {
+    void aRunShorterThanItsAveragesTimeConstantsIsWarnedAbout() throws Exception {
         assertEquals(0, run("--config", paperConf(), "-Dschedule.max-steps=120", "-Deval.batch-norm-statistics=moving"), err());
         String o = out();
         assertTrue(o.contains("warning: model.batch-norm.decay = 0.9997 has a time constant of 3,333 steps and this run has 120"), o);
@@ -115,14 +120,14 @@ class ConfigCommandTest {
     }
 
     @Test
-    void defaultsReportTheReplicaCountAsDecidedAtStartup() {
+    void defaultsReportTheReplicaCountAsDecidedAtStartup() throws Exception {
         assertEquals(0, run());
         assertTrue(out().contains("inception.cluster.replicas: recipe 50, effective 0 - "), out());
         assertTrue(out().contains("decided at start-up"), out());
     }
 
     @Test
-    void invalidConfigurationListsEveryErrorOnStderrAndExitsTwo() {
+    void invalidConfigurationListsEveryErrorOnStderrAndExitsTwo() throws Exception {
         assertEquals(2, run("--config", paperConf(), "-Dcluster.batch-per-replica=-1", "-Dcluster.batch-per-replca=3"));
         assertEquals("", out());
         String e = err();
@@ -133,7 +138,7 @@ class ConfigCommandTest {
     }
 
     @Test
-    void badCommandLineIsAUsageError() {
+    void badCommandLineIsAUsageError() throws Exception {
         assertEquals(2, run("--confg", "x.conf"));
         assertTrue(err().contains("unknown option --confg"), err());
         assertEquals(2, run("stray"));

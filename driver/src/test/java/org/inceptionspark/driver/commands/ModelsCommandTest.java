@@ -1,4 +1,6 @@
-package org.inceptionspark.driver;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,6 @@
-package org.inceptionspark.driver.registry;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.registry.*;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -22,9 +24,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.LoadedConfig;
 import org.inceptionspark.config.RegistryConfig;
-import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.SparkContexts;
-import org.inceptionspark.driver.TrainCommand;
+import org.inceptionspark.driver.commands.TrainCommand;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
@@ -45,9 +46,8 @@ import org.inceptionspark.worker.data.PackLayout;
  * and is retried (by the scheduler) resumes from its checkpoints. A run directory whose retrain
  * was decided (promoted or refused) is moved aside, so the next retrain starts a new run.
  */
-public final class RetrainCommand implements Main.Command {
+public final class RetrainCommand implements Command {
     public static final int EXIT_PROMOTED = 0;
-    public static final int EXIT_BAD_INPUT = ConfigArgs.EXIT_INVALID_CONFIG;
     public static final int EXIT_REFUSED = 3;
     public static final int EXIT_BUSY = 4;
     private static final String DECISION = "retrain-decision.json";
@@ -64,35 +64,19 @@ public final class RetrainCommand implements Main.Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        CliArgs args;
-        String registryDir;
-        try {
-            args = CliArgs.parse(argv, Set.of(ConfigArgs.OPTION, "registry"), Set.of());
-            registryDir = args.require("registry");
-        } catch (IllegalArgumentException e) {
-            System.err.println("retrain: " + e.getMessage());
-            return EXIT_BAD_INPUT;
+        CliArgs args = CliArgs.parse(argv, Set.of(ConfigArgs.OPTION, "registry"), Set.of());
+        String registryDir = args.require("registry");
+        LoadedConfig loaded = ConfigArgs.load(args);
+        InceptionConfig c = loaded.config();
+        if (!c.data().hasValidation()) {
+            throw new IllegalArgumentException("inception.data.validation is empty: the gate compares the candidate "
+                    + "and the current model on validation data");
         }
-        Optional<LoadedConfig> loaded = ConfigArgs.load(args, System.err);
-        if (loaded.isEmpty()) {
-            return EXIT_BAD_INPUT;
-        }
-        InceptionConfig c = loaded.get().config();
-        long trainImages;
-        try {
-            if (!c.data().hasValidation()) {
-                throw new IllegalArgumentException("inception.data.validation is empty: the gate compares the candidate "
-                        + "and the current model on validation data");
-            }
-            trainImages = TrainCommand.checkInputs(c);
-        } catch (IllegalArgumentException e) {
-            System.err.println("retrain: " + e.getMessage());
-            return EXIT_BAD_INPUT;
-        }
+        long trainImages = TrainCommand.checkInputs(c);
         Configuration hadoop = new Configuration();
         ModelRegistry registry = new ModelRegistry(registryDir, hadoop);
         try (RunLock lock = registry.lock("retrain " + c.run().name())) {
-            return retrain(registry, loaded.get(), trainImages, hadoop);
+            return retrain(registry, loaded, trainImages, hadoop);
         } catch (ModelRegistry.BusyException e) {
             System.err.println("retrain: " + e.getMessage());
             return EXIT_BUSY;
@@ -242,7 +226,7 @@ public final class RetrainCommand implements Main.Command {
     }
 
     /** SHA-256 of the weights as big-endian float32, the order of the exported model's flat vector. */
-    static String parameterDigest(float[] weights) {
+    public static String parameterDigest(float[] weights) {
         MessageDigest d = sha256();
         ByteBuffer b = ByteBuffer.allocate(1 << 16);
         for (float w : weights) {

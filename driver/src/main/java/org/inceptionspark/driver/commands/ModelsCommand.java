@@ -1,11 +1,13 @@
-package org.inceptionspark.driver;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.*;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.inceptionspark.driver.cli.CliArgs;
-import org.inceptionspark.model.ModelSpec;
+import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelSummary;
 import org.inceptionspark.model.ModelZoo;
 
@@ -13,7 +15,7 @@ import org.inceptionspark.model.ModelZoo;
  * {@code inception-spark models [--classes K]}: the size and cost of every network in the zoo,
  * computed from the configurations the trainer would build (nothing is allocated).
  */
-public final class ModelsCommand implements Main.Command {
+public final class ModelsCommand implements Command {
     private final PrintStream out;
 
     public ModelsCommand() {
@@ -33,7 +35,7 @@ public final class ModelsCommand implements Main.Command {
         }
         out.printf("%-14s %5s %7s %-18s %13s %13s %15s%n",
                 "model", "input", "classes", "heads", "trainable", "total params", "multiply-adds");
-        for (ModelSpec spec : rows(classes)) {
+        for (ModelConfig spec : rows(classes)) {
             ModelSummary s = ModelZoo.summarize(spec);
             out.printf("%-14s %5d %7d %-18s %,13d %,13d %,15d%n", s.name(), s.inputSize(), s.classes(),
                     heads(spec), s.trainableParameters(), s.totalParameters(), s.multiplyAdds());
@@ -44,24 +46,24 @@ public final class ModelsCommand implements Main.Command {
     }
 
     /** The rows printed: the reference network first, with and without its auxiliary head. */
-    static List<ModelSpec> rows(int classes) {
-        ModelSpec v3 = ModelSpec.inceptionV3Defaults(classes);
-        List<ModelSpec> rows = new ArrayList<>();
-        rows.add(v3.withAuxHead(false));
+    static List<ModelConfig> rows(int classes) {
+        ModelConfig v3 = ModelConfig.paper(ModelConfig.INCEPTION_V3, classes);
+        List<ModelConfig> rows = new ArrayList<>();
+        rows.add(v3.with("aux-head", false));
         rows.add(v3);
-        rows.add(v3.withInputSize(151).withAuxHead(false));
-        rows.add(v3.withInputSize(79).withAuxHead(false));
-        rows.add(ModelSpec.googLeNetDefaults(classes).withAuxHead(false));
-        rows.add(ModelSpec.googLeNetDefaults(classes));
+        rows.add(v3.with("input-size", 151).with("aux-head", false));
+        rows.add(v3.with("input-size", 79).with("aux-head", false));
+        rows.add(ModelConfig.paper(ModelConfig.GOOGLENET, classes).with("aux-head", false));
+        rows.add(ModelConfig.paper(ModelConfig.GOOGLENET, classes));
         for (String name : ModelZoo.names()) {
             if (name.startsWith("vgg_")) {
-                rows.add(ModelSpec.vggDefaults(name, classes));
+                rows.add(ModelConfig.paper(name, classes));
             }
         }
         return rows;
     }
 
-    private static String heads(ModelSpec spec) {
+    private static String heads(ModelConfig spec) {
         if (!spec.auxHead()) {
             return "main (no aux)";
         }

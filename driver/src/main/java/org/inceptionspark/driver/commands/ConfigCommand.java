@@ -1,4 +1,6 @@
-package org.inceptionspark.driver;
+package org.inceptionspark.driver.commands;
+
+import org.inceptionspark.driver.*;
 
 import org.inceptionspark.config.ConfigValueFormat;
 import org.inceptionspark.config.LoadedConfig;
@@ -23,7 +25,7 @@ import java.util.Set;
  * paper's recipe ({@link RecipeAudit}): what the engine cannot do as the paper did, then each key.
  * Lets a user check a run before spending a cluster on it. Exit 2 on an invalid configuration.
  */
-public final class ConfigCommand implements Main.Command {
+public final class ConfigCommand implements Command {
     private final PrintStream out;
     private final PrintStream err;
 
@@ -38,23 +40,16 @@ public final class ConfigCommand implements Main.Command {
 
     @Override
     public int run(String[] args) {
-        CliArgs cli;
-        try {
-            cli = CliArgs.parse(args, Set.of(ConfigArgs.OPTION), Set.of());
-        } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
-        }
+        CliArgs cli = CliArgs.parse(args, Set.of(ConfigArgs.OPTION), Set.of());
         if (!cli.positional().isEmpty()) {
-            return usage("unexpected argument(s) " + cli.positional());
+            throw new IllegalArgumentException("unexpected argument(s) " + cli.positional()
+                    + "; usage: inception-spark config [--config FILE] [-Dkey=value ...]");
         }
-        Optional<LoadedConfig> loaded = ConfigArgs.load(cli, err);
-        if (loaded.isEmpty()) {
-            return ConfigArgs.EXIT_INVALID_CONFIG;
-        }
-        printEffective(loaded.get(), cli.option(ConfigArgs.OPTION).orElse(null));
+        LoadedConfig loaded = ConfigArgs.load(cli);
+        printEffective(loaded, cli.option(ConfigArgs.OPTION).orElse(null));
         out.println();
-        printDepartures(loaded.get(), RecipeAudit.audit(loaded.get().config()));
-        printShortRunWarnings(loaded.get().config());
+        printDepartures(loaded, RecipeAudit.audit(loaded.config()));
+        printShortRunWarnings(loaded.config());
         return 0;
     }
 
@@ -121,11 +116,5 @@ public final class ConfigCommand implements Main.Command {
             out.println();
             warnings.forEach(out::println);
         }
-    }
-
-    private int usage(String problem) {
-        err.println("config: " + problem);
-        err.println("usage: inception-spark config [--config FILE] [-Dkey=value ...]");
-        return ConfigArgs.EXIT_INVALID_CONFIG;
     }
 }
