@@ -152,6 +152,7 @@ class StragglerOnClusterTest {
             }
             assertArrayEquals(reference, t.state().params(), "bit-identical to one process");
             assertTrue(copies.get() >= 1, "Spark ran no speculative copy");
+            System.out.println("speculative copies: " + copies.get() + "; parameters bit-identical to one process");
             assertEquals((long) STEPS * REPLICAS * 8, t.meters().images().value(),
                     "images counted once per replica, whichever copy of its task finished");
         } finally {
@@ -183,6 +184,7 @@ class StragglerOnClusterTest {
             Future<?> hung = stepWithStoppedExecutor(driverThread, t, "hung for good", stopped);
             ExecutionException e = assertThrows(ExecutionException.class, () -> hung.get(240, TimeUnit.SECONDS));
             String message = String.valueOf(e.getCause().getMessage());
+            System.out.println("the step stopped the run: " + message);
             assertTrue(e.getCause() instanceof SynchronousStep.StepTimeoutException, message);
             assertTrue(message.contains("inception.cluster.step-timeout = 10s"), message);
             assertTrue(message.contains("(" + cluster.workerHost(0) + ")"), "names the stopped executor's host: " + message);
