@@ -13,7 +13,7 @@ import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterSegment;
 import org.inceptionspark.testing.SegmentDifferences;
 import org.inceptionspark.train.GradientMessage;
-import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Replica;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,7 +73,7 @@ class BatchNormBackpropTest {
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 79, 79);
         float[] out = new float[GradientMessage.length(layout.length())];
-        ReplicaGradient.compute(g, layout, x, new int[] {0, 1, 2, 4}, 5, 0.1, 9, true, out);
+        new Replica(g).gradient(new Replica.Objective(5, 0.1, true), x, new int[] {0, 1, 2, 4}, 9, out);
         return out;
     }
 }

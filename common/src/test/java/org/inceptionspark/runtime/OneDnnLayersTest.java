@@ -31,7 +31,7 @@ import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.testing.SegmentDifferences;
-import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Replica;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -357,7 +357,7 @@ class OneDnnLayersTest {
             x.muli(random(77, x.shape()).muli(2 * perturbation).addi(1));
         }
         float[] out = new float[GradientMessage.length(layout.length())];
-        ReplicaGradient.compute(g, layout, x, new int[] {0, 1, 2, 4}, 5, 0.1, 9, true, out);
+        new Replica(g).gradient(new Replica.Objective(5, 0.1, true), x, new int[] {0, 1, 2, 4}, 9, out);
         return out;
     }
 }

@@ -15,7 +15,7 @@ import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.GradientMessage;
-import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Replica;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The activation workspace sized before a thread's first step: DL4J's estimate covers what the
  * steps keep (the workspace never grows, while one sized too small does), and the gradients are
  * the bits DL4J's own size-learning gives. The gradient workspaces are sized after the first step
- * ({@link TrainingWorkspaces#endLearning}, which {@link ReplicaGradient} calls), again without a
+ * ({@link TrainingWorkspaces#endLearning}, which {@link Replica#gradient} calls), again without a
  * bit changed. Each case runs on a fresh thread, because workspaces are per thread.
  */
 class TrainingWorkspacesTest {
@@ -93,7 +93,7 @@ class TrainingWorkspacesTest {
             step(ModelZoo.instantiate(conf.clone()), images());
             return gradientWorkspaceBytes();
         });
-        assertTrue(afterReplicaStep > 0, "ReplicaGradient ends the learning after its step");
+        assertTrue(afterReplicaStep > 0, "a replica's gradient ends the learning after its step");
     }
 
     @Test
@@ -140,7 +140,7 @@ class TrainingWorkspacesTest {
     /** A DL4J training step of the same network and data, with DL4J's own workspace sizing. */
     private static float[] dl4jStep(ComputationGraph g, INDArray x) {
         INDArray[] targets = new INDArray[g.getNumOutputArrays()];
-        Arrays.fill(targets, ReplicaGradient.smoothedTargets(LABELS, 5, 0.1));
+        Arrays.fill(targets, Replica.smoothedTargets(LABELS, 5, 0.1));
         g.setInputs(x);
         g.setLabels(targets);
         Nd4j.getRandom().setSeed(9);
@@ -155,7 +155,7 @@ class TrainingWorkspacesTest {
     private static float[] step(ComputationGraph g, INDArray x) {
         ParameterLayout layout = ParameterLayout.of(g);
         float[] out = new float[GradientMessage.length(layout.length())];
-        ReplicaGradient.compute(g, layout, x, LABELS, 5, 0.1, 9, true, out);
+        new Replica(g).gradient(new Replica.Objective(5, 0.1, true), x, LABELS, 9, out);
         return out;
     }
 

@@ -40,7 +40,7 @@ class CacheModeGradientTest {
         for (int step = 0; step < 2; step++) {
             Nd4j.getRandom().setSeed(100 + step);
             INDArray x = Nd4j.rand(DataType.FLOAT, 3, 3, 79, 79);
-            ReplicaGradient.compute(g, layout, x, new int[] {step, 2, 4}, 5, 0.1, 7 + step, true, out[step]);
+            new Replica(g).gradient(new Replica.Objective(5, 0.1, true), x, new int[] {step, 2, 4}, 7 + step, out[step]);
         }
         return out;
     }

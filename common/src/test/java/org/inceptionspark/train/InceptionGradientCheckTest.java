@@ -37,9 +37,9 @@ class InceptionGradientCheckTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 3, 79, 79).subi(0.5).muli(2);
         int[] labels = {1, 7, 3, 3};
         float[] m = new float[GradientMessage.length(layout.length())];
-        ReplicaGradient.compute(g, layout, x, labels, 10, 0.1, 1, true, m);
+        new Replica(g).gradient(new Replica.Objective(10, 0.1, true), x, labels, 1, m);
         INDArray p0 = g.params().dup();
-        INDArray t = ReplicaGradient.smoothedTargets(labels, 10, 0.1).castTo(DataType.DOUBLE);
+        INDArray t = Replica.smoothedTargets(labels, 10, 0.1).castTo(DataType.DOUBLE);
         List<String> checked = List.of("Conv2d_1a_3x3/Conv2D/W", "Conv2d_1a_3x3/BatchNorm/beta",
                 "Mixed_5b/Branch_1/Conv2d_0b_5x5/Conv2D/W", "Mixed_6e/Branch_1/Conv2d_0b_1x7/Conv2D/W",
                 "Mixed_7c/Branch_3/Conv2d_0b_1x1/BatchNorm/beta", "output/W");

@@ -5,11 +5,8 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.model.ModelZoo;
-import org.inceptionspark.optim.ParameterLayout;
-import org.inceptionspark.runtime.HostFloats;
 import org.inceptionspark.runtime.NativeRuntime;
+import org.inceptionspark.train.Replica;
 
 /**
  * The networks an executor JVM keeps between steps, keyed by run and by the GPU the borrowing
@@ -18,14 +15,6 @@ import org.inceptionspark.runtime.NativeRuntime;
  * holds one network per concurrent replica: borrowed for a task, returned after it.
  */
 public final class ReplicaModelPool {
-    /** A network and its parameter layout, built once per JVM and run. */
-    public record Replica(ComputationGraph graph, ParameterLayout layout) {
-        /** Sets the network's parameters: one bulk copy into its flat parameter buffer. */
-        public void load(float[] values) {
-            HostFloats.copyInto(graph.params(), values);
-        }
-    }
-
     static {
         // Before any network of this executor JVM is built: DL4J reads the helper switch per layer.
         NativeRuntime.configure();
@@ -50,8 +39,7 @@ public final class ReplicaModelPool {
                 return r;
             }
         }
-        ComputationGraph graph = ModelZoo.instantiate(ComputationGraphConfiguration.fromJson(graphJson));
-        return new Replica(graph, ParameterLayout.of(graph));
+        return Replica.build(ComputationGraphConfiguration.fromJson(graphJson));
     }
 
     public static void giveBack(String runKey, Replica replica) {

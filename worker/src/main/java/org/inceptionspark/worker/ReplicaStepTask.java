@@ -10,7 +10,7 @@ import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.PairwiseSum;
-import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Replica;
 import org.inceptionspark.train.Seeds;
 import org.inceptionspark.worker.metrics.ExecutorMeters;
 import scala.Tuple2;
@@ -106,7 +106,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     float[] computeMessage(int replica) {
         LabeledImages batch = job.data().load(step, replica, job.replicas());
         job.data().prefetch(step + 1, replica, job.replicas());
-        ReplicaModelPool.Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
+        Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
         FaultHooks.atReplica(step, replica);
         long fetchStart = System.nanoTime();
         StepWeights w = weights.value();
@@ -124,8 +124,8 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         // "compute" is the forward/backward alone (as DL4J's worker fit times are): fetching the
         // broadcast weights and setting them are synchronisation overhead, timed outside it
         long t0 = System.nanoTime();
-        ReplicaGradient.compute(model.graph(), model.layout(), batch.features(), batch.labels(), job.classes(),
-                job.labelSmoothing(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica), job.replicaMean(), message);
+        model.gradient(job.objective(), batch.features(), batch.labels(), Seeds.derive(job.seed(), Seeds.DROPOUT, step, replica),
+                message);
         long computeNanos = System.nanoTime() - t0;
         ExecutorMeters.replicaComputed(computeNanos);
         if (timers != null) {

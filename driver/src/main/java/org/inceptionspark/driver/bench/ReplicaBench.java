@@ -25,7 +25,7 @@ import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.runtime.NativeRuntime;
 import org.inceptionspark.runtime.OneDnnLayers;
 import org.inceptionspark.train.GradientMessage;
-import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Replica;
 import org.inceptionspark.worker.ReplicaModelPool;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -38,7 +38,7 @@ import org.nd4j.linalg.profiler.OpProfiler;
  * {@code bench replica [--model inception_v3|googlenet|vgg_a..vgg_e] [--size 299|151|79] [--width W] [--batch 32]
  * [--steps K] [--profile]}:
  * one replica's training step through the product path (network built by {@link ReplicaModelPool}
- * from the configuration's JSON, forward + backward by {@link ReplicaGradient#compute}), against
+ * from the configuration's JSON, forward + backward by {@link Replica#gradient}), against
  * ND4J's sgemm measured in the same JVM just before and just after the steps.
  *
  * <p>Achieved FLOP/s = multiply-adds per image (the zoo's own count, auxiliary head included when
@@ -52,12 +52,12 @@ public final class ReplicaBench implements Command {
      * --profile: one more (untimed) step with ND4J's op profiler on, then its table of time per
      * op kind, to see which kinds of layer the step's time goes to.
      */
-    private static void profileOneStep(ReplicaModelPool.Replica replica, INDArray features, int[] labels, int classes,
+    private static void profileOneStep(Replica replica, INDArray features, int[] labels, int classes,
                                        long seed, float[] out) {
         OpProfiler.getInstance().reset();
         Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.OPERATIONS);
         try {
-            ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed, true, out);
+            replica.gradient(new Replica.Objective(classes, 0.1, true), features, labels, seed, out);
         } finally {
             Nd4j.getExecutioner().setProfilingMode(OpExecutioner.ProfilingMode.DISABLED);
         }
@@ -118,7 +118,7 @@ public final class ReplicaBench implements Command {
         double sgemmBefore = sgemmGflops(sgemmN);
         String runKey = "bench-replica-" + System.nanoTime();
         long t0 = System.nanoTime();
-        ReplicaModelPool.Replica replica = ReplicaModelPool.borrow(runKey, conf.toJson());
+        Replica replica = ReplicaModelPool.borrow(runKey, conf.toJson());
         System.out.printf(Locale.ROOT, "built in %.1f s; layer helpers: %s%n", (System.nanoTime() - t0) / 1e9,
                 NativeRuntime.helperCounts(replica.graph()));
 
@@ -146,7 +146,7 @@ public final class ReplicaBench implements Command {
                 checksBefore = OneDnnLayers.bufferChecks();
             }
             long a = System.nanoTime();
-            ReplicaGradient.compute(replica.graph(), replica.layout(), features, labels, classes, 0.1, seed + s, true, out);
+            replica.gradient(new Replica.Objective(classes, 0.1, true), features, labels, seed + s, out);
             double dt = (System.nanoTime() - a) / 1e9;
             double stepPeak = rssGb("VmHWM");
             peakOfSteps = Math.max(peakOfSteps, stepPeak);

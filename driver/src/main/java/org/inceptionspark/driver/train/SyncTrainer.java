@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.ParameterServerState;
+import org.inceptionspark.train.Replica;
 import org.inceptionspark.train.StepOutcome;
 import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaModelPool;
@@ -41,8 +42,9 @@ public final class SyncTrainer implements AutoCloseable {
         // one slice per replica even when tasks sum several: more, smaller reduce tasks let the
         // driver fetch early slices while later ones are still being summed (bench sync --timeline)
         int slices = Math.min(messageLength, setup.reduceSlices() > 0 ? setup.reduceSlices() : setup.replicas());
-        ReplicaJob job = new ReplicaJob(setup.runKey(), setup.data(), setup.replicas(), setup.classes(),
-                setup.labelSmoothing(), setup.rule().sumReplicas(), setup.seed(), new SliceRanges(messageLength, slices));
+        ReplicaJob job = new ReplicaJob(setup.runKey(), setup.data(), setup.replicas(),
+                new Replica.Objective(setup.classes(), setup.labelSmoothing(), setup.rule().sumReplicas()), setup.seed(),
+                new SliceRanges(messageLength, slices));
         this.step = new SynchronousStep(sc, job, setup.replicasPerTask(), setup.graph().toJson(), meters);
     }
 

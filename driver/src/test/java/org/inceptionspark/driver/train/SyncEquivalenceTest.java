@@ -17,7 +17,7 @@ import org.inceptionspark.optim.TfRmsProp;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.PairwiseSum;
 import org.inceptionspark.train.ParameterServerState;
-import org.inceptionspark.train.ReplicaGradient;
+import org.inceptionspark.train.Replica;
 import org.inceptionspark.train.Seeds;
 import org.inceptionspark.train.StepOutcome;
 import org.inceptionspark.train.UpdateRule;
@@ -73,8 +73,9 @@ class SyncEquivalenceTest {
 
     private static ParameterServerState singleProcessOnThisThread(TrainingSetup s, int steps) {
         // built as the replicas build theirs (ReplicaModelPool), batch-norm backward included
-        ComputationGraph graph = ModelZoo.instantiate(s.graph());
-        ParameterLayout layout = ParameterLayout.of(graph);
+        Replica replica = Replica.build(s.graph());
+        ComputationGraph graph = replica.graph();
+        ParameterLayout layout = replica.layout();
         ParameterServerState state = new ParameterServerState(layout, graph.params().toFloatVector(), s.rule(), s.schedule(),
                 s.optimizerFor(layout.length()));
         int len = GradientMessage.length(layout.length());
@@ -84,8 +85,8 @@ class SyncEquivalenceTest {
                 graph.setParams(Nd4j.createFromArray(state.params()).reshape(1, layout.length()));
                 LabeledImages b = s.data().load(step, r, s.replicas());
                 float[] m = new float[len];
-                ReplicaGradient.compute(graph, layout, b.features(), b.labels(), s.classes(), s.labelSmoothing(),
-                        Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), s.rule().sumReplicas(), m);
+                replica.gradient(new Replica.Objective(s.classes(), s.labelSmoothing(), s.rule().sumReplicas()), b.features(),
+                        b.labels(), Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), m);
                 sum.add(m);
             }
             assertTrue(state.apply(sum.result()).applied());

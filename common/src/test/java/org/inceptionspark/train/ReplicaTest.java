@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** The replica message's gradient is the gradient of the mean smoothed cross-entropy, checked by finite differences. */
-class ReplicaGradientTest {
+class ReplicaTest {
 
     @Test
     void replicaMeanGradientMatchesFiniteDifferencesOfTheMeanLoss() {
@@ -34,15 +34,15 @@ class ReplicaGradientTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 4).subi(0.5);
         int[] labels = {0, 2, 1, 1, 0, 2};
         float[] mean = new float[GradientMessage.length(layout.length())];
-        ReplicaGradient.compute(g, layout, x, labels, 3, 0.1, 1, true, mean);
+        new Replica(g).gradient(new Replica.Objective(3, 0.1, true), x, labels, 1, mean);
         float[] sum = new float[mean.length];
-        ReplicaGradient.compute(g, layout, x, labels, 3, 0.1, 1, false, sum);
+        new Replica(g).gradient(new Replica.Objective(3, 0.1, false), x, labels, 1, sum);
         int p = (int) layout.length();
         assertEquals(6, sum[p + GradientMessage.IMAGES]);
         assertEquals(mean[p + GradientMessage.LOSS], sum[p + GradientMessage.LOSS], 0f, "loss is always summed over images");
 
         INDArray params = g.params().dup();
-        INDArray target = ReplicaGradient.smoothedTargets(labels, 3, 0.1).castTo(DataType.DOUBLE);
+        INDArray target = Replica.smoothedTargets(labels, 3, 0.1).castTo(DataType.DOUBLE);
         double h = 1e-5;
         for (int i : new int[] {0, 7, 19, p - 1}) {
             double analytic = mean[i];
@@ -66,7 +66,7 @@ class ReplicaGradientTest {
 
     @Test
     void smoothedTargetsFollowTheRecipe() {
-        INDArray t = ReplicaGradient.smoothedTargets(new int[] {2}, 4, 0.1);
+        INDArray t = Replica.smoothedTargets(new int[] {2}, 4, 0.1);
         assertEquals(0.9 + 0.025, t.getDouble(0, 2), 1e-7);
         assertEquals(0.025, t.getDouble(0, 0), 1e-7);
         assertEquals(1.0, t.sumNumber().doubleValue(), 1e-6);
