@@ -16,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * backward reads its pre-activation output z only to pass it to the activation's backward pass,
  * which for the identity ignores it; to have z it either recomputes the whole forward convolution
  * (cache mode NONE) or keeps a copy of every convolution's output from the forward pass in the
- * activation workspace (HOST: 1.15 GB of Inception-v3's 4.34 GB at 299x299, batch 32).
+ * activation workspace (HOST; docs/replica-performance.md, Workspaces and memory).
  */
 public class LinearConvolution extends ConvolutionLayer {
 

@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Max pooling as a layer whose forward pass goes through its helper ({@link MaxPoolingLayer}).
  * DL4J 1.0.0-M2.1's subsampling layer calls its helper only in the backward pass and runs the
  * forward as libnd4j's {@code maxpool2d}, which hands oneDNN the NCHW array itself; on
- * Inception-v3's 147x147 stem pool that falls to oneDNN's reference kernel (0.3 s of a 299x299
- * step; docs/replica-performance.md).
+ * Inception-v3's 147x147 stem pool that falls to oneDNN's reference kernel
+ * (docs/replica-performance.md, Pooling).
  */
 public class MaxPooling extends SubsamplingLayer {
 

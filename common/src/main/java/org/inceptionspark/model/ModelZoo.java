@@ -56,8 +56,8 @@ public final class ModelZoo {
     /**
      * The network of a configuration, initialised, with the configuration's cache mode on every
      * layer: {@code init()} applies it to the graph's workspaces only, and a layer left at none
-     * recomputes its forward output in the backward pass (bench replica, full width 299x299:
-     * 40.3 s per step with, 29.3 s without; docs/replica-performance.md), and, where DL4J's oneDNN
+     * recomputes its forward output in the backward pass (docs/replica-performance.md, Workspaces
+     * and memory), and, where DL4J's oneDNN
      * helpers are on, convolutions, pooling and batch norm on oneDNN directly ({@link OneDnnLayers})
      * or, where that path is off, batch norm's backward pass by {@link BatchNormBackprop}.
      */

@@ -24,9 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * for the input gradient), in place of the
  * oneDNN helper's {@code batchnorm_bp}. libnd4j runs that op with oneDNN's {@code use_global_stats}
  * flag, which treats the batch mean and variance as constants, then adds the missing terms with
- * about ten generic full-size passes and two full-size temporaries per call: at 299x299 full width
- * the op took 3.0 s of a 13.8 s step, of which oneDNN's own kernel was 0.42 s
- * (docs/replica-performance.md).
+ * about ten generic full-size passes and two full-size temporaries per call, several times
+ * oneDNN's own kernel's time (docs/replica-performance.md, Batch norm).
  *
  * <p>With batch statistics over M = N*H*W values per channel, {@code xmu = x - mean} and
  * {@code s = 1/sqrt(var + eps)}:
@@ -51,11 +50,9 @@ public class BatchNormBackprop extends MKLDNNBatchNormHelper {
 
     /**
      * Below this many activations the libnd4j op is kept: this class launches a dozen ops per call,
-     * which lost at small sizes ({@code bin/inception-spark bench batchnorm}, best of 8, 2 threads:
-     * 32x96x4x4 0.76x, 32x48x9x9 0.95x; runs disagree at 32x8x39x39, 0.80x-1.41x) and won from
-     * 32x16x37x37 (701k values) up, 1.4x-9.7x. Without this threshold {@code bin/demo} took 3 min
-     * 22 s, with it 2 min 04 s (docs/replica-performance.md). The choice depends on the shape only,
-     * so it is the same in every replica and every run.
+     * which lose at small sizes and win from about 32x16x37x37 up ({@code bench batchnorm};
+     * docs/replica-performance.md, Batch norm). The choice depends on the shape only, so it is the
+     * same in every replica and every run.
      */
     public static final long MIN_ELEMENTS = 1L << 19;
 

@@ -36,12 +36,12 @@ import org.inceptionspark.runtime.PrimitiveArena.Role;
  * the input gradient and the scale and shift gradients from the batch statistics, one primitive
  * each. DL4J's oneDNN helper computed mean and variance with two generic ND4J reductions before
  * oneDNN's inference kernel, and its backward was libnd4j's (or {@link BatchNormBackprop}'s five
- * passes): together about 2 s of a 299x299 step, from a JFR profile of {@code bench replica}.
+ * passes), a large share of the step (docs/replica-performance.md, Batch norm).
  *
  * <p>The primitives run on copies in oneDNN's 16-channel blocked layout, reordered into and out
- * of the {@link PrimitiveArena}: oneDNN's kernel for DL4J's plain NCHW is not a JIT one, and at
- * 299x299 the batch norms took 0.71-0.78 s of a step on it against 0.20 s blocked, more than the
- * reorders cost (+0.37 s; docs/replica-performance.md). Where the blocked layout has
+ * of the {@link PrimitiveArena}: oneDNN's kernel for DL4J's plain NCHW is not a JIT one, and the
+ * blocked kernel saves more than the reorders cost (docs/replica-performance.md, Batch norm).
+ * Where the blocked layout has
  * no JIT kernel either, the plan runs on DL4J's arrays.
  */
 final class BatchNormPlan {

@@ -112,21 +112,17 @@ final class ConvolutionPlan {
 
     /**
      * Largest scratchpad a primitive may ask for before the plan takes the direct algorithm
-     * instead. Winograd's transformed tensors are the only large ones: at 299x299 the stem's
-     * 32->64 3x3 weight gradient asks for 615 MB and runs no faster than direct (65-84 ms against
-     * 72-77 ms), while the 80->192 3x3 layer's 415-461 MB buy 56-83 ms against 109-187 ms
-     * (one-off probes of one layer, 2 threads, oneDNN 2.5; docs/replica-performance.md).
+     * instead. Winograd's transformed tensors are the only large ones: the stem's weight gradient
+     * asks for 615 MB and runs no faster than direct, while the smaller scratchpads of the layers
+     * below this bound buy real speed (docs/replica-performance.md, Convolutions on oneDNN directly).
      */
     static final long MAX_SCRATCHPAD_BYTES = 512L << 20;
 
     /**
      * A 1x1 convolution with stride 1 and no padding is a matrix product per image, which oneDNN
      * runs on DL4J's NCHW arrays (its GEMM-based implementation) with no reorder; the blocked
-     * kernel plus its reorders was slower on every such layer of Inception-v3 (a one-off probe of
-     * one layer, batch 32, 2 threads, forward / backward: 768->192 at 17x17 7.9 / 16.5 ms against 9.4 / 18.5 ms, 64->80 at
-     * 73x73 5.1 / 15.2 against 9.7 / 21.4 ms, 2048->448 at 8x8 10.6 / 24.5 against 12.0 / 25.1 ms;
-     * 288->64 at 35x35 4.7 / 15.3 against 6.7 / 14.4 ms). Wider kernels lose on NCHW (im2col): 1x7
-     * 12.8 / 27.4 against 9.6 / 20.5 ms.
+     * kernel plus its reorders was slower on every such layer of Inception-v3, while wider kernels
+     * lose on NCHW (im2col) (docs/replica-performance.md, Convolutions on oneDNN directly).
      */
     private static boolean pointwise(SpatialWindow w) {
         return w.kernelHeight() == 1 && w.kernelWidth() == 1 && w.strideHeight() == 1 && w.strideWidth() == 1

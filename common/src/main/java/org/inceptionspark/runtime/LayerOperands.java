@@ -11,9 +11,9 @@ import org.inceptionspark.runtime.PrimitiveArena.Role;
  * The four data operands of a forward / backward primitive pair over one input and one output
  * tensor (a pooling, a batch norm): DL4J's NCHW arrays, in the layout the primitives run on.
  * Where the layouts differ, input-sized copies go to the buffers a convolution of the same input
- * size fills anyway (DIFF_DST, DST), the output-sized ones to SRC. At 299x299 the stem pool then
- * grows no buffer (a gradient buffer of its own added 0.15 GB); the batch norms, whose output is
- * input-sized, grow SRC by 86 MB.
+ * size fills anyway (DIFF_DST, DST), the output-sized ones to SRC. The stem pool then grows no
+ * buffer, and the batch norms, whose output is input-sized, grow only SRC
+ * (docs/replica-performance.md, Workspaces and memory).
  */
 final class LayerOperands {
     final Operand src;

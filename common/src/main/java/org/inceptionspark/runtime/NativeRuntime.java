@@ -46,9 +46,8 @@ public final class NativeRuntime {
     /**
      * glibc (2.35 and later) then advises transparent huge pages on the memory malloc maps. libnd4j
      * and oneDNN take fresh buffers from malloc for every op (reorders, temporaries); large ones
-     * are mmap'd and unmapped again, so each step faults its scratch memory in anew. On this
-     * project's 2-core VM a 4 KB page fault costs ~20 us (0.14-0.25 GB/s), a 2 MB one ~13 GB/s:
-     * {@code bench replica} at 299x299 went from 34.2 s to 13.8 s per step with this one setting.
+     * are mmap'd and unmapped again, so each step faults its scratch memory in anew, and 4 KB
+     * faults cost far more than 2 MB ones on a VM (docs/replica-performance.md, The allocator).
      */
     public static final String MALLOC_HUGE_PAGES = "glibc.malloc.hugetlb=1";
 
@@ -62,16 +61,15 @@ public final class NativeRuntime {
     public static final String JEMALLOC = "libjemalloc.so.2";
 
     /**
-     * jemalloc as ND4J's and oneDNN's allocator ({@code bench replica}, 299x299, batch 32): glibc's
-     * heap keeps the holes between differently sized per-op buffers, and the activations DL4J
-     * allocates outside its workspace in a network's first step, resident for good (peak 8.5 GB, 13.0 s
-     * per step); jemalloc's size classes reuse them and its decay returns them (5.7-6.0 GB, 9.7 s
-     * in the same sitting). Each option:
+     * jemalloc as ND4J's and oneDNN's allocator: glibc's heap keeps the holes between differently
+     * sized per-op buffers, and the activations DL4J allocates outside its workspace in a network's
+     * first step, resident for good; jemalloc's size classes reuse them and its decay returns them
+     * (docs/replica-performance.md, The allocator). Each option:
      * {@code thp:always} advises huge pages on its mappings (what glibc.malloc.hugetlb=1 does for
      * glibc: 4 KB page faults made every op's fresh buffer slow on the VM measured);
      * {@code oversize_threshold:0} keeps requests above 8 MiB in the ordinary arenas: jemalloc 5.1+
      * otherwise serves them from an arena that unmaps them on free, so each op faulted its large
-     * buffers in anew (13.1 s against 8.3 s per step); {@code background_thread:true} returns freed
+     * buffers in anew; {@code background_thread:true} returns freed
      * memory from a background thread instead of inside the allocating op.
      */
     public static final String JEMALLOC_CONF = "thp:always,metadata_thp:auto,oversize_threshold:0,background_thread:true";

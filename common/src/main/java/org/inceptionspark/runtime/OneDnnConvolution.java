@@ -17,8 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A convolution layer's helper that runs it through oneDNN 2.5 directly ({@link ConvolutionPlan}),
  * in place of DL4J's oneDNN helper, which calls libnd4j's {@code conv2d}/{@code conv2d_bp}: those
  * build oneDNN's primitives and allocate every reordered operand and scratchpad afresh in each
- * call, and memory fetched anew is what a step on this project's machines waited on (the stem's
- * weight gradient: 0.6-0.9 s in the step, 0.07 s on warm memory; docs/replica-performance.md).
+ * call, and memory fetched anew is what a step on this project's machines waited on
+ * (docs/replica-performance.md, Memory touched afresh).
  * Here each shape's primitives are built once and work in pooled, kept buffers
  * ({@link PrimitiveArena}). Installed by {@link OneDnnLayers}.
  *

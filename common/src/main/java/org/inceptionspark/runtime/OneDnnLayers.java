@@ -99,8 +99,8 @@ public final class OneDnnLayers {
      * Builds the plans of every convolution, pooling and batch norm of {@code graph} for a batch shaped like
      * {@code features} and grows the pooled buffers to their largest need in one go: grown role
      * by role as the first step met larger layers, each outgrown buffer stayed behind in the
-     * allocator, and that step peaked at 6.2 GB against 5.7 GB for the later ones (299x299,
-     * batch 32). Does nothing once done for a graph and shape.
+     * allocator and raised that step's peak above the later ones' (docs/replica-performance.md,
+     * Workspaces and memory). Does nothing once done for a graph and shape.
      */
     public static void prepare(ComputationGraph graph, INDArray features) {
         if (!enabled() || features.rank() != 4) {

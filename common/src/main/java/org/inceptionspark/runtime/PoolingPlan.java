@@ -27,7 +27,7 @@ import org.inceptionspark.runtime.PrimitiveArena.Role;
  * arrays where oneDNN has a fast kernel for them, else on NHWC copies. oneDNN's fast kernels take
  * a plain NCHW tensor only while one image's 16-channel slice fits the per-core L3 share;
  * libnd4j hands oneDNN the NCHW arrays in any case, and Inception-v3's MaxPool_3a
- * (32x64x147x147) ran on the reference kernel, 0.8-0.9 s of a step (docs/replica-performance.md).
+ * (32x64x147x147) ran on the slow reference kernel (docs/replica-performance.md, Pooling).
  * Max pooling's backward pass runs the forward again for the argmax workspace, as libnd4j does,
  * instead of keeping one per layer.
  */
@@ -73,8 +73,8 @@ final class PoolingPlan {
     /**
      * The plan of {@code s}, or null when oneDNN has no implementation of it: on DL4J's NCHW
      * arrays themselves where oneDNN runs a fast kernel on them, else on NHWC copies. Every pool
-     * of Inception-v3 but the stem's takes NCHW directly, which saved the copies' two to four
-     * transposes per call (docs/replica-performance.md).
+     * of Inception-v3 but the stem's takes NCHW directly, which saves the copies' two to four
+     * transposes per call (docs/replica-performance.md, Pooling).
      */
     static PoolingPlan of(Shape s) {
         PoolingPlan plain = of(s, false);

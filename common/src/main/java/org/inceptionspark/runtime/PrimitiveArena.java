@@ -17,10 +17,9 @@ import org.bytedeco.javacpp.Pointer;
  * The native buffers one oneDNN primitive at a time works in (a convolution, a pooling): its
  * operands in the layouts it wants, its scratchpad and workspace, one buffer per role, each grown
  * to the largest layer's need and then kept. On this project's machines, memory that the process
- * gives back and touches again costs ~2.5 s per GB (a VM whose freed pages go back to the host;
- * docs/replica-performance.md), and libnd4j's convolutions allocated these buffers afresh in every
- * call: the stem's Winograd weight gradient took 0.6-0.9 s in the step against 0.07 s when run
- * again on warm memory.
+ * gives back and touches again costs more than the arithmetic on it (a VM whose freed pages go back
+ * to the host), and libnd4j's convolutions allocated these buffers afresh in every call
+ * (docs/replica-performance.md, Memory touched afresh).
  *
  * <p>Arenas are pooled, not per thread: a JVM holds as many as primitives ever ran at once
  * (one per replica computing concurrently), whatever the number of threads Spark starts.

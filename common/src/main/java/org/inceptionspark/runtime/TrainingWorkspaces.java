@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A ComputationGraph keeps the activations of a training step (those the backward pass reads)
  * in a per-thread workspace whose size it learns: its first step allocates every activation
- * outside the workspace, and at the step's end the workspace is allocated beside them. For
- * Inception-v3 at 299x299, batch 32, that first step peaked at 6.1-8.7 GB against 5.7-5.8 GB for
- * every later one ({@code bench replica}). DL4J takes the workspace it finds on the thread under
+ * outside the workspace, and at the step's end the workspace is allocated beside them, so that
+ * first step peaked well above every later one (docs/replica-performance.md, Workspaces and
+ * memory). DL4J takes the workspace it finds on the thread under
  * its id, so creating it first, with DL4J's own policies and the size of DL4J's own activation
  * estimate for the configuration and this input, lets the first step run like the others. The
  * policies still grow it (spill, then reallocate) should the estimate fall short.
@@ -80,9 +80,9 @@ public final class TrainingWorkspaces {
      * far. The backward pass keeps its activation gradients in workspaces DL4J sizes only after as
      * many cycles as the graph has vertices (each gradient workspace is opened by a few dozen
      * vertices per step, so after five or six steps at Inception-v3's size); until then every
-     * gradient is allocated outside them and given back, and this project's VMs charge ~2.5 s per
-     * GB for memory touched afresh. At 299x299 those steps took 5.5-6.4 s against 4.7-5.0 s once
-     * DL4J had sized the workspaces (one 14-step {@code bench replica} run), for the same peak.
+     * gradient is allocated outside them and given back, and this project's VMs charge dearly for
+     * memory touched afresh, so those steps ran slower for the same peak
+     * (docs/replica-performance.md, Workspaces and memory).
      * One step opens every workspace with the sizes every later step needs, so the sizes are
      * DL4J's own, only reached after the first step. A workspace that has not yet been opened, or
      * that learns otherwise, is left alone. Returns the bytes allocated.

@@ -13,7 +13,7 @@ import org.inceptionspark.runtime.NativeRuntime;
  * a SparkContext ({@code train}, {@code bench sync}, ...). Only keys the user did not set (in
  * spark-defaults.conf, with {@code spark-submit --conf}, or in code) are filled in.
  *
- * <p>Why each : every step moves one 96 MB weight
+ * <p>Why each: every step moves one 96 MB weight
  * vector out by torrent broadcast and one 96 MB summed gradient in through the shuffle; floats
  * of trained weights and gradients do not compress (LZ4 saves a few percent), so compressing them
  * only costs CPU on the driver and on every executor, on the critical path of every step.
@@ -32,8 +32,8 @@ public final class SparkSettings {
         // collection of N parameter vectors would need more, ours never does.
         d.put("spark.driver.maxResultSize", "2g");
         // Kryo moves the 96 MB payloads with bulk copies (KryoRegistration), fast even before the
-        // JIT has compiled the path; Java serialization cuts them into 1 KB blocks (bench sync
-        // --timeline, N=4: reduce stage 2.2 s with Java serialization, 0.9-1.1 s with Kryo).
+        // JIT has compiled the path; Java serialization cuts them into 1 KB blocks (figures in
+        // docs/architecture.md, How gradients are combined).
         d.put("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
         d.put("spark.kryo.registrator", "org.inceptionspark.worker.KryoRegistration");
         // Only the classes KryoRegistration lists may travel: an unlisted class fails the job naming
@@ -43,9 +43,9 @@ public final class SparkSettings {
         d.put("spark.kryoserializer.buffer.max", "1g");
         // Each replica writes one 96 MB message per step to the shuffle. The bypass writer (Spark's
         // choice below 200 reduce partitions) writes one file per slice, then copies them into one;
-        // the serialized (unsafe) writer sorts the records in memory and writes one file (bench
-        // sync --timeline, shuffle write time: 145-490 ms -> 16-41 ms per replica). A 1 MB buffer
-        // writes in fewer system calls.
+        // the serialized (unsafe) writer sorts the records in memory and writes one file, several
+        // times faster (docs/architecture.md, How gradients are combined). A 1 MB buffer writes in
+        // fewer system calls.
         d.put("spark.shuffle.sort.bypassMergeThreshold", "0");
         // Backup replicas, as the paper's TF setup had: once half of a stage's tasks are done, a task
         // running 1.5x longer than their median gets a copy on another host. Tasks are deterministic,

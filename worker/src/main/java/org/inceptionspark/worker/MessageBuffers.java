@@ -12,7 +12,7 @@ import org.apache.spark.util.TaskCompletionListener;
  * A JVM's gradient arrays, reused from step to step: replicas' messages, and the slices that reduce
  * tasks and the driver deserialize. A message is one float per parameter (96 MB for Inception-v3);
  * allocating one per replica and step is a humongous allocation under G1 that regularly stops the
- * task for a collection (measured 0.2-0.4 s per message on a 3 GB executor). An array goes back
+ * task for a collection (docs/architecture.md, How gradients are combined). An array goes back
  * only once nothing reads it again: a message when its map task has completed (the shuffle writer,
  * whichever Spark chose, has written it by then), a slice once it has been summed or copied.
  */

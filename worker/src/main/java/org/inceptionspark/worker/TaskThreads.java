@@ -10,7 +10,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * Left alone, every replica's oneDNN primitives take all the JVM's threads, and replicas that run
  * at once on one executor share the cores k times over: local[2] with two replicas ran 4 threads
  * on 2 cores, and oneDNN's batch norm, whose threads meet at spin barriers, then took most of the
- * step (bin/demo's steps 5.4-6.9 s against 2.1-2.6 s; docs/replica-performance.md). OpenMP keeps
+ * step (docs/replica-performance.md, Threads). OpenMP keeps
  * the count per thread, so this sets the calling task thread's alone; libnd4j's own thread pool
  * keeps its global count.
  */

@@ -11,8 +11,8 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes JPEG/PNG bytes to {@link RgbImage} with the JDK's ImageIO. Measured against OpenCV's
- * imdecode (bytedeco opencv 4.5.5, the decoder under DataVec's NativeImageLoader) on 500x375 JPEGs:
- * 1.47 ms vs 1.47 ms per image on one core, so the JDK decoder is kept: no native library, and it
+ * imdecode (bytedeco opencv 4.5.5, the decoder under DataVec's NativeImageLoader) it is as fast
+ * (docs/data.md, Reading and augmentation), so the JDK decoder is kept: no native library, and it
  * reports the colour space and bit depth the pack-time checks need.
  */
 public final class ImageDecoder {
