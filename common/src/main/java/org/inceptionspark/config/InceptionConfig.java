@@ -83,9 +83,13 @@ public record InceptionConfig(
 
         put(m, "optimizer.type", ValueReader.spell(optimizer.type()));
         put(m, "optimizer.learning-rate", optimizer.learningRate());
+        put(m, "optimizer.schedule", ValueReader.spell(optimizer.schedule()));
         put(m, "optimizer.decay-factor", optimizer.decayFactor());
         put(m, "optimizer.epochs-per-decay", optimizer.epochsPerDecay());
         put(m, "optimizer.staircase", optimizer.staircase());
+        put(m, "optimizer.plateau.patience", optimizer.plateauPatience());
+        put(m, "optimizer.plateau.min-delta", optimizer.plateauMinDelta());
+        put(m, "optimizer.plateau.max-cuts", optimizer.plateauMaxCuts());
         put(m, "optimizer.rmsprop.decay", optimizer.rmsDecay());
         put(m, "optimizer.rmsprop.momentum", optimizer.rmsMomentum());
         put(m, "optimizer.rmsprop.epsilon", optimizer.rmsEpsilon());

@@ -22,8 +22,13 @@ final class InceptionConfigParser {
     }
 
     InceptionConfig parse() {
-        return new InceptionConfig(run(), model(), cluster(), optimizer(), movingAverage(), schedule(), data(),
-                augment(), checkpoint(), eval(), registry(), spark());
+        OptimizerConfig optimizer = optimizer();
+        EvalConfig eval = eval();
+        // The plateau schedule has nothing to decide from without the run's periodic evaluations.
+        r.require(optimizer.schedule() != OptimizerConfig.Schedule.PLATEAU || eval.everySteps() > 0, "optimizer.schedule",
+                "plateau decides from the evaluations every eval.every-steps steps: set eval.every-steps > 0");
+        return new InceptionConfig(run(), model(), cluster(), optimizer, movingAverage(), schedule(), data(),
+                augment(), checkpoint(), eval, registry(), spark());
     }
 
     private RunConfig run() {
@@ -98,7 +103,11 @@ final class InceptionConfigParser {
                 r.number("optimizer.rmsprop.initial-mean-square", atLeast(0)),
                 r.number("optimizer.momentum", decay()),
                 r.choice("optimizer.clip.mode", OptimizerConfig.ClipMode.class),
-                r.number("optimizer.clip.threshold", positive()));
+                r.number("optimizer.clip.threshold", positive()),
+                r.choice("optimizer.schedule", OptimizerConfig.Schedule.class),
+                r.integer("optimizer.plateau.patience", atLeast(1)),
+                r.number("optimizer.plateau.min-delta", new Bound(0, true, 1, true)),
+                r.integer("optimizer.plateau.max-cuts", atLeast(0)));
     }
 
     private MovingAverageConfig movingAverage() {

@@ -39,6 +39,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void plateauScheduleNeedsPeriodicEvaluationsAndMakesThemPartOfTheMathematics() {
+        ConfigError e = only(invalid(null, Map.of("inception.optimizer.schedule", "plateau", "inception.eval.every-steps", "0")));
+        assertEquals("inception.optimizer.schedule", e.key(), e.toString());
+        assertTrue(e.message().contains("eval.every-steps"), e.toString());
+        ConfigError typo = only(invalid(null, Map.of("inception.optimizer.schedule", "plateaux")));
+        assertTrue(typo.message().contains("exponential, plateau"), typo.toString());
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.optimizer.schedule", "plateau",
+                "inception.optimizer.plateau.patience", "3")).config();
+        assertEquals(OptimizerConfig.Schedule.PLATEAU, c.optimizer().schedule());
+        assertEquals(3, c.optimizer().plateauPatience());
+        assertEquals(3, c.optimizer().plateauMaxCuts());
+        assertEquals(c, c.with(Map.of()), "toMap carries the plateau keys");
+        // Under the plateau schedule, evaluations decide the learning rate: their keys may no longer change freely.
+        String exponential = "inception { eval { every-steps = 100 } }";
+        String exponentialChanged = "inception { eval { every-steps = 200 } }";
+        assertTrue(ResumeCheck.changes(exponential, exponentialChanged).isEmpty());
+        String plateau = "inception { optimizer { schedule = plateau }, eval { every-steps = 100 } }";
+        String plateauChanged = "inception { optimizer { schedule = plateau }, eval { every-steps = 200, max-images = 10 } }";
+        assertEquals(List.of("inception.eval.every-steps", "inception.eval.max-images"),
+                ResumeCheck.changes(plateau, plateauChanged).stream().map(ResumeCheck.Change::key).toList());
+    }
+
+    @Test
     void decodeLimitsHaveAnUpperBound() {
         ConfigError pixels = only(invalid(null, Map.of("inception.data.max-pixels", "250000001")));
         assertEquals("inception.data.max-pixels", pixels.key(), pixels.toString());
