@@ -130,6 +130,8 @@ public record InceptionConfig(
         put(m, "augment.contrast-lower", augment.contrastLower());
         put(m, "augment.contrast-upper", augment.contrastUpper());
         put(m, "augment.eval-central-fraction", augment.evalCentralFraction());
+        put(m, "augment.scale-min", augment.scaleMin());
+        put(m, "augment.scale-max", augment.scaleMax());
 
         put(m, "checkpoint.every-steps", checkpoint.everySteps());
         put(m, "checkpoint.every-minutes", checkpoint.everyMinutes());

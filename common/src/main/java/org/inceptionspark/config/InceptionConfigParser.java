@@ -24,11 +24,15 @@ final class InceptionConfigParser {
     InceptionConfig parse() {
         OptimizerConfig optimizer = optimizer();
         EvalConfig eval = eval();
+        ModelConfig model = model();
+        AugmentConfig augment = augment();
+        r.require(augment.scaleMin() == 0 || augment.scaleMin() >= model.inputSize(), "augment.scale-min",
+                "the shorter side S must be at least model.input-size (" + model.inputSize() + ") to crop from");
         // The plateau schedule has nothing to decide from without the run's periodic evaluations.
         r.require(optimizer.schedule() != OptimizerConfig.Schedule.PLATEAU || eval.everySteps() > 0, "optimizer.schedule",
                 "plateau decides from the evaluations every eval.every-steps steps: set eval.every-steps > 0");
-        return new InceptionConfig(run(), model(), cluster(), optimizer, movingAverage(), schedule(), data(),
-                augment(), checkpoint(), eval, registry(), spark());
+        return new InceptionConfig(run(), model, cluster(), optimizer, movingAverage(), schedule(), data(),
+                augment, checkpoint(), eval, registry(), spark());
     }
 
     private RunConfig run() {
@@ -141,6 +145,11 @@ final class InceptionConfigParser {
         double minAspect = r.number("augment.min-aspect", positive());
         double maxAspect = r.number("augment.max-aspect", positive());
         r.require(minAspect <= maxAspect, "augment.min-aspect", "must be <= augment.max-aspect (" + maxAspect + ")");
+        int scaleMin = r.integer("augment.scale-min", atLeast(0));
+        int scaleMax = r.integer("augment.scale-max", atLeast(0));
+        r.require((scaleMin == 0) == (scaleMax == 0), "augment.scale-min",
+                "and augment.scale-max (" + scaleMax + ") are both 0 (area/aspect crops) or both a training scale S");
+        r.require(scaleMin <= scaleMax, "augment.scale-min", "must be <= augment.scale-max (" + scaleMax + ")");
         return new AugmentConfig(minArea, maxArea, minAspect, maxAspect,
                 r.integer("augment.max-attempts", atLeast(1)),
                 r.bool("augment.flip"),
@@ -151,7 +160,8 @@ final class InceptionConfigParser {
                 r.number("augment.hue-delta", new Bound(0, true, 0.5, true)),
                 r.number("augment.contrast-lower", atLeast(0)),
                 r.number("augment.contrast-upper", atLeast(0)),
-                r.number("augment.eval-central-fraction", fractionAboveZero()));
+                r.number("augment.eval-central-fraction", fractionAboveZero()),
+                scaleMin, scaleMax);
     }
 
     private CheckpointConfig checkpoint() {

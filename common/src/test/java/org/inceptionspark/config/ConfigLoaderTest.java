@@ -62,6 +62,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void trainingScaleKeysAreBothSetAndAtLeastTheInput() {
+        ConfigError half = only(invalid(null, Map.of("inception.augment.scale-max", "512")));
+        assertEquals("inception.augment.scale-min", half.key(), half.toString());
+        ConfigError small = only(invalid(null, Map.of("inception.augment.scale-min", "256", "inception.augment.scale-max", "512")));
+        assertTrue(small.message().contains("model.input-size (299)"), small.toString());
+        ConfigError reversed = only(invalid(null, Map.of("inception.model.name", "vgg_a", "inception.model.input-size", "224",
+                "inception.augment.scale-min", "512", "inception.augment.scale-max", "256")));
+        assertTrue(reversed.message().contains("<= augment.scale-max"), reversed.toString());
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.model.name", "vgg_a", "inception.model.input-size", "224",
+                "inception.augment.scale-min", "256", "inception.augment.scale-max", "512")).config();
+        assertEquals(512, c.augment().scaleMax());
+        assertEquals(c, c.with(Map.of()));
+    }
+
+    @Test
     void decodeLimitsHaveAnUpperBound() {
         ConfigError pixels = only(invalid(null, Map.of("inception.data.max-pixels", "250000001")));
         assertEquals("inception.data.max-pixels", pixels.key(), pixels.toString());
