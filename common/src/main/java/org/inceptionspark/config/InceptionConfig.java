@@ -74,6 +74,8 @@ public record InceptionConfig(
         put(m, "model.init.aux-fc-stddev", model.auxFcInitStddev());
         put(m, "model.init.fc-stddev", model.fcInitStddev());
         put(m, "model.cache-mode", ValueReader.spell(model.cacheMode()));
+        put(m, "model.init-from", model.initFrom());
+        put(m, "model.init-from-layers", model.initFromLayers());
 
         put(m, "cluster.replicas", cluster.replicas());
         put(m, "cluster.batch-per-replica", cluster.batchPerReplica());

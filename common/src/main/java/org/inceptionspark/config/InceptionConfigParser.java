@@ -60,6 +60,10 @@ final class InceptionConfigParser {
             r.require(inputSize >= ModelConfig.MIN_INPUT_SIZE, "model.input-size",
                     name + " needs at least " + ModelConfig.MIN_INPUT_SIZE + " (its paper uses 224)");
         }
+        String initFrom = r.string("model.init-from");
+        String initFromLayers = r.string("model.init-from-layers");
+        r.require(initFromLayers.isBlank() || !initFrom.isBlank(), "model.init-from-layers",
+                "names layers to take from model.init-from, which is empty");
         return new ModelConfig(
                 name,
                 inputSize,
@@ -78,7 +82,9 @@ final class InceptionConfigParser {
                 r.number("model.init.aux-conv-stddev", positive()),
                 r.number("model.init.aux-fc-stddev", positive()),
                 r.number("model.init.fc-stddev", positive()),
-                r.choice("model.cache-mode", CacheMode.class));
+                r.choice("model.cache-mode", CacheMode.class),
+                initFrom,
+                initFromLayers);
     }
 
     private ClusterConfig cluster() {
