@@ -143,6 +143,9 @@ public record InceptionConfig(
         put(m, "eval.max-images", eval.maxImages());
         put(m, "eval.batch-norm-statistics", eval.batchNormStatistics());
         put(m, "eval.batch-norm-images", eval.batchNormImages());
+        put(m, "eval.mode", eval.mode());
+        put(m, "eval.dense-scales", String.join(",", eval.denseScales().stream().map(String::valueOf).toList()));
+        put(m, "eval.dense-flip", eval.denseFlip());
 
         put(m, "registry.max-top1-error", registry.maxTop1Error());
         put(m, "registry.max-regression", registry.maxRegression());

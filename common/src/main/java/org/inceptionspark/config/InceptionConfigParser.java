@@ -179,7 +179,31 @@ final class InceptionConfigParser {
     private EvalConfig eval() {
         return new EvalConfig(r.integer("eval.every-steps", atLeast(0)), r.longInteger("eval.max-images", atLeast(0)),
                 r.oneOf("eval.batch-norm-statistics", EvalConfig.BATCH_NORM_STATISTICS),
-                r.longInteger("eval.batch-norm-images", atLeast(1)));
+                r.longInteger("eval.batch-norm-images", atLeast(1)),
+                r.oneOf("eval.mode", EvalConfig.MODES),
+                denseScales(),
+                r.bool("eval.dense-flip"));
+    }
+
+    /** {@code eval.dense-scales}: comma-separated test scales Q, each a shorter side in pixels. */
+    private java.util.List<Integer> denseScales() {
+        String text = r.string("eval.dense-scales");
+        java.util.List<Integer> scales = new java.util.ArrayList<>();
+        for (String q : text.split(",")) {
+            int value;
+            try {
+                value = Integer.parseInt(q.trim());
+            } catch (NumberFormatException e) {
+                value = 0;
+            }
+            r.require(value >= ModelConfig.MIN_INPUT_SIZE, "eval.dense-scales", "'" + q.trim() + "' in \"" + text
+                    + "\" is not a test scale: give comma-separated shorter sides of at least " + ModelConfig.MIN_INPUT_SIZE
+                    + " pixels, e.g. \"256,384,512\"");
+            if (value >= ModelConfig.MIN_INPUT_SIZE) {
+                scales.add(value);
+            }
+        }
+        return java.util.List.copyOf(scales);
     }
 
     private RegistryConfig registry() {

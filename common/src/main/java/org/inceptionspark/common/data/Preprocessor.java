@@ -64,13 +64,26 @@ public final class Preprocessor {
         int w = img.width();
         int h = img.height();
         double f = (double) s / Math.min(w, h);
-        int sw = w <= h ? s : Math.max(s, (int) Math.round(w * f));
-        int sh = h < w ? s : Math.max(s, (int) Math.round(h * f));
+        int[] scaled = scaledSize(w, h, s);
+        int sw = scaled[0];
+        int sh = scaled[1];
         int x = rng.nextInt(sw - size + 1);
         int y = rng.nextInt(sh - size + 1);
         double side = size / f;
         // sw / f may pass the image's edge by the rounding of sw: keep the box inside
         return new ScaledCrop(s, sw, sh, new CropBox(Math.min(x / f, w - side), Math.min(y / f, h - side), side, side, false));
+    }
+
+    /** {width, height} of a w x h image rescaled isotropically so that its shorter side is {@code s}. */
+    public static int[] scaledSize(int w, int h, int s) {
+        double f = (double) s / Math.min(w, h);
+        return new int[] {w <= h ? s : Math.max(s, (int) Math.round(w * f)), h < w ? s : Math.max(s, (int) Math.round(h * f))};
+    }
+
+    /** The whole image resized to {@code width x height} as network input (VGG's dense evaluation at a test scale). */
+    public static void rescale(RgbImage img, int width, int height, float[] dst, int offset) {
+        BilinearSampler.sample(img, CropBox.whole(img, false), width, height, dst, offset);
+        toSignedUnit(dst, offset, 3 * width * height);
     }
 
     /** TF sample_distorted_bounding_box over the whole image; the whole image after maxAttempts misses. */
