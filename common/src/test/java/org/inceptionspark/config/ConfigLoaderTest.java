@@ -77,6 +77,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void denseScalesAreCommaSeparatedShorterSides() {
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.eval.mode", "dense",
+                "inception.eval.dense-scales", "256, 384,512")).config();
+        assertTrue(c.eval().dense());
+        assertEquals(List.of(256, 384, 512), c.eval().denseScales());
+        assertEquals(c, c.with(Map.of()), "toMap writes the scales back as they load");
+        ConfigError e = only(invalid(null, Map.of("inception.eval.dense-scales", "256,big")));
+        assertEquals("inception.eval.dense-scales", e.key(), e.toString());
+        assertTrue(e.message().contains("'big' in \"256,big\" is not a test scale"), e.toString());
+        assertEquals("inception.eval.mode", only(invalid(null, Map.of("inception.eval.mode", "sparse"))).key());
+    }
+
+    @Test
     void decodeLimitsHaveAnUpperBound() {
         ConfigError pixels = only(invalid(null, Map.of("inception.data.max-pixels", "250000001")));
         assertEquals("inception.data.max-pixels", pixels.key(), pixels.toString());
