@@ -27,9 +27,9 @@ public final class Plateau {
             String what = improved ? "improved" : String.format(Locale.ROOT,
                     "no improvement over %.4f by more than %s for %d evaluation(s)", after.best(), rule.minDelta(),
                     cut ? rule.patience() : after.sinceImprovement());
-            String then = cut ? String.format(Locale.ROOT, "learning rate x %s (cut %d of %d), now %s", rule.factor(),
+            String then = cut ? String.format(Locale.ROOT, "learning rate x %s (cut %d of %d), now %.4g", rule.factor(),
                     after.cuts(), rule.maxCuts(), baseLearningRate * multiplier)
-                    : String.format(Locale.ROOT, "learning rate stays %s (%d of %d cuts made)", baseLearningRate * multiplier,
+                    : String.format(Locale.ROOT, "learning rate stays %.4g (%d of %d cuts made)", baseLearningRate * multiplier,
                     after.cuts(), rule.maxCuts());
             return String.format(Locale.ROOT, "plateau schedule at step %d: top-1 accuracy %.4f %s; %s", step, accuracy,
                     what, then);
