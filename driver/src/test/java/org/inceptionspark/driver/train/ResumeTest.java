@@ -145,6 +145,34 @@ class ResumeTest {
     }
 
     @Test
+    void aCheckpointWrittenBetweenAStepAndItsEvaluationIsEvaluatedOnResume(@TempDir Path tmp) throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        ByteArrayOutputStream straightLog = new ByteArrayOutputStream();
+        plateauRun("gap-straight", tmp.resolve("straight"), 10, new PrintStream(straightLog, true, StandardCharsets.UTF_8));
+        Path first = tmp.resolve("first");
+        plateauRun("gap-first", first, 4, quiet);
+        org.apache.hadoop.conf.Configuration hadoop = sc.hadoopConfiguration();
+        List<org.apache.hadoop.fs.Path> written = new CheckpointStore(first.toUri().toString(), hadoop, 2).list();
+        Checkpoint at2 = CheckpointStore.read(written.get(0).toString(), hadoop);
+        Checkpoint at4 = CheckpointStore.read(written.get(1).toString(), hadoop);
+        assertEquals(2, at2.step());
+        // what a SIGTERM checkpoint right after step 4, before its evaluation, holds: the decisions up to step 2
+        Checkpoint gap = new Checkpoint(at4.step(), at4.skippedSteps(), at4.seed(), at4.replicas(), at4.graphJson(),
+                at4.configText(), at4.params(), at4.slots(), at4.average(), at2.plateau());
+        Path resumed = tmp.resolve("resumed");
+        new CheckpointStore(resumed.toUri().toString(), hadoop, 2).save(gap);
+        ByteArrayOutputStream resumedLog = new ByteArrayOutputStream();
+        plateauRun("gap-resumed", resumed, 10, new PrintStream(resumedLog, true, StandardCharsets.UTF_8));
+
+        List<String> straight = plateauLines(straightLog);
+        assertEquals(straight.subList(1, straight.size()), plateauLines(resumedLog), resumedLog.toString(StandardCharsets.UTF_8));
+        Checkpoint a = CheckpointStore.read(tmp.resolve("straight").toUri().toString(), hadoop);
+        Checkpoint b = CheckpointStore.read(resumed.toUri().toString(), hadoop);
+        assertEquals(a.plateau(), b.plateau());
+        assertArrayEquals(a.params(), b.params(), "parameters");
+    }
+
+    @Test
     void resumingWithAnotherReplicaCountFailsClearly(@TempDir Path tmp) throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         run("resume-replicas", tmp, 2, quiet);
