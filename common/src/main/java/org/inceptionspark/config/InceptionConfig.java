@@ -80,6 +80,8 @@ public record InceptionConfig(
         put(m, "model.init.aux-fc-stddev", model.auxFcInitStddev());
         put(m, "model.init.fc-stddev", model.fcInitStddev());
         put(m, "model.cache-mode", ValueReader.spell(model.cacheMode()));
+        put(m, "model.init-from", model.initFrom());
+        put(m, "model.init-from-layers", model.initFromLayers());
 
         put(m, "cluster.replicas", cluster.replicas());
         put(m, "cluster.batch-per-replica", cluster.batchPerReplica());
@@ -91,9 +93,13 @@ public record InceptionConfig(
 
         put(m, "optimizer.type", ValueReader.spell(optimizer.type()));
         put(m, "optimizer.learning-rate", optimizer.learningRate());
+        put(m, "optimizer.schedule", ValueReader.spell(optimizer.schedule()));
         put(m, "optimizer.decay-factor", optimizer.decayFactor());
         put(m, "optimizer.epochs-per-decay", optimizer.epochsPerDecay());
         put(m, "optimizer.staircase", optimizer.staircase());
+        put(m, "optimizer.plateau.patience", optimizer.plateauPatience());
+        put(m, "optimizer.plateau.min-delta", optimizer.plateauMinDelta());
+        put(m, "optimizer.plateau.max-cuts", optimizer.plateauMaxCuts());
         put(m, "optimizer.rmsprop.decay", optimizer.rmsDecay());
         put(m, "optimizer.rmsprop.momentum", optimizer.rmsMomentum());
         put(m, "optimizer.rmsprop.epsilon", optimizer.rmsEpsilon());
@@ -134,6 +140,8 @@ public record InceptionConfig(
         put(m, "augment.contrast-lower", augment.contrastLower());
         put(m, "augment.contrast-upper", augment.contrastUpper());
         put(m, "augment.eval-central-fraction", augment.evalCentralFraction());
+        put(m, "augment.scale-min", augment.scaleMin());
+        put(m, "augment.scale-max", augment.scaleMax());
 
         put(m, "checkpoint.every-steps", checkpoint.everySteps());
         put(m, "checkpoint.every-minutes", checkpoint.everyMinutes());
@@ -143,6 +151,9 @@ public record InceptionConfig(
         put(m, "eval.max-images", eval.maxImages());
         put(m, "eval.batch-norm-statistics", eval.batchNormStatistics());
         put(m, "eval.batch-norm-images", eval.batchNormImages());
+        put(m, "eval.mode", eval.mode());
+        put(m, "eval.dense-scales", String.join(",", eval.denseScales().stream().map(String::valueOf).toList()));
+        put(m, "eval.dense-flip", eval.denseFlip());
 
         put(m, "registry.max-top1-error", registry.maxTop1Error());
         put(m, "registry.max-regression", registry.maxRegression());

@@ -22,8 +22,17 @@ final class InceptionConfigParser {
     }
 
     InceptionConfig parse() {
-        return new InceptionConfig(run(), model(), cluster(), optimizer(), movingAverage(), schedule(), data(),
-                augment(), checkpoint(), eval(), registry(), spark());
+        OptimizerConfig optimizer = optimizer();
+        EvalConfig eval = eval();
+        ModelConfig model = model();
+        AugmentConfig augment = augment();
+        r.require(augment.scaleMin() == 0 || augment.scaleMin() >= model.inputSize(), "augment.scale-min",
+                "the shorter side S must be at least model.input-size (" + model.inputSize() + ") to crop from");
+        // The plateau schedule has nothing to decide from without the run's periodic evaluations.
+        r.require(optimizer.schedule() != OptimizerConfig.Schedule.PLATEAU || eval.everySteps() > 0, "optimizer.schedule",
+                "plateau decides from the evaluations every eval.every-steps steps: set eval.every-steps > 0");
+        return new InceptionConfig(run(), model, cluster(), optimizer, movingAverage(), schedule(), data(),
+                augment, checkpoint(), eval, registry(), spark());
     }
 
     private RunConfig run() {
@@ -51,6 +60,10 @@ final class InceptionConfigParser {
             r.require(inputSize >= ModelConfig.MIN_INPUT_SIZE, "model.input-size",
                     name + " needs at least " + ModelConfig.MIN_INPUT_SIZE + " (its paper uses 224)");
         }
+        String initFrom = r.string("model.init-from");
+        String initFromLayers = r.string("model.init-from-layers");
+        r.require(initFromLayers.isBlank() || !initFrom.isBlank(), "model.init-from-layers",
+                "names layers to take from model.init-from, which is empty");
         return new ModelConfig(
                 name,
                 inputSize,
@@ -69,7 +82,9 @@ final class InceptionConfigParser {
                 r.number("model.init.aux-conv-stddev", positive()),
                 r.number("model.init.aux-fc-stddev", positive()),
                 r.number("model.init.fc-stddev", positive()),
-                r.choice("model.cache-mode", CacheMode.class));
+                r.choice("model.cache-mode", CacheMode.class),
+                initFrom,
+                initFromLayers);
     }
 
     private ClusterConfig cluster() {
@@ -100,7 +115,11 @@ final class InceptionConfigParser {
                 r.number("optimizer.rmsprop.initial-mean-square", atLeast(0)),
                 r.number("optimizer.momentum", decay()),
                 r.choice("optimizer.clip.mode", OptimizerConfig.ClipMode.class),
-                r.number("optimizer.clip.threshold", positive()));
+                r.number("optimizer.clip.threshold", positive()),
+                r.choice("optimizer.schedule", OptimizerConfig.Schedule.class),
+                r.integer("optimizer.plateau.patience", atLeast(1)),
+                r.number("optimizer.plateau.min-delta", new Bound(0, true, 1, true)),
+                r.integer("optimizer.plateau.max-cuts", atLeast(0)));
     }
 
     private MovingAverageConfig movingAverage() {
@@ -134,6 +153,11 @@ final class InceptionConfigParser {
         double minAspect = r.number("augment.min-aspect", positive());
         double maxAspect = r.number("augment.max-aspect", positive());
         r.require(minAspect <= maxAspect, "augment.min-aspect", "must be <= augment.max-aspect (" + maxAspect + ")");
+        int scaleMin = r.integer("augment.scale-min", atLeast(0));
+        int scaleMax = r.integer("augment.scale-max", atLeast(0));
+        r.require((scaleMin == 0) == (scaleMax == 0), "augment.scale-min",
+                "and augment.scale-max (" + scaleMax + ") are both 0 (area/aspect crops) or both a training scale S");
+        r.require(scaleMin <= scaleMax, "augment.scale-min", "must be <= augment.scale-max (" + scaleMax + ")");
         return new AugmentConfig(minArea, maxArea, minAspect, maxAspect,
                 r.integer("augment.max-attempts", atLeast(1)),
                 r.bool("augment.flip"),
@@ -144,7 +168,8 @@ final class InceptionConfigParser {
                 r.number("augment.hue-delta", new Bound(0, true, 0.5, true)),
                 r.number("augment.contrast-lower", atLeast(0)),
                 r.number("augment.contrast-upper", atLeast(0)),
-                r.number("augment.eval-central-fraction", fractionAboveZero()));
+                r.number("augment.eval-central-fraction", fractionAboveZero()),
+                scaleMin, scaleMax);
     }
 
     private CheckpointConfig checkpoint() {
@@ -156,7 +181,31 @@ final class InceptionConfigParser {
     private EvalConfig eval() {
         return new EvalConfig(r.integer("eval.every-steps", atLeast(0)), r.longInteger("eval.max-images", atLeast(0)),
                 r.oneOf("eval.batch-norm-statistics", EvalConfig.BATCH_NORM_STATISTICS),
-                r.longInteger("eval.batch-norm-images", atLeast(1)));
+                r.longInteger("eval.batch-norm-images", atLeast(1)),
+                r.oneOf("eval.mode", EvalConfig.MODES),
+                denseScales(),
+                r.bool("eval.dense-flip"));
+    }
+
+    /** {@code eval.dense-scales}: comma-separated test scales Q, each a shorter side in pixels. */
+    private java.util.List<Integer> denseScales() {
+        String text = r.string("eval.dense-scales");
+        java.util.List<Integer> scales = new java.util.ArrayList<>();
+        for (String q : text.split(",")) {
+            int value;
+            try {
+                value = Integer.parseInt(q.trim());
+            } catch (NumberFormatException e) {
+                value = 0;
+            }
+            r.require(value >= ModelConfig.MIN_INPUT_SIZE, "eval.dense-scales", "'" + q.trim() + "' in \"" + text
+                    + "\" is not a test scale: give comma-separated shorter sides of at least " + ModelConfig.MIN_INPUT_SIZE
+                    + " pixels, e.g. \"256,384,512\"");
+            if (value >= ModelConfig.MIN_INPUT_SIZE) {
+                scales.add(value);
+            }
+        }
+        return java.util.List.copyOf(scales);
     }
 
     private RegistryConfig registry() {

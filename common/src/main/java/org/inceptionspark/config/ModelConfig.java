@@ -10,7 +10,9 @@ import org.deeplearning4j.nn.conf.CacheMode;
  * {@code inception.model}: the network and its regularisation, and what the model zoo builds a
  * network from ({@code ModelZoo.build}; label smoothing and weight decay are the engine's). The
  * {@code batch-norm} and {@code init} sub-sections are flattened into {@code bn*} and
- * {@code *InitStddev} components.
+ * {@code *InitStddev} components. {@code initFrom} (empty: none) names the model whose tensors a
+ * new run starts from, {@code initFromLayers} which of its layers (comma separated; empty: every
+ * tensor the configured network has by name).
  */
 public record ModelConfig(
         String name,
@@ -30,7 +32,9 @@ public record ModelConfig(
         double auxConvInitStddev,
         double auxFcInitStddev,
         double fcInitStddev,
-        CacheMode cacheMode) implements Serializable {
+        CacheMode cacheMode,
+        String initFrom,
+        String initFromLayers) implements Serializable {
 
     public static final String INCEPTION_V3 = "inception_v3";
     public static final String GOOGLENET = "googlenet";
@@ -44,6 +48,17 @@ public record ModelConfig(
 
     /** Smallest input the other networks' five 2x reductions leave at least 1x1 of. */
     public static final int MIN_INPUT_SIZE = 32;
+
+    /** {@code init-from-layers} as a set of layer names; empty for every tensor. */
+    public java.util.Set<String> initFromLayerSet() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String l : initFromLayers.split(",")) {
+            if (!l.isBlank()) {
+                out.add(l.trim());
+            }
+        }
+        return out;
+    }
 
     public boolean isVgg() {
         return name.startsWith("vgg_");

@@ -4,7 +4,8 @@ import java.io.Serializable;
 
 /**
  * {@code inception.optimizer}: update rule, learning-rate schedule and gradient clipping. The
- * {@code rmsprop} and {@code clip} sub-sections are flattened into {@code rms*} and {@code clip*}.
+ * {@code rmsprop}, {@code clip} and {@code plateau} sub-sections are flattened into {@code rms*},
+ * {@code clip*} and {@code plateau*}.
  */
 public record OptimizerConfig(
         Type type,
@@ -18,7 +19,18 @@ public record OptimizerConfig(
         double rmsInitialMeanSquare,
         double momentum,
         ClipMode clipMode,
-        double clipThreshold) implements Serializable {
+        double clipThreshold,
+        Schedule schedule,
+        int plateauPatience,
+        double plateauMinDelta,
+        int plateauMaxCuts) implements Serializable {
+
+    public enum Schedule {
+        /** decay-factor every epochs-per-decay epochs, a function of the step. */
+        EXPONENTIAL,
+        /** decay-factor when the evaluations' top-1 accuracy stops improving (VGG). */
+        PLATEAU
+    }
 
     public enum Type {
         /** TF semantics: epsilon inside the square root, mean square starting at 1.0, with momentum. */

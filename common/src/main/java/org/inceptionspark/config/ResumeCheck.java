@@ -15,7 +15,8 @@ import java.util.Set;
  * replicas, the data, the seed, the optimizer, the moving average, the augmentation) whose value
  * differs between the configuration a run was written with and the one it is resumed with. Keys
  * that only steer the run (its name and length, logging, checkpoints, evaluation, Spark, how
- * replicas are grouped into tasks, which changes no bit) may change freely.
+ * replicas are grouped into tasks, which changes no bit) may change freely, except the evaluation's
+ * keys under the plateau schedule, whose evaluations decide the learning rate.
  */
 public final class ResumeCheck {
     private static final List<String> MATHEMATICAL_PREFIXES = List.of(
@@ -23,6 +24,9 @@ public final class ResumeCheck {
             "moving-average.", "data.train", "augment.");
     private static final Set<String> STEERING_ONLY = Set.of(
             "model.cache-mode", "cluster.replicas-per-task", "augment.eval-central-fraction");
+    /** Under optimizer.schedule = plateau the evaluations decide the learning rate: their keys are mathematical then. */
+    private static final List<String> PLATEAU_INPUTS = List.of("eval.every-steps", "eval.max-images",
+            "eval.batch-norm-statistics", "eval.batch-norm-images", "data.validation", "augment.eval-central-fraction");
 
     /** One changed key: its value in the stored run and now. */
     public record Change(String key, Object stored, Object now) {
@@ -60,8 +64,12 @@ public final class ResumeCheck {
         Config current = parse(currentText, "current configuration");
         Map<String, Object> defaults = ConfigLoader.defaults().toMap();
         List<Change> out = new ArrayList<>();
+        String schedule = ConfigLoader.ROOT + ".optimizer.schedule";
+        boolean plateau = "plateau".equals(String.valueOf(value(stored, schedule, defaults)))
+                || "plateau".equals(String.valueOf(value(current, schedule, defaults)));
         for (String key : ConfigLoader.knownKeys()) {
-            if (!mathematical(key)) {
+            boolean decidesRate = plateau && PLATEAU_INPUTS.contains(key.substring(ConfigLoader.ROOT.length() + 1));
+            if (!mathematical(key) && !decidesRate) {
                 continue;
             }
             Object a = value(stored, key, defaults);

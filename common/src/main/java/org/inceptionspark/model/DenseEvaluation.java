@@ -48,9 +48,14 @@ public final class DenseEvaluation {
         return new DenseEvaluation(dense);
     }
 
-    /** The fully convolutional network, for tests. */
-    ComputationGraph graph() {
+    /** The fully convolutional network (with the trained weights), to ship to where images are scored. */
+    public ComputationGraph graph() {
         return dense;
+    }
+
+    /** Scores with a fully convolutional network {@link #graph()} returned (rebuilt elsewhere). */
+    public static DenseEvaluation wrapping(ComputationGraph dense) {
+        return new DenseEvaluation(dense);
     }
 
     /**

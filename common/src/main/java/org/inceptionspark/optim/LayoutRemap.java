@@ -46,6 +46,39 @@ public final class LayoutRemap {
         return map(written, target, mayDiffer);
     }
 
+    /**
+     * The mapping for initialising a network from another one's tensors by name (VGG's deeper
+     * configurations from a trained A): every target tensor {@code copy} accepts takes the written
+     * tensor of its name, the others (absent from {@code written}, or not accepted) are {@link #kept}
+     * with their fresh initial values. Fails naming every accepted tensor whose sizes differ.
+     */
+    public static LayoutRemap initialisingFrom(ParameterLayout written, ParameterLayout target,
+                                               Predicate<ParameterSegment> copy) {
+        Map<String, ParameterSegment> byName = new HashMap<>();
+        for (ParameterSegment s : written.segments()) {
+            byName.put(s.name(), s);
+        }
+        long[] offsets = new long[target.segments().size()];
+        List<String> kept = new ArrayList<>();
+        List<String> differ = new ArrayList<>();
+        for (int i = 0; i < offsets.length; i++) {
+            ParameterSegment t = target.segments().get(i);
+            ParameterSegment s = byName.get(t.name());
+            offsets[i] = -1;
+            if (s == null || !copy.test(t)) {
+                kept.add(t.name());
+            } else if (s.length() != t.length()) {
+                differ.add(t.name() + " (" + s.length() + " values there, " + t.length() + " here)");
+            } else {
+                offsets[i] = s.offset();
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException("tensors of the same name but another shape: " + String.join(", ", differ));
+        }
+        return new LayoutRemap(target, offsets, false, kept);
+    }
+
     private static LayoutRemap map(ParameterLayout written, ParameterLayout target, Predicate<ParameterSegment> mayDiffer) {
         Map<String, ParameterSegment> byName = new HashMap<>();
         for (ParameterSegment s : written.segments()) {

@@ -11,6 +11,7 @@ import org.inceptionspark.optim.ExponentialMovingAverage;
 import org.inceptionspark.optim.GradientClipping;
 import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.Optimizer;
+import org.inceptionspark.optim.Plateau;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.optim.ParameterRole;
 import org.inceptionspark.optim.ParameterSegment;
@@ -22,7 +23,8 @@ import org.inceptionspark.optim.ParameterSegment;
  *   <li>trainable gradient = mean over the step's images (or sum of the replicas' means), plus L2
  *       weight decay on weights;</li>
  *   <li>any non-finite value anywhere: the step is skipped, nothing changes but the skip counter;</li>
- *   <li>clipping, then the optimizer with the scheduled learning rate;</li>
+ *   <li>clipping, then the optimizer with the scheduled learning rate (times the plateau schedule's
+ *       cuts, whose state is part of this one);</li>
  *   <li>batch-norm moving statistics: minus the replicas' mean update; frozen entries never move;</li>
  *   <li>moving average of all parameters; step + 1.</li>
  * </ol>
@@ -45,6 +47,7 @@ public final class ParameterServerState {
     private final float[] params;
     private final Optimizer optimizer;
     private final ExponentialMovingAverage average;
+    private final Plateau plateau;
     private final double[] segmentSquares;
     private final Chunk[] chunks;
     private final double[] chunkSquares;
@@ -65,6 +68,7 @@ public final class ParameterServerState {
                 ? rule.movingAveragePolyak()
                 ? ExponentialMovingAverage.polyak(params)
                 : new ExponentialMovingAverage(params, rule.movingAverageDecay(), rule.movingAverageWarmup()) : null;
+        this.plateau = schedule.plateau() == null ? null : new Plateau(schedule.plateau());
         this.segmentSquares = new double[layout.segments().size()];
         this.chunks = chunks(layout);
         this.chunkSquares = new double[chunks.length];
@@ -83,7 +87,7 @@ public final class ParameterServerState {
         int contributors = Math.round(summed[p + GradientMessage.CONTRIBUTORS]);
         long images = Math.round(summed[p + GradientMessage.IMAGES]);
         long skippedImages = Math.round(summed[p + GradientMessage.SKIPPED_IMAGES]);
-        double lr = schedule.at(step);
+        double lr = learningRate();
         if (contributors == 0) {
             return skip("no replica had an image", Double.NaN, Double.NaN, lr, images, contributors, skippedImages);
         }
@@ -235,6 +239,16 @@ public final class ParameterServerState {
 
     public LearningRateSchedule schedule() {
         return schedule;
+    }
+
+    /** The learning rate of the next step: the schedule's, times the plateau cuts made so far. */
+    public double learningRate() {
+        return schedule.at(step) * (plateau == null ? 1.0 : plateau.multiplier());
+    }
+
+    /** The plateau schedule's state, or null when the learning rate follows the step alone. */
+    public Plateau plateau() {
+        return plateau;
     }
 
     /** Restores a checkpointed state (same layout). */

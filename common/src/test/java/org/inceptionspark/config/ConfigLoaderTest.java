@@ -39,6 +39,57 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void plateauScheduleNeedsPeriodicEvaluationsAndMakesThemPartOfTheMathematics() {
+        ConfigError e = only(invalid(null, Map.of("inception.optimizer.schedule", "plateau", "inception.eval.every-steps", "0")));
+        assertEquals("inception.optimizer.schedule", e.key(), e.toString());
+        assertTrue(e.message().contains("eval.every-steps"), e.toString());
+        ConfigError typo = only(invalid(null, Map.of("inception.optimizer.schedule", "plateaux")));
+        assertTrue(typo.message().contains("exponential, plateau"), typo.toString());
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.optimizer.schedule", "plateau",
+                "inception.optimizer.plateau.patience", "3")).config();
+        assertEquals(OptimizerConfig.Schedule.PLATEAU, c.optimizer().schedule());
+        assertEquals(3, c.optimizer().plateauPatience());
+        assertEquals(3, c.optimizer().plateauMaxCuts());
+        assertEquals(c, c.with(Map.of()), "toMap carries the plateau keys");
+        // Under the plateau schedule, evaluations decide the learning rate: their keys may no longer change freely.
+        String exponential = "inception { eval { every-steps = 100 } }";
+        String exponentialChanged = "inception { eval { every-steps = 200 } }";
+        assertTrue(ResumeCheck.changes(exponential, exponentialChanged).isEmpty());
+        String plateau = "inception { optimizer { schedule = plateau }, eval { every-steps = 100 } }";
+        String plateauChanged = "inception { optimizer { schedule = plateau }, eval { every-steps = 200, max-images = 10 } }";
+        assertEquals(List.of("inception.eval.every-steps", "inception.eval.max-images"),
+                ResumeCheck.changes(plateau, plateauChanged).stream().map(ResumeCheck.Change::key).toList());
+    }
+
+    @Test
+    void trainingScaleKeysAreBothSetAndAtLeastTheInput() {
+        ConfigError half = only(invalid(null, Map.of("inception.augment.scale-max", "512")));
+        assertEquals("inception.augment.scale-min", half.key(), half.toString());
+        ConfigError small = only(invalid(null, Map.of("inception.augment.scale-min", "256", "inception.augment.scale-max", "512")));
+        assertTrue(small.message().contains("model.input-size (299)"), small.toString());
+        ConfigError reversed = only(invalid(null, Map.of("inception.model.name", "vgg_a", "inception.model.input-size", "224",
+                "inception.augment.scale-min", "512", "inception.augment.scale-max", "256")));
+        assertTrue(reversed.message().contains("<= augment.scale-max"), reversed.toString());
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.model.name", "vgg_a", "inception.model.input-size", "224",
+                "inception.augment.scale-min", "256", "inception.augment.scale-max", "512")).config();
+        assertEquals(512, c.augment().scaleMax());
+        assertEquals(c, c.with(Map.of()));
+    }
+
+    @Test
+    void denseScalesAreCommaSeparatedShorterSides() {
+        InceptionConfig c = ConfigLoader.load(null, Map.of("inception.eval.mode", "dense",
+                "inception.eval.dense-scales", "256, 384,512")).config();
+        assertTrue(c.eval().dense());
+        assertEquals(List.of(256, 384, 512), c.eval().denseScales());
+        assertEquals(c, c.with(Map.of()), "toMap writes the scales back as they load");
+        ConfigError e = only(invalid(null, Map.of("inception.eval.dense-scales", "256,big")));
+        assertEquals("inception.eval.dense-scales", e.key(), e.toString());
+        assertTrue(e.message().contains("'big' in \"256,big\" is not a test scale"), e.toString());
+        assertEquals("inception.eval.mode", only(invalid(null, Map.of("inception.eval.mode", "sparse"))).key());
+    }
+
+    @Test
     void decodeLimitsHaveAnUpperBound() {
         ConfigError pixels = only(invalid(null, Map.of("inception.data.max-pixels", "250000001")));
         assertEquals("inception.data.max-pixels", pixels.key(), pixels.toString());

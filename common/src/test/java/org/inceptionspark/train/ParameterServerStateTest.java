@@ -47,6 +47,21 @@ class ParameterServerStateTest {
     }
 
     @Test
+    void aPlateauCutScalesTheStepsAfterIt() {
+        UpdateRule rule = new UpdateRule(false, 0.0, OptimizerConfig.ClipMode.NONE, 2.0, false, 0.9999, true, false);
+        ParameterServerState s = new ParameterServerState(LAYOUT, new float[] {1f, 2f, 3f, 10f}, rule,
+                LearningRateSchedule.plateau(0.5, new org.inceptionspark.optim.PlateauRule(0.1, 1, 0.0, 3)),
+                () -> new MomentumSgd(4, 0.9));
+        float[] g = {1f, 1f, 1f, 0f};
+        assertEquals(0.5, s.apply(twoReplicas(false, g, g, 1f, 1f)).learningRate());
+        s.plateau().observe(s.step(), 0.4);
+        assertEquals(0.5, s.apply(twoReplicas(false, g, g, 1f, 1f)).learningRate());
+        assertTrue(s.plateau().observe(s.step(), 0.4).cut());
+        assertEquals(0.05, s.learningRate(), 1e-12);
+        assertEquals(0.05, s.apply(twoReplicas(false, g, g, 1f, 1f)).learningRate(), 1e-12);
+    }
+
+    @Test
     void meanCombineWeighsReplicasByTheirImages() {
         ParameterServerState s = state(false, 0.0, OptimizerConfig.ClipMode.NONE);
         // last step of an epoch: replica 0 had 3 images with per-image gradients summing to 3, replica 1 one image of 5

@@ -1,5 +1,7 @@
 package org.inceptionspark.common.data;
 
+import org.inceptionspark.config.AugmentConfig;
+
 import org.inceptionspark.config.ConfigLoader;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -112,5 +114,80 @@ class PreprocessorTest {
         for (float v : img) {
             assertTrue(v >= 0f && v <= 1f);
         }
+    }
+
+    private static AugmentConfig scales(int min, int max) {
+        AugmentConfig r = ConfigLoader.defaults().augment();
+        return new AugmentConfig(r.minArea(), r.maxArea(), r.minAspect(), r.maxAspect(), r.maxAttempts(), false, false,
+                r.brightnessDelta(), r.saturationLower(), r.saturationUpper(), r.hueDelta(), r.contrastLower(),
+                r.contrastUpper(), r.evalCentralFraction(), min, max);
+    }
+
+    private static RgbImage noise(int w, int h, long seed) {
+        byte[] rgb = new byte[w * h * 3];
+        new java.util.Random(seed).nextBytes(rgb);
+        return new RgbImage(w, h, rgb);
+    }
+
+    @Test
+    void scaleJitterDrawsSPerImageAndRescalesTheShorterSideToIt() {
+        Preprocessor jitter = new Preprocessor(scales(256, 512));
+        for (RgbImage img : List.of(noise(300, 500, 1), noise(640, 480, 2))) {
+            int shorter = Math.min(img.width(), img.height());
+            java.util.Set<Integer> drawn = new java.util.TreeSet<>();
+            for (long id = 0; id < 3000; id++) {
+                Preprocessor.ScaledCrop c = jitter.scaleCrop(img, 224, SplitMix64.of(7, 3, id));
+                assertEquals(c, jitter.scaleCrop(img, 224, SplitMix64.of(7, 3, id)), "deterministic per (seed, epoch, image)");
+                int s = c.scale();
+                assertTrue(s >= 256 && s <= 512, "S = " + s);
+                drawn.add(s);
+                assertEquals(s, Math.min(c.scaledWidth(), c.scaledHeight()), "the shorter side is S");
+                assertEquals((double) Math.max(img.width(), img.height()) / shorter,
+                        (double) Math.max(c.scaledWidth(), c.scaledHeight()) / s, 1.0 / s, "isotropic");
+                // the 224 crop of the rescaled image is 224 * shorter / S source pixels, inside the image
+                assertEquals(224.0 * shorter / s, c.box().width(), 1e-9);
+                assertEquals(c.box().width(), c.box().height(), 0.0);
+                assertTrue(c.box().x() >= 0 && c.box().x() + c.box().width() <= img.width() + 1e-9, c.toString());
+                assertTrue(c.box().y() >= 0 && c.box().y() + c.box().height() <= img.height() + 1e-9, c.toString());
+            }
+            assertEquals(256, drawn.iterator().next());
+            assertEquals(512, ((java.util.TreeSet<Integer>) drawn).last());
+            assertTrue(drawn.size() > 240, "S covers the integers of [256, 512]: " + drawn.size());
+        }
+        Preprocessor fixed = new Preprocessor(scales(384, 384));
+        assertEquals(384, fixed.scaleCrop(noise(500, 400, 3), 224, SplitMix64.of(1, 0, 9)).scale());
+    }
+
+    @Test
+    void aScaleCropIsTheCropOfTheImageRescaledToS() {
+        // 128 x 192: for an even S the rescaled image is S x 1.5S exactly, so the two-stage reference is exact
+        RgbImage img = noise(128, 192, 4);
+        Preprocessor jitter = new Preprocessor(scales(256, 512));
+        int size = 224;
+        int checked = 0;
+        for (long id = 0; id < 40; id++) {
+            Preprocessor.ScaledCrop c = jitter.scaleCrop(img, size, SplitMix64.of(5, 0, id));
+            if (c.scale() % 2 != 0) {
+                continue;
+            }
+            float[] rescaled = new float[3 * c.scaledWidth() * c.scaledHeight()];
+            BilinearSampler.sample(img, CropBox.whole(img, false), c.scaledWidth(), c.scaledHeight(), rescaled, 0);
+            int x = (int) Math.round(c.box().x() * c.scale() / 128.0);
+            int y = (int) Math.round(c.box().y() * c.scale() / 128.0);
+            float[] out = new float[3 * size * size];
+            jitter.train(img, 5, 0, id, size, out, 0);
+            int plane = c.scaledWidth() * c.scaledHeight();
+            for (int ch = 0; ch < 3; ch++) {
+                for (int i = 0; i < size; i++) {
+                    for (int j = 0; j < size; j++) {
+                        float expected = rescaled[ch * plane + (y + i) * c.scaledWidth() + x + j] * 2f - 1f;
+                        assertEquals(expected, out[ch * size * size + i * size + j], 1e-5f,
+                                "S " + c.scale() + " channel " + ch + " at " + i + "," + j);
+                    }
+                }
+            }
+            checked++;
+        }
+        assertTrue(checked >= 10, "even S drawn " + checked + " times");
     }
 }

@@ -18,6 +18,7 @@ import org.apache.hadoop.fs.Path;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
+import org.inceptionspark.optim.Plateau;
 import org.inceptionspark.worker.FloatBytes;
 
 /**
@@ -83,6 +84,13 @@ public final class CheckpointStore {
         p.setProperty("seed", Long.toString(c.seed()));
         p.setProperty("replicas", Integer.toString(c.replicas()));
         p.setProperty("slots", String.join(",", c.slots().keySet()));
+        if (c.plateau() != null) {
+            // Double.toString reads back to the same bits: a resumed run compares against the same best.
+            p.setProperty("plateau.best", Double.toString(c.plateau().best()));
+            p.setProperty("plateau.since-improvement", Integer.toString(c.plateau().sinceImprovement()));
+            p.setProperty("plateau.cuts", Integer.toString(c.plateau().cuts()));
+            p.setProperty("plateau.last-evaluated-step", Long.toString(c.plateau().lastEvaluatedStep()));
+        }
         try (var out = fs.create(new Path(tmp, "state.properties"), true)) {
             p.store(out, "inception-spark checkpoint");
             out.hsync();
@@ -189,7 +197,11 @@ public final class CheckpointStore {
             return new Checkpoint(Long.parseLong(props.getProperty("step")), Long.parseLong(props.getProperty("skippedSteps")),
                     Long.parseLong(props.getProperty("seed")), Integer.parseInt(props.getProperty("replicas")),
                     readText(fs, new Path(p, "graph.json"), props), readText(fs, new Path(p, "run.conf"), props),
-                    readVector(fs, new Path(p, "params.f32"), props), slots, fs.exists(avg) ? readVector(fs, avg, props) : null);
+                    readVector(fs, new Path(p, "params.f32"), props), slots, fs.exists(avg) ? readVector(fs, avg, props) : null,
+                    props.containsKey("plateau.cuts") ? new Plateau.State(Double.parseDouble(props.getProperty("plateau.best")),
+                            Integer.parseInt(props.getProperty("plateau.since-improvement")),
+                            Integer.parseInt(props.getProperty("plateau.cuts")),
+                            Long.parseLong(props.getProperty("plateau.last-evaluated-step"))) : null);
         } catch (NumberFormatException | NullPointerException e) {
             throw new IOException("checkpoint " + p + ": state.properties is incomplete or damaged (" + e + ")", e);
         }

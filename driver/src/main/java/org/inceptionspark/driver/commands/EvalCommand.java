@@ -13,6 +13,8 @@ import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.config.InceptionConfig;
 import org.inceptionspark.config.InvalidConfigException;
+import org.inceptionspark.config.ModelConfig;
+import org.inceptionspark.model.DenseEvaluation;
 import org.inceptionspark.driver.SparkContexts;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointModels;
@@ -31,7 +33,8 @@ import org.inceptionspark.worker.SparkHadoopConf;
  * computed on the executors. A checkpoint (folder or run directory) is evaluated with its
  * moving-average weights and the batch-norm statistics of {@code eval.batch-norm-statistics} (its
  * run's setting, or {@code -Deval.batch-norm-statistics=moving|recompute}); ensemble members may be
- * checkpoints or DL4J model zips.
+ * checkpoints or DL4J model zips. {@code -Deval.mode=dense} scores VGG networks densely at
+ * {@code eval.dense-scales} instead of crops.
  */
 public final class EvalCommand implements Command {
 
@@ -64,13 +67,44 @@ public final class EvalCommand implements Command {
             sc.setLogLevel("WARN");
             List<ComputationGraph> models = new ArrayList<>();
             for (String p : modelPaths) {
-                models.add(evaluationModel(sc, p.strip(), args, hadoop));
+                ComputationGraph g = evaluationModel(sc, p.strip(), args, hadoop);
+                models.add(conf.eval().dense() ? denseModel(g, p.strip(), conf, args, hadoop) : g);
             }
-            EvalReport report = new DistributedEvaluator(sc, conf.data().decodeLimits()).evaluate(models, data, scheme, inputSize,
-                    conf.augment().evalCentralFraction(), args.intOption("max-images", 0));
+            DistributedEvaluator evaluator = new DistributedEvaluator(sc, conf.data().decodeLimits());
+            EvalReport report = conf.eval().dense()
+                    ? evaluator.evaluateDense(models, data, conf.eval().denseScales(), conf.eval().denseFlip(),
+                    args.intOption("max-images", 0))
+                    : evaluator.evaluate(models, data, scheme, inputSize, conf.augment().evalCentralFraction(),
+                    args.intOption("max-images", 0));
             report.print(System.out, dataset);
         }
         return 0;
+    }
+
+    /**
+     * {@code eval.mode = dense}: the model's fully convolutional form. The network's configuration is
+     * its checkpoint's (under the command line's overrides), or the command line's for a model zip.
+     */
+    private static ComputationGraph denseModel(ComputationGraph trained, String path, InceptionConfig conf, CliArgs args,
+                                               Configuration hadoop) throws IOException {
+        ModelConfig m = path.endsWith(".zip") ? conf.model()
+                : CheckpointModels.config(CheckpointStore.read(path, hadoop), args.overrides()).model();
+        if (!m.isVgg()) {
+            throw new IllegalArgumentException("inception.eval.mode = dense is VGG's evaluation; " + path + " is "
+                    + m.name() + (path.endsWith(".zip") ? " (a model zip is described by --config / -Dmodel.name)" : ""));
+        }
+        for (int q : conf.eval().denseScales()) {
+            if (q < m.inputSize()) {
+                throw new IllegalArgumentException("inception.eval.dense-scales: Q = " + q + " is below " + path
+                        + "'s input size " + m.inputSize() + " (fc6 as a convolution needs the whole 7x7 window)");
+            }
+        }
+        try {
+            return DenseEvaluation.of(trained, m).graph();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(path + " does not fit " + m.name() + " at width " + m.widthMultiplier()
+                    + " with " + m.classes() + " classes for dense evaluation: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -20,6 +20,7 @@ import org.inceptionspark.driver.train.EvaluationValidator;
 import org.inceptionspark.driver.train.ExecutorCount;
 import org.inceptionspark.driver.train.RunLock;
 import org.inceptionspark.driver.train.RunOptions;
+import org.inceptionspark.driver.train.InitFrom;
 import org.inceptionspark.driver.train.TrainingRun;
 import org.inceptionspark.driver.train.TrainingSetup;
 import org.inceptionspark.driver.train.TrainingSetups;
@@ -61,7 +62,9 @@ public final class TrainCommand implements Command {
             lock.setApplication(sc.sc().applicationId());
             lock.startHeartbeat();
             Prepared p = prepare(sc, loaded, trainImages, 0, out);
-            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out).lockedBy(lock).run();
+            TrainingRun.Start start = c.model().initFrom().isEmpty() ? null
+                    : new InitFrom(c.model().initFrom(), c.model().initFromLayerSet(), sc.hadoopConfiguration());
+            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out, start).lockedBy(lock).run();
             out.printf(Locale.ROOT, "finished %s: %d steps (%d skipped), last loss %.4f%s%n  checkpoint %s%n  plot %s/training.png%n",
                     c.run().name(), r.steps(), r.skippedSteps(), r.lastLoss(),
                     r.lastEvaluation() == null ? "" : String.format(Locale.ROOT, ", top-1 error %.2f%%, top-5 error %.2f%% (%d images)",

@@ -10,6 +10,7 @@ import org.inceptionspark.common.data.CropScheme;
 import org.inceptionspark.worker.TaskThreads;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ReplicaBatchLoader;
+import org.inceptionspark.worker.eval.DenseEvaluator;
 import org.inceptionspark.worker.eval.EvalCounts;
 import org.inceptionspark.worker.eval.MultiCropEvaluator;
 import org.inceptionspark.worker.eval.ModelSnapshot;
@@ -18,7 +19,8 @@ import org.inceptionspark.common.data.DecodeLimits;
 /**
  * The evaluation core of `eval`: the models' parameters go to the executors once by broadcast; each
  * task evaluates a contiguous range of the packed dataset ({@link MultiCropEvaluator}); the driver
- * sums the per-class tallies. Several models form an ensemble (mean of their softmax outputs).
+ * sums the per-class tallies. Several models form an ensemble (mean of their softmax outputs). Crops
+ * of each image ({@link MultiCropEvaluator}) or VGG's dense evaluation ({@link DenseEvaluator}).
  */
 public final class DistributedEvaluator {
     private final JavaSparkContext sc;
@@ -35,11 +37,42 @@ public final class DistributedEvaluator {
         this.limits = limits;
     }
 
+    /** Scores one task's range of images with the shipped models; runs on an executor. */
+    private interface RangeEvaluator extends java.io.Serializable {
+        EvalCounts evaluate(List<ModelSnapshot> models, PackedDataset data, long from, long to);
+    }
+
     /**
      * @param maxImages evaluate only the first this many images (0 = all)
      */
     public EvalReport evaluate(List<ComputationGraph> models, String dataPath, CropScheme scheme, int inputSize,
                                double centralFraction, long maxImages) throws IOException {
+        DecodeLimits decodeLimits = limits;
+        EvalCounts total = run(models, dataPath, maxImages, (shipped, data, from, to) ->
+                new MultiCropEvaluator(shipped, scheme, inputSize, centralFraction, decodeLimits).evaluate(data, from, to));
+        return EvalReport.of(total, scheme.crops(), models.size());
+    }
+
+    /**
+     * VGG's dense evaluation ({@link DenseEvaluator}).
+     *
+     * @param denseModels the fully convolutional networks ({@code DenseEvaluation.graph()}) of the models
+     * @param scales      test scales Q (shorter sides)
+     * @param maxImages   evaluate only the first this many images (0 = all)
+     */
+    public EvalReport evaluateDense(List<ComputationGraph> denseModels, String dataPath, List<Integer> scales, boolean flip,
+                                    long maxImages) throws IOException {
+        DecodeLimits decodeLimits = limits;
+        List<Integer> qs = List.copyOf(scales);
+        EvalCounts total = run(denseModels, dataPath, maxImages, (shipped, data, from, to) ->
+                new DenseEvaluator(shipped, qs, flip, decodeLimits).evaluate(data, from, to));
+        return EvalReport.of(total, 0, denseModels.size(), "dense at Q = " + qs.stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(", ")) + (flip ? " with the mirror image" : ""));
+    }
+
+    /** Ships the models once by broadcast, evaluates ranges of the dataset in tasks and sums their tallies. */
+    private EvalCounts run(List<ComputationGraph> models, String dataPath, long maxImages, RangeEvaluator evaluator)
+            throws IOException {
         long n;
         int classes;
         try (PackedDataset data = PackedDataset.open(dataPath, sc.hadoopConfiguration())) {
@@ -57,16 +90,13 @@ public final class DistributedEvaluator {
         for (int t = 0; t < tasks; t++) {
             ranges.add(new long[]{n * t / tasks, n * (t + 1) / tasks});
         }
-        DecodeLimits decodeLimits = limits;
         try {
-            EvalCounts total = sc.parallelize(ranges, tasks).map(r -> {
+            return sc.parallelize(ranges, tasks).map(r -> {
                 TaskThreads.bindToTask();
                 org.inceptionspark.worker.GpuBinding.bindToTask();
                 PackedDataset data = ReplicaBatchLoader.forDataset(dataPath).dataset();
-                return new MultiCropEvaluator(shipped.value(), scheme, inputSize, centralFraction, decodeLimits)
-                        .evaluate(data, r[0], r[1]);
+                return evaluator.evaluate(shipped.value(), data, r[0], r[1]);
             }).fold(EvalCounts.empty(classes), EvalCounts::plus);
-            return EvalReport.of(total, scheme.crops(), models.size());
         } finally {
             shipped.destroy();
             if (sc.sc().isLocal()) {

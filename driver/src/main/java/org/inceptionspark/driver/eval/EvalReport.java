@@ -5,11 +5,20 @@ import org.inceptionspark.driver.cli.ResultLine;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.eval.EvalCounts;
 
-/** Top-1/top-5 error and per-class accuracy of one evaluation. */
+/**
+ * Top-1/top-5 error and per-class accuracy of one evaluation.
+ *
+ * @param crops  crops per image; 0 for dense evaluation
+ * @param method how each image was scored, as the report's first line says it
+ */
 public record EvalReport(long images, long skipped, double top1Error, double top5Error, double[] perClassAccuracy,
-                         long[] perClassImages, int crops, int models) {
+                         long[] perClassImages, int crops, int models, String method) {
 
     static EvalReport of(EvalCounts c, int crops, int models) {
+        return of(c, crops, models, crops + " crop(s) per image");
+    }
+
+    static EvalReport of(EvalCounts c, int crops, int models, String method) {
         long n = 0;
         long top1 = 0;
         long top5 = 0;
@@ -21,11 +30,11 @@ public record EvalReport(long images, long skipped, double top1Error, double top
             acc[i] = c.total()[i] == 0 ? Double.NaN : (double) c.top1()[i] / c.total()[i];
         }
         return new EvalReport(n, c.skipped(), n == 0 ? Double.NaN : 1 - (double) top1 / n,
-                n == 0 ? Double.NaN : 1 - (double) top5 / n, acc, c.total().clone(), crops, models);
+                n == 0 ? Double.NaN : 1 - (double) top5 / n, acc, c.total().clone(), crops, models, method);
     }
 
     public void print(PrintStream out, PackedDataset data) {
-        out.printf("eval: %d images (%d skipped), %d crop(s) per image, %d model(s)%n", images, skipped, crops, models);
+        out.printf("eval: %d images (%d skipped), %s, %d model(s)%n", images, skipped, method, models);
         out.printf("  top-1 error %.2f%%  top-5 error %.2f%%%n", 100 * top1Error, 100 * top5Error);
         out.printf("  %5s  %-28s %8s %9s%n", "index", "class", "images", "accuracy");
         for (int i = 0; i < perClassAccuracy.length; i++) {

@@ -73,6 +73,17 @@ public final class TrainingRun {
         return r;
     }
 
+    /** The plateau schedule's decision from an evaluation, under the state's monitor (a shutdown checkpoint reads it). */
+    private void decidePlateau(ParameterServerState state, Validator.Result r) {
+        if (state.plateau() == null) {
+            return;
+        }
+        synchronized (state) {
+            org.inceptionspark.optim.Plateau.Decision d = state.plateau().observe(state.step(), 1 - r.top1Error());
+            out.println(d.describe(state.schedule().at(state.step()), state.plateau().rule()));
+        }
+    }
+
     public Result run() throws Exception {
         Configuration hadoop = sc.hadoopConfiguration();
         CheckpointStore store = new CheckpointStore(options.runDir(), hadoop, options.checkpointKeep());
@@ -85,6 +96,10 @@ public final class TrainingRun {
             trainer.stopWhenSkippedShareAbove(options.maxSkippedFraction());
             trainer.stepTimeout(options.stepTimeout(), options.stepTimeoutRetries());
             ParameterServerState state = trainer.state();
+            if (state.plateau() != null && (validator == null || options.evalEverySteps() <= 0)) {
+                throw new IllegalStateException("inception.optimizer.schedule = plateau decides the learning rate from the"
+                        + " run's evaluations: set inception.data.validation and inception.eval.every-steps > 0");
+            }
             for (org.apache.hadoop.fs.Path stale : store.removeStaleTemporaries()) {
                 out.printf(Locale.ROOT, "removed %s, an unfinished checkpoint write of an earlier driver%n", stale);
             }
@@ -128,6 +143,13 @@ public final class TrainingRun {
                     lastEval = evaluate(state);
                 }
             }
+            if (latest.isPresent() && state.plateau() != null && startStep < options.totalSteps()
+                    && options.evalEverySteps() > 0 && startStep % options.evalEverySteps() == 0
+                    && state.plateau().state().lastEvaluatedStep() < startStep) {
+                // The checkpoint was written between a step and its evaluation (on SIGTERM or a failure):
+                // the plateau decision of that evaluation is made now, as the uninterrupted run made it.
+                decidePlateau(state, evaluate(state));
+            }
             while (state.step() < options.totalSteps()) {
                 if (lock != null) {
                     lock.renew();
@@ -137,7 +159,7 @@ public final class TrainingRun {
                 StepOutcome o;
                 try {
                     o = trainer.step(ProgressLine.jobDescription(step, options.totalSteps(), epoch,
-                            state.schedule().at(step), lastLoss), outcome -> metrics.add(new MetricsLog.Row(step, epoch,
+                            state.learningRate(), lastLoss), outcome -> metrics.add(new MetricsLog.Row(step, epoch,
                             outcome.learningRate(), outcome.loss(), outcome.gradientNorm(), Double.NaN, Double.NaN,
                             Double.NaN, outcome.skippedImages())));
                 } catch (Exception e) {
@@ -186,6 +208,11 @@ public final class TrainingRun {
                         && (last || (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0));
                 if (evaluate) {
                     lastEval = evaluate(state);
+                    if (options.evalEverySteps() > 0 && state.step() % options.evalEverySteps() == 0) {
+                        // only the periodic evaluations decide: a final one off the period would not have
+                        // happened in a longer run, which a resume with a higher max-steps must equal
+                        decidePlateau(state, lastEval);
+                    }
                     metrics.setEvaluation(step, lastEval.top1Error(), lastEval.top5Error());
                     TrainingGauges.evaluated(lastEval.top1Error(), lastEval.top5Error());
                     saveMetrics(metrics, true);
@@ -313,7 +340,8 @@ public final class TrainingRun {
         }
         float[] average = state.hasAverage() ? state.evaluationParams().clone() : null;
         return new Checkpoint(state.step(), state.skippedSteps(), setup.seed(), setup.replicas(), setup.graph().toJson(),
-                options.configText(), state.params().clone(), slots, average);
+                options.configText(), state.params().clone(), slots, average,
+                state.plateau() == null ? null : state.plateau().state());
     }
 
     private void resume(ParameterServerState state, Checkpoint c, org.apache.hadoop.fs.Path from) {
@@ -362,5 +390,13 @@ public final class TrainingRun {
         c.slots().forEach((k, v) -> slots.put(k, remap.apply(v)));
         state.restore(remap.apply(c.params()), slots, c.average() == null ? null : remap.apply(c.average()),
                 c.step(), c.skippedSteps());
+        if (state.plateau() != null) {
+            if (c.plateau() != null) {
+                state.plateau().restore(c.plateau());
+            } else {
+                out.printf(Locale.ROOT, "checkpoint %s has no plateau schedule state (written with optimizer.schedule ="
+                        + " exponential): the plateau schedule starts afresh at step %d%n", from, c.step());
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.LearningRateSchedule;
 import org.inceptionspark.optim.MomentumSgd;
+import org.inceptionspark.optim.PlateauRule;
 import org.inceptionspark.optim.TfRmsProp;
 import org.inceptionspark.train.Seeds;
 import org.inceptionspark.train.UpdateRule;
@@ -26,8 +27,11 @@ public final class TrainingSetups {
         long seed = c.run().seed();
         UpdateRule rule = new UpdateRule(c.cluster().combine() == ClusterConfig.Combine.SUM, c.model().weightDecay(),
                 o.clipMode(), o.clipThreshold(), ema.enabled(), ema.decay(), ema.warmup(), ema.polyak());
-        LearningRateSchedule schedule = LearningRateSchedule.of(o.learningRate(), o.decayFactor(), o.epochsPerDecay(),
-                o.staircase(), data.imagesPerEpoch(), batch, replicas);
+        LearningRateSchedule schedule = o.schedule() == OptimizerConfig.Schedule.PLATEAU
+                ? LearningRateSchedule.plateau(o.learningRate(),
+                        new PlateauRule(o.decayFactor(), o.plateauPatience(), o.plateauMinDelta(), o.plateauMaxCuts()))
+                : LearningRateSchedule.of(o.learningRate(), o.decayFactor(), o.epochsPerDecay(), o.staircase(),
+                        data.imagesPerEpoch(), batch, replicas);
         TrainingSetup.OptimizerFactory optimizer = switch (o.type()) {
             case RMSPROP -> p -> new TfRmsProp(p, o.rmsDecay(), o.rmsMomentum(), o.rmsEpsilon(), o.rmsInitialMeanSquare());
             case MOMENTUM -> p -> new MomentumSgd(p, o.momentum());
