@@ -1,7 +1,7 @@
 package org.inceptionspark.config;
 
 import java.io.Serializable;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /** {@code inception.data}: where the packed shards are. Empty paths are allowed here; the commands needing them check. */
 public record DataConfig(String train, String validation, boolean prefetch, int decodeThreads, long maxPixels, int maxSide,

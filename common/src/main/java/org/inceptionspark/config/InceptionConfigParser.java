@@ -7,7 +7,7 @@ import static org.inceptionspark.config.Bound.atLeast;
 import static org.inceptionspark.config.Bound.decay;
 import static org.inceptionspark.config.Bound.fractionAboveZero;
 import static org.inceptionspark.config.Bound.positive;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * Turns the resolved {@code inception} tree into typed records, with every range rule in one

@@ -22,10 +22,10 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import org.inceptionspark.config.AugmentConfig;
-import org.inceptionspark.common.data.ImageDecoder;
-import org.inceptionspark.common.data.Preprocessor;
-import org.inceptionspark.common.data.RgbImage;
-import org.inceptionspark.common.data.SplitMix64;
+import org.inceptionspark.image.ImageDecoder;
+import org.inceptionspark.image.Preprocessor;
+import org.inceptionspark.image.RgbImage;
+import org.inceptionspark.image.SplitMix64;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.driver.cli.ResultLine;
 

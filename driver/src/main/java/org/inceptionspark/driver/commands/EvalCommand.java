@@ -8,7 +8,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.common.data.CropScheme;
+import org.inceptionspark.image.CropScheme;
 import org.inceptionspark.driver.cli.CliArgs;
 import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.config.InceptionConfig;

@@ -22,7 +22,7 @@ import org.inceptionspark.worker.data.ShardResult;
 import org.inceptionspark.worker.data.SkippedFile;
 import org.inceptionspark.worker.data.SourceImage;
 import org.inceptionspark.worker.SparkHadoopConf;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * The Spark side of `pack`: one task per shard reads, checks and writes its images

@@ -3,7 +3,7 @@ package org.inceptionspark.driver.data;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.inceptionspark.common.data.SplitMix64;
+import org.inceptionspark.image.SplitMix64;
 import org.inceptionspark.worker.data.SourceImage;
 
 /**

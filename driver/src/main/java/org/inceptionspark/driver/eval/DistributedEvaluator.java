@@ -6,7 +6,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.common.data.CropScheme;
+import org.inceptionspark.image.CropScheme;
 import org.inceptionspark.worker.TaskThreads;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ReplicaBatchLoader;
@@ -14,7 +14,7 @@ import org.inceptionspark.worker.eval.DenseEvaluator;
 import org.inceptionspark.worker.eval.EvalCounts;
 import org.inceptionspark.worker.eval.MultiCropEvaluator;
 import org.inceptionspark.worker.eval.ModelSnapshot;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * The evaluation core of `eval`: the models' parameters go to the executors once by broadcast; each

@@ -5,12 +5,12 @@ import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.common.data.CropScheme;
+import org.inceptionspark.image.CropScheme;
 import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
 import org.nd4j.linalg.factory.Nd4j;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * Evaluation during training: single central crop on the validation set, computed on the executors,

@@ -22,7 +22,7 @@ import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.config.AugmentConfig;
-import org.inceptionspark.common.data.EpochPlan;
+import org.inceptionspark.train.EpochPlan;
 import org.inceptionspark.driver.SparkSettings;
 import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.worker.data.BatchRequest;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /** `pack` on HDFS (MiniDFSCluster + Spark local[2]) of the committed real images plus every kind of bad file. */
 class PackOnHdfsTest {

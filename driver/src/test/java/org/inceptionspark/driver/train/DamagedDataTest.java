@@ -156,7 +156,7 @@ class DamagedDataTest {
         Files.delete(d.resolve("index.bin"));
         ReplicaBatchLoader loader = ReplicaBatchLoader.forDataset(d.toString());
         PackedBatchSource source = new PackedBatchSource(d.toString(), 10, 1, 2, TinyNetwork.SIZE, ConfigLoader.defaults().augment(),
-                1, false, org.inceptionspark.common.data.DecodeLimits.CEILING);
+                1, false, org.inceptionspark.image.DecodeLimits.CEILING);
         Exception e = assertThrows(RuntimeException.class, () -> source.load(0, 0, 1));
         assertTrue(e.getMessage().contains("index.bin") && e.getMessage().contains("missing"), e.getMessage());
         assertFalse(loader.dataset().path().isEmpty());
@@ -171,7 +171,7 @@ class DamagedDataTest {
         Files.write(shard, new byte[(int) Files.size(shard)]);
         UpdateRule rule = new UpdateRule(false, 4e-5, OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false);
         PackedBatchSource data = new PackedBatchSource(d.toString(), images, 3, 8, TinyNetwork.SIZE, ConfigLoader.defaults().augment(),
-                1, false, org.inceptionspark.common.data.DecodeLimits.CEILING);
+                1, false, org.inceptionspark.image.DecodeLimits.CEILING);
         TrainingSetup setup = new TrainingSetup("damaged-run", TinyNetwork.graph(3), data, 2, 8, TinyNetwork.CLASSES, 0.1, 3,
                 rule, new LearningRateSchedule(0.045, 0.94, 10, true), p -> new TfRmsProp(p, 0.9, 0.9, 1.0, 1.0), 4, 0, 0);
         RunOptions options = new RunOptions(run.toUri().toString(), 4, 1, 2, 2, 0, "inception { }", 0, 0.1, 0,

@@ -6,7 +6,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 import org.inceptionspark.config.AugmentConfig;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * One replica's shard for one step: which images (global indices), and how to preprocess them.

@@ -1,11 +1,11 @@
 package org.inceptionspark.worker.data;
 
 import org.inceptionspark.config.AugmentConfig;
-import org.inceptionspark.common.data.EpochPlan;
+import org.inceptionspark.train.EpochPlan;
 import org.inceptionspark.worker.BatchSource;
 import org.inceptionspark.worker.LabeledImages;
 import org.inceptionspark.worker.SparkHadoopConf;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * Training shards from a packed dataset: the epoch plan picks each replica's images for a global

@@ -11,7 +11,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.inceptionspark.common.data.ImageRecord;
+import org.inceptionspark.image.ImageRecord;
 
 /**
  * A dataset written by `pack` (layout in {@link PackLayout}). Opening reads only the manifest and

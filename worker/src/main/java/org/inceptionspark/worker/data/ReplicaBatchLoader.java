@@ -17,16 +17,16 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
-import org.inceptionspark.common.data.ImageDecoder;
-import org.inceptionspark.common.data.ImageRecord;
-import org.inceptionspark.common.data.Preprocessor;
-import org.inceptionspark.common.data.RgbImage;
+import org.inceptionspark.image.ImageDecoder;
+import org.inceptionspark.image.ImageRecord;
+import org.inceptionspark.image.Preprocessor;
+import org.inceptionspark.image.RgbImage;
 import org.inceptionspark.worker.metrics.ExecutorMeters;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.inceptionspark.worker.SparkHadoopConf;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * Executor-side reader of one packed dataset: reads, decodes and preprocesses a replica's shard, and

@@ -14,10 +14,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.BytesWritable;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.SequenceFile;
-import org.inceptionspark.common.data.DecodeLimits;
-import org.inceptionspark.common.data.ImageInspector;
-import org.inceptionspark.common.data.ImageRecord;
-import org.inceptionspark.common.data.Inspection;
+import org.inceptionspark.image.DecodeLimits;
+import org.inceptionspark.image.ImageInspector;
+import org.inceptionspark.image.ImageRecord;
+import org.inceptionspark.image.Inspection;
 
 /**
  * Runs on an executor: reads one shard's source files, checks each with {@link ImageInspector} and

@@ -2,11 +2,11 @@ package org.inceptionspark.worker.eval;
 
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.common.data.DecodeLimits;
-import org.inceptionspark.common.data.ImageDecoder;
-import org.inceptionspark.common.data.ImageRecord;
-import org.inceptionspark.common.data.Preprocessor;
-import org.inceptionspark.common.data.RgbImage;
+import org.inceptionspark.image.DecodeLimits;
+import org.inceptionspark.image.ImageDecoder;
+import org.inceptionspark.image.ImageRecord;
+import org.inceptionspark.image.Preprocessor;
+import org.inceptionspark.image.RgbImage;
 import org.inceptionspark.model.DenseEvaluation;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.nd4j.linalg.api.ndarray.INDArray;

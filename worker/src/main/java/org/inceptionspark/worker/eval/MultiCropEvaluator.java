@@ -3,18 +3,18 @@ package org.inceptionspark.worker.eval;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.common.data.CropBox;
-import org.inceptionspark.common.data.CropScheme;
-import org.inceptionspark.common.data.ImageDecoder;
-import org.inceptionspark.common.data.ImageRecord;
-import org.inceptionspark.common.data.Preprocessor;
-import org.inceptionspark.common.data.RgbImage;
+import org.inceptionspark.image.CropBox;
+import org.inceptionspark.image.CropScheme;
+import org.inceptionspark.image.ImageDecoder;
+import org.inceptionspark.image.ImageRecord;
+import org.inceptionspark.image.Preprocessor;
+import org.inceptionspark.image.RgbImage;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /**
  * Executor-side evaluation of a range of images: each image's prediction is the softmax averaged

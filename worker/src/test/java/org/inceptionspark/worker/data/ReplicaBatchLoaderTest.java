@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.inceptionspark.common.data.ImageRecord;
+import org.inceptionspark.image.ImageRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.inceptionspark.common.data.DecodeLimits;
+import org.inceptionspark.image.DecodeLimits;
 
 /** A shard damaged after packing costs a step one image, never the step. Local file system, real images. */
 class ReplicaBatchLoaderTest {

@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 /**
  * Verdict of the pack-time check on one file. An accepted file may carry a {@code conversion}:

@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

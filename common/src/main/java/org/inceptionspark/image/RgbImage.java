@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 /** A decoded image: 8-bit RGB, interleaved, row-major. Grayscale sources arrive here as R=G=B. */
 public final class RgbImage {

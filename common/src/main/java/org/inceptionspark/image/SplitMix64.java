@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 /**
  * SplitMix64, written out here instead of using {@link java.util.SplittableRandom} so that shuffles

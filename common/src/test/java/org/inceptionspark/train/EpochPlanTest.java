@@ -1,4 +1,6 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.train;
+
+import org.inceptionspark.image.SplitMix64;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

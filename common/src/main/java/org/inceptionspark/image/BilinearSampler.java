@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 /**
  * Crops and resizes in one pass: each output pixel samples the crop box bilinearly (half-pixel

@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.image;
 
 /** A rectangle of the source image, in source pixels (fractional allowed), plus whether to mirror it. */
 public record CropBox(double x, double y, double width, double height, boolean mirror) {

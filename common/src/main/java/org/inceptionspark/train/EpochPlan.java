@@ -1,4 +1,6 @@
-package org.inceptionspark.common.data;
+package org.inceptionspark.train;
+
+import org.inceptionspark.image.SplitMix64;
 
 /**
  * Which images each replica trains on at each step of an epoch.
