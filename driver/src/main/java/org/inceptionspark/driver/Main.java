@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.inceptionspark.config.InvalidConfigException;
-import org.inceptionspark.driver.commands.BenchCommand;
 import org.inceptionspark.driver.commands.Command;
 import org.inceptionspark.driver.commands.ConfigCommand;
 import org.inceptionspark.driver.commands.EvalCommand;
@@ -31,7 +30,6 @@ public final class Main {
         c.put("export", new ExportCommand());
         c.put("pack", new PackCommand());
         c.put("eval", new EvalCommand());
-        c.put("bench", new BenchCommand());
         return c;
     }
 
@@ -45,7 +43,8 @@ public final class Main {
         Map<String, Command> commands = commands();
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || !commands.containsKey(args[0])) {
             System.err.println("usage: inception-spark <command> [options]");
-            System.err.println("commands: " + String.join(", ", commands.keySet()));
+            System.err.println("commands: " + String.join(", ", commands.keySet())
+                    + " (benchmarks: bin/inception-spark bench, from the bench module)");
             return args.length == 0 || args[0].startsWith("-") ? 0 : Command.EXIT_BAD_INPUT;
         }
         return run(args[0], commands.get(args[0]), Arrays.copyOfRange(args, 1, args.length), System.err);

@@ -1,4 +1,4 @@
-package org.inceptionspark.driver.bench;
+package org.inceptionspark.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

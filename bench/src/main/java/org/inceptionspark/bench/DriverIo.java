@@ -1,4 +1,4 @@
-package org.inceptionspark.driver.bench;
+package org.inceptionspark.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;

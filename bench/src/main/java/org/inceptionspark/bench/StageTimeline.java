@@ -1,4 +1,4 @@
-package org.inceptionspark.driver.bench;
+package org.inceptionspark.bench;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

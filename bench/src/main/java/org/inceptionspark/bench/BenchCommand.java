@@ -1,10 +1,12 @@
-package org.inceptionspark.driver.commands;
+package org.inceptionspark.bench;
+
+import org.inceptionspark.driver.commands.Command;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.inceptionspark.driver.bench.InputBench;
-import org.inceptionspark.driver.bench.SyncBench;
+import org.inceptionspark.bench.InputBench;
+import org.inceptionspark.bench.SyncBench;
 
 /**
  * {@code bench <target> [options]}: dispatches to one benchmark. Each target ends its output with
@@ -16,8 +18,8 @@ public final class BenchCommand implements Command {
         Map<String, Command> t = new LinkedHashMap<>();
         t.put("input", new InputBench());
         t.put("sync", new SyncBench());
-        t.put("replica", new org.inceptionspark.driver.bench.ReplicaBench());
-        t.put("batchnorm", new org.inceptionspark.driver.bench.BatchNormBench());
+        t.put("replica", new org.inceptionspark.bench.ReplicaBench());
+        t.put("batchnorm", new org.inceptionspark.bench.BatchNormBench());
         return t;
     }
 
