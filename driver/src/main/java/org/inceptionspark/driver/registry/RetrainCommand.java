@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -39,7 +40,8 @@ import org.inceptionspark.worker.data.PackLayout;
  * {@code retrain --config F --registry DIR}: trains a candidate (warm-started from the registry's
  * current model when there is one), evaluates it and the current model on the same validation
  * images the same way, and promotes it when the gate ({@code inception.registry.*}) passes.
- * The whole of it holds the registry's lock, so two retrains never interleave.
+ * The whole of it holds the registry's lock, so two retrains never interleave, and the run
+ * directory's lock ({@link RunLock}, as {@code train} takes it), so no {@code train} writes into its run.
  *
  * <p>The run directory is {@code <run.dir>/<run.name>} as for {@code train}: a retrain that failed
  * and is retried (by the scheduler) resumes from its checkpoints. A run directory whose retrain
@@ -105,19 +107,51 @@ public final class RetrainCommand implements Main.Command {
     private int retrain(ModelRegistry registry, LoadedConfig loaded, long trainImages, Configuration hadoop)
             throws Exception {
         InceptionConfig c = loaded.config();
+        String runDir = TrainCommand.runDir(c);
+        RunLock runLock;
+        try {
+            runLock = lockRun(runDir, c, hadoop);
+        } catch (RunLock.LockedException e) {
+            System.err.println("retrain: " + e.getMessage());
+            return EXIT_BUSY;
+        }
+        try (runLock) {
+            return retrainLocked(registry, loaded, trainImages, hadoop, runDir, runLock);
+        }
+    }
+
+    /**
+     * Takes the run directory's lock, as {@code train} does, so a {@code train} of the same run never
+     * writes into it meanwhile. A decided run is moved aside under that lock (so a driver still
+     * training there is never moved), and the fresh directory is locked again.
+     */
+    private RunLock lockRun(String runDir, InceptionConfig c, Configuration hadoop) throws IOException {
+        Duration stale = Duration.ofSeconds(c.run().lockStaleSeconds());
+        RunLock lock = RunLock.acquire(runDir, hadoop, "(Spark starting)", stale, c.run().takeOverStaleLock());
+        if (!decided(runDir, hadoop)) {
+            return lock;
+        }
+        lock.close();
+        setAsideDecidedRun(runDir, hadoop);
+        return RunLock.acquire(runDir, hadoop, "(Spark starting)", stale, false);
+    }
+
+    private int retrainLocked(ModelRegistry registry, LoadedConfig loaded, long trainImages, Configuration hadoop,
+                              String runDir, RunLock runLock) throws Exception {
+        InceptionConfig c = loaded.config();
         RegistryConfig gate = c.registry();
         Optional<String> parent = registry.current();
         Checkpoint parentCheckpoint = parent.isPresent() ? registry.checkpoint(parent.get()) : null;
-        String runDir = TrainCommand.runDir(c);
-        setAsideDecidedRun(runDir, hadoop);
         WarmStart warm = parent.isPresent() ? new WarmStart(parent.get(), parentCheckpoint, gate.keepOptimizer()) : null;
         if (parent.isEmpty()) {
             out.printf("registry %s holds no model yet: training from scratch%n", registry.location());
         }
         try (JavaSparkContext sc = SparkContexts.create("retrain", c, Optional.empty())) {
+            runLock.setApplication(sc.sc().applicationId());
+            runLock.startHeartbeat();
             TrainCommand.Prepared p = TrainCommand.prepare(sc, loaded, trainImages, warm == null ? 0 : warm.startStep(),
                     System.out);
-            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out, warm).run();
+            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out, warm).lockedBy(runLock).run();
             Checkpoint candidate = CheckpointStore.read(r.lastCheckpoint(), hadoop);
             Validator.Result mine = r.lastEvaluation();
             Validator.Result theirs = null;
@@ -264,12 +298,14 @@ public final class RetrainCommand implements Main.Command {
         }
     }
 
+    private static boolean decided(String runDir, Configuration hadoop) throws IOException {
+        Path p = new Path(runDir, DECISION);
+        return p.getFileSystem(hadoop).exists(p);
+    }
+
     private void setAsideDecidedRun(String runDir, Configuration hadoop) throws IOException {
         Path dir = new Path(runDir);
         FileSystem fs = dir.getFileSystem(hadoop);
-        if (!fs.exists(new Path(dir, DECISION))) {
-            return;
-        }
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path aside = new Path(dir.getParent(), dir.getName() + "-" + stamp);
         if (!fs.rename(dir, aside)) {
