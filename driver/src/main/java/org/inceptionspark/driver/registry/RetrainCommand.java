@@ -183,9 +183,13 @@ public final class RetrainCommand implements Main.Command {
                 writeDecision(runDir, decision, hadoop);
                 return EXIT_REFUSED;
             }
+            // the published model carries the batch-norm statistics its evaluation used (recomputed, by default)
+            float[] published = p.validator().evaluatedWeights(
+                    ComputationGraphConfiguration.fromJson(candidate.graphJson()), candidate.evaluationParams());
             String version = registry.nextVersion();
-            ObjectNode meta = metadata(parent, warm != null, loaded, sc, runDir, r, candidate, mine, theirs, noComparison);
-            registry.publish(version, candidate, meta);
+            ObjectNode meta = metadata(parent, warm != null, loaded, sc, runDir, r, published,
+                    p.validator().batchNormStatistics(), mine, theirs, noComparison);
+            registry.publish(version, candidate, published, meta);
             registry.setCurrent(version);
             out.printf(Locale.ROOT, "promoted %s (parent %s) in %s: current is now %s%n", version, parent.orElse("none"),
                     registry.location(), version);
@@ -223,8 +227,8 @@ public final class RetrainCommand implements Main.Command {
     }
 
     private ObjectNode metadata(Optional<String> parent, boolean warmStarted, LoadedConfig loaded, JavaSparkContext sc,
-                                String runDir, TrainingRun.Result r, Checkpoint candidate, Validator.Result mine,
-                                Validator.Result theirs, String noComparison) throws IOException {
+                                String runDir, TrainingRun.Result r, float[] published, String batchNormStatistics,
+                                Validator.Result mine, Validator.Result theirs, String noComparison) throws IOException {
         InceptionConfig c = loaded.config();
         ObjectNode m = ModelRegistry.newObject();
         m.put("version", (String) null);
@@ -242,7 +246,8 @@ public final class RetrainCommand implements Main.Command {
         ObjectNode data = m.putObject("data");
         data.put("train", c.data().train()).put("validation", c.data().validation())
                 .put("manifestDigest", manifestDigest(sc.hadoopConfiguration(), c.data().train(), c.data().validation()));
-        m.put("parameterDigest", "sha256:" + parameterDigest(candidate.evaluationParams()));
+        m.put("parameterDigest", "sha256:" + parameterDigest(published));
+        m.put("batchNormStatistics", batchNormStatistics);
         ObjectNode metrics = m.putObject("metrics");
         metrics.put("top1Error", mine.top1Error()).put("top5Error", mine.top5Error()).put("validationImages", mine.images());
         ObjectNode current = metrics.putObject("current");

@@ -116,6 +116,11 @@ class TrainOnYarnTest {
         Path runDir = tmp.resolve("runs").resolve("on-yarn");
         Path config = TestData.repoRoot().resolve("conf/local-demo.conf");
         Path log = tmp.resolve("spark-submit.log");
+        // as deploy/yarn/submit-train.sh: the template's driver options, the log configuration shipped beside them
+        String driverOptions = Files.readAllLines(defaults).stream()
+                .filter(l -> l.startsWith("spark.driver.extraJavaOptions")).findFirst().orElseThrow()
+                .replaceFirst("^spark\\.driver\\.extraJavaOptions\\s+", "")
+                .replace("-Dlog4j2.configurationFile=conf/log4j2.properties", "-Dlog4j2.configurationFile=log4j2.properties");
 
         SparkLauncher launcher = new SparkLauncher(Map.of("HADOOP_CONF_DIR", hadoopConf.toString(),
                 "YARN_CONF_DIR", hadoopConf.toString()))
@@ -128,6 +133,8 @@ class TrainOnYarnTest {
                 .setAppResource(jar.toString())
                 // the configuration file travels with the application: the driver's working directory is its container
                 .addFile(config.toString())
+                .addFile(TestData.repoRoot().resolve("conf/log4j2.properties").toString())
+                .setConf("spark.driver.extraJavaOptions", driverOptions)
                 .setConf("spark.yarn.jars", "local:" + sparkHome.resolve("jars") + "/*")
                 .setConf("spark.yarn.stagingDir", tmp.resolve("staging").toUri().toString())
                 .setConf("spark.yarn.maxAppAttempts", "1")
@@ -177,6 +184,8 @@ class TrainOnYarnTest {
         assertEquals(3, metrics.size(), "a header and a row per step:\n" + metrics);
         String driverOut = containerLogs("stdout");
         assertTrue(driverOut.contains("finished on-yarn: 2 steps"), "the driver's own report:\n" + driverOut);
+        assertTrue(!containerLogs("stderr").contains("No configuration found"), "the driver found its log configuration:\n"
+                + diagnostics);
     }
 
     /** yarn-site.xml with the running cluster's addresses: what HADOOP_CONF_DIR/YARN_CONF_DIR hold on a gateway host. */
