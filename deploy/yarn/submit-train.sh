@@ -17,6 +17,10 @@
 # inception.checkpoint.every-steps steps; `retrain` resumes its run the same way and holds the
 # registry's lock again (a stale lock left by a killed attempt is named in the error: remove it).
 # run.dir must therefore be on HDFS, never on the driver's local disk.
+#
+# The driver runs in a YARN container, whose working directory is not this one: the --config file and
+# the driver's log4j2.properties travel with the application (--files) and are named there by their
+# base names. driver/src/test/.../TrainOnYarnTest submits the same way to a MiniYARNCluster and trains.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${PRINCIPAL:?set PRINCIPAL to the Kerberos principal, e.g. inception@EXAMPLE.COM}"
@@ -26,6 +30,19 @@ PROPS=$ROOT/driver/target/deploy/spark-defaults.conf
 for f in "$JAR" "$PROPS" "$KEYTAB"; do
   [ -f "$f" ] || { echo "submit-train.sh: $f does not exist (mvn -DskipTests package builds the jar and the properties)" >&2; exit 2; }
 done
+# --config F -> --config <base name of F>, F shipped with the application
+ARGS=() FILES=("$ROOT/docker/gpu-discovery.sh" "$ROOT/conf/log4j2.properties")
+while [ $# -gt 0 ]; do
+  if [ "$1" = --config ] && [ $# -gt 1 ]; then
+    [ -f "$2" ] || { echo "submit-train.sh: --config $2 does not exist" >&2; exit 2; }
+    FILES+=("$2"); ARGS+=(--config "$(basename "$2")"); shift 2
+  else
+    ARGS+=("$1"); shift
+  fi
+done
+# the template's driver options, with the log configuration read from the container's working directory
+DRIVER_OPTS=$(sed -n 's/^spark\.driver\.extraJavaOptions[[:space:]]*//p' "$PROPS" \
+  | sed 's|-Dlog4j2.configurationFile=conf/log4j2.properties|-Dlog4j2.configurationFile=log4j2.properties|')
 GPUS=${GPUS_PER_EXECUTOR:-1}
 CORES=${EXECUTOR_CORES:-8}
 exec spark-submit \
@@ -42,7 +59,8 @@ exec spark-submit \
   --conf spark.executor.resource.gpu.amount="$GPUS" \
   --conf spark.task.resource.gpu.amount=1 \
   --conf spark.executor.resource.gpu.discoveryScript=gpu-discovery.sh \
-  --files "$ROOT/docker/gpu-discovery.sh" \
+  --files "$(IFS=,; echo "${FILES[*]}")" \
+  --conf spark.driver.extraJavaOptions="$DRIVER_OPTS" \
   --conf spark.yarn.appMasterEnv.OMP_NUM_THREADS=8 \
   --conf spark.executorEnv.OMP_NUM_THREADS="$CORES" \
-  "$JAR" "$@"
+  "$JAR" "${ARGS[@]}"

@@ -58,7 +58,7 @@ public final class ExportCommand implements Command {
     }
 
     /** Writes {@code g} as a model zip (temporary name, then renamed); returns its parameter count. */
-    static long writeModel(ComputationGraph g, Path out, Configuration hadoop) throws java.io.IOException {
+    public static long writeModel(ComputationGraph g, Path out, Configuration hadoop) throws java.io.IOException {
         FileSystem fs = out.getFileSystem(hadoop);
         Path tmp = new Path(out.getParent() == null ? new Path(".") : out.getParent(), "_" + out.getName() + ".tmp");
         try (var stream = fs.create(tmp, true)) {

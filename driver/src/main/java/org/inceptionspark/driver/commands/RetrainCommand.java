@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -40,7 +41,8 @@ import org.inceptionspark.worker.data.PackLayout;
  * {@code retrain --config F --registry DIR}: trains a candidate (warm-started from the registry's
  * current model when there is one), evaluates it and the current model on the same validation
  * images the same way, and promotes it when the gate ({@code inception.registry.*}) passes.
- * The whole of it holds the registry's lock, so two retrains never interleave.
+ * The whole of it holds the registry's lock, so two retrains never interleave, and the run
+ * directory's lock ({@link RunLock}, as {@code train} takes it), so no {@code train} writes into its run.
  *
  * <p>The run directory is {@code <run.dir>/<run.name>} as for {@code train}: a retrain that failed
  * and is retried (by the scheduler) resumes from its checkpoints. A run directory whose retrain
@@ -89,19 +91,51 @@ public final class RetrainCommand implements Command {
     private int retrain(ModelRegistry registry, LoadedConfig loaded, long trainImages, Configuration hadoop)
             throws Exception {
         InceptionConfig c = loaded.config();
+        String runDir = TrainCommand.runDir(c);
+        RunLock runLock;
+        try {
+            runLock = lockRun(runDir, c, hadoop);
+        } catch (RunLock.LockedException e) {
+            System.err.println("retrain: " + e.getMessage());
+            return EXIT_BUSY;
+        }
+        try (runLock) {
+            return retrainLocked(registry, loaded, trainImages, hadoop, runDir, runLock);
+        }
+    }
+
+    /**
+     * Takes the run directory's lock, as {@code train} does, so a {@code train} of the same run never
+     * writes into it meanwhile. A decided run is moved aside under that lock (so a driver still
+     * training there is never moved), and the fresh directory is locked again.
+     */
+    private RunLock lockRun(String runDir, InceptionConfig c, Configuration hadoop) throws IOException {
+        Duration stale = Duration.ofSeconds(c.run().lockStaleSeconds());
+        RunLock lock = RunLock.acquire(runDir, hadoop, "(Spark starting)", stale, c.run().takeOverStaleLock());
+        if (!decided(runDir, hadoop)) {
+            return lock;
+        }
+        lock.close();
+        setAsideDecidedRun(runDir, hadoop);
+        return RunLock.acquire(runDir, hadoop, "(Spark starting)", stale, false);
+    }
+
+    private int retrainLocked(ModelRegistry registry, LoadedConfig loaded, long trainImages, Configuration hadoop,
+                              String runDir, RunLock runLock) throws Exception {
+        InceptionConfig c = loaded.config();
         RegistryConfig gate = c.registry();
         Optional<String> parent = registry.current();
         Checkpoint parentCheckpoint = parent.isPresent() ? registry.checkpoint(parent.get()) : null;
-        String runDir = TrainCommand.runDir(c);
-        setAsideDecidedRun(runDir, hadoop);
         WarmStart warm = parent.isPresent() ? new WarmStart(parent.get(), parentCheckpoint, gate.keepOptimizer()) : null;
         if (parent.isEmpty()) {
             out.printf("registry %s holds no model yet: training from scratch%n", registry.location());
         }
         try (JavaSparkContext sc = SparkContexts.create("retrain", c, Optional.empty())) {
+            runLock.setApplication(sc.sc().applicationId());
+            runLock.startHeartbeat();
             TrainCommand.Prepared p = TrainCommand.prepare(sc, loaded, trainImages, warm == null ? 0 : warm.startStep(),
                     System.out);
-            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out, warm).run();
+            TrainingRun.Result r = new TrainingRun(sc, p.setup(), p.options(), p.validator(), out, warm).lockedBy(runLock).run();
             Checkpoint candidate = CheckpointStore.read(r.lastCheckpoint(), hadoop);
             Validator.Result mine = r.lastEvaluation();
             Validator.Result theirs = null;
@@ -133,9 +167,13 @@ public final class RetrainCommand implements Command {
                 writeDecision(runDir, decision, hadoop);
                 return EXIT_REFUSED;
             }
+            // the published model carries the batch-norm statistics its evaluation used (recomputed, by default)
+            float[] published = p.validator().evaluatedWeights(
+                    ComputationGraphConfiguration.fromJson(candidate.graphJson()), candidate.evaluationParams());
             String version = registry.nextVersion();
-            ObjectNode meta = metadata(parent, warm != null, loaded, sc, runDir, r, candidate, mine, theirs, noComparison);
-            registry.publish(version, candidate, meta);
+            ObjectNode meta = metadata(parent, warm != null, loaded, sc, runDir, r, published,
+                    p.validator().batchNormStatistics(), mine, theirs, noComparison);
+            registry.publish(version, candidate, published, meta);
             registry.setCurrent(version);
             out.printf(Locale.ROOT, "promoted %s (parent %s) in %s: current is now %s%n", version, parent.orElse("none"),
                     registry.location(), version);
@@ -173,8 +211,8 @@ public final class RetrainCommand implements Command {
     }
 
     private ObjectNode metadata(Optional<String> parent, boolean warmStarted, LoadedConfig loaded, JavaSparkContext sc,
-                                String runDir, TrainingRun.Result r, Checkpoint candidate, Validator.Result mine,
-                                Validator.Result theirs, String noComparison) throws IOException {
+                                String runDir, TrainingRun.Result r, float[] published, String batchNormStatistics,
+                                Validator.Result mine, Validator.Result theirs, String noComparison) throws IOException {
         InceptionConfig c = loaded.config();
         ObjectNode m = ModelRegistry.newObject();
         m.put("version", (String) null);
@@ -192,7 +230,8 @@ public final class RetrainCommand implements Command {
         ObjectNode data = m.putObject("data");
         data.put("train", c.data().train()).put("validation", c.data().validation())
                 .put("manifestDigest", manifestDigest(sc.hadoopConfiguration(), c.data().train(), c.data().validation()));
-        m.put("parameterDigest", "sha256:" + parameterDigest(candidate.evaluationParams()));
+        m.put("parameterDigest", "sha256:" + parameterDigest(published));
+        m.put("batchNormStatistics", batchNormStatistics);
         ObjectNode metrics = m.putObject("metrics");
         metrics.put("top1Error", mine.top1Error()).put("top5Error", mine.top5Error()).put("validationImages", mine.images());
         ObjectNode current = metrics.putObject("current");
@@ -248,12 +287,14 @@ public final class RetrainCommand implements Command {
         }
     }
 
+    private static boolean decided(String runDir, Configuration hadoop) throws IOException {
+        Path p = new Path(runDir, DECISION);
+        return p.getFileSystem(hadoop).exists(p);
+    }
+
     private void setAsideDecidedRun(String runDir, Configuration hadoop) throws IOException {
         Path dir = new Path(runDir);
         FileSystem fs = dir.getFileSystem(hadoop);
-        if (!fs.exists(new Path(dir, DECISION))) {
-            return;
-        }
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path aside = new Path(dir.getParent(), dir.getName() + "-" + stamp);
         if (!fs.rename(dir, aside)) {

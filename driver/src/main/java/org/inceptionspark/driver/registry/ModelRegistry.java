@@ -18,6 +18,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.inceptionspark.driver.commands.ExportCommand;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
+import org.inceptionspark.driver.checkpoint.CheckpointModels;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.train.RunLock;
 
@@ -142,11 +143,13 @@ public final class ModelRegistry {
     }
 
     /**
-     * Writes a new immutable version: the exported model, the checkpoint and {@code metadata}
+     * Writes a new immutable version: the exported model (the candidate's network with
+     * {@code modelWeights}: the weights its evaluation ran with), the checkpoint and {@code metadata}
      * (to which {@code version} is added), under a temporary name and then renamed into place.
      * Does not move {@code current}.
      */
-    public void publish(String version, Checkpoint candidate, ObjectNode metadata) throws IOException {
+    public void publish(String version, Checkpoint candidate, float[] modelWeights, ObjectNode metadata)
+            throws IOException {
         Path target = versionDir(version);
         if (fs.exists(target)) {
             throw new IOException("version " + version + " already exists in " + location() + ": versions are never rewritten");
@@ -154,7 +157,9 @@ public final class ModelRegistry {
         Path tmp = new Path(target.getParent(), WRITING_PREFIX + version);
         fs.delete(tmp, true);
         fs.mkdirs(tmp);
-        ExportCommand.writeModel(candidate, new Path(tmp, "model.zip"), hadoop);
+        org.deeplearning4j.nn.graph.ComputationGraph model = CheckpointModels.evaluationGraph(candidate);
+        model.setParams(org.nd4j.linalg.factory.Nd4j.createFromArray(modelWeights).reshape(1, modelWeights.length));
+        ExportCommand.writeModel(model, new Path(tmp, "model.zip"), hadoop);
         new CheckpointStore(tmp.toString(), hadoop, 1).save(candidate);
         metadata.put("version", version);
         try (var out = fs.create(new Path(tmp, "metadata.json"), false)) {

@@ -40,12 +40,17 @@ public final class EvaluationValidator implements Validator {
 
     @Override
     public Result evaluate(ComputationGraphConfiguration graph, float[] weights) throws Exception {
-        float[] evaluated = batchNorm == null ? weights : batchNorm.apply(sc, graph, weights);
+        float[] evaluated = evaluatedWeights(graph, weights);
         ComputationGraph model = new ComputationGraph(graph);
         model.init();
         model.setParams(Nd4j.createFromArray(evaluated).reshape(1, evaluated.length));
         EvalReport r = evaluator.evaluate(List.of(model), validationPath, CropScheme.ONE, inputSize, centralFraction, maxImages);
         return new Result(r.top1Error(), r.top5Error(), r.images());
+    }
+
+    @Override
+    public float[] evaluatedWeights(ComputationGraphConfiguration graph, float[] weights) {
+        return batchNorm == null ? weights : batchNorm.apply(sc, graph, weights);
     }
 
     @Override

@@ -109,13 +109,36 @@ class RetrainOnHdfsTest {
         double top1 = m.path("metrics").path("top1Error").asDouble(-1);
         assertTrue(top1 >= 0 && top1 <= 1, m.toString());
         assertFalse(m.path("time").asText().isEmpty());
-        // the exported model is the version's moving-average weights, and the digest says which
+        // the exported model is the version's moving-average weights with the batch-norm statistics its
+        // evaluation recomputed (eval.batch-norm-statistics = recompute), and the digest says which
         File zip = tmp.resolve("v1.zip").toFile();
         fs.copyToLocalFile(new Path(registry.versionDir("v1"), "model.zip"), new Path(zip.toURI()));
-        float[] exported = CheckpointModels.load(zip.getAbsolutePath(), new Configuration()).params().toFloatVector();
+        org.deeplearning4j.nn.graph.ComputationGraph model = CheckpointModels.load(zip.getAbsolutePath(), new Configuration());
+        float[] exported = model.params().toFloatVector();
         Checkpoint v1 = registry.checkpoint("v1");
-        assertTrue(java.util.Arrays.equals(v1.evaluationParams(), exported));
+        assertTrue(m.path("batchNormStatistics").asText().startsWith("batch-norm statistics recomputed from"), m.toString());
+        for (org.inceptionspark.optim.ParameterSegment seg : org.inceptionspark.optim.ParameterLayout.of(model).segments()) {
+            float[] average = java.util.Arrays.copyOfRange(v1.evaluationParams(), (int) seg.offset(), (int) seg.end());
+            float[] got = java.util.Arrays.copyOfRange(exported, (int) seg.offset(), (int) seg.end());
+            if (seg.role() == org.inceptionspark.optim.ParameterRole.BATCH_NORM_STATISTIC) {
+                assertFalse(java.util.Arrays.equals(average, got), seg.name() + " is recomputed");
+            } else {
+                assertTrue(java.util.Arrays.equals(average, got), seg.name() + " is the moving average's");
+            }
+        }
         assertEquals("sha256:" + RetrainCommand.parameterDigest(exported), m.path("parameterDigest").asText());
+        // evaluated with its own statistics, the published model scores exactly what the gate saw
+        try (org.apache.spark.api.java.JavaSparkContext sc = new org.apache.spark.api.java.JavaSparkContext(
+                org.inceptionspark.driver.SparkSettings.apply(new org.apache.spark.SparkConf()
+                        .setMaster("local[2]").setAppName("published model")))) {
+            org.inceptionspark.config.InceptionConfig c = CheckpointModels.config(v1, java.util.Map.of());
+            org.inceptionspark.driver.train.Validator.Result again = new org.inceptionspark.driver.train.EvaluationValidator(
+                    sc, c.data().validation(), c.model().inputSize(), c.augment().evalCentralFraction(),
+                    c.eval().maxImages(), c.data().decodeLimits(), null)
+                    .evaluate(model.getConfiguration(), exported);
+            assertEquals(top1, again.top1Error(), m.toString());
+            assertEquals(m.path("metrics").path("top5Error").asDouble(), again.top5Error(), m.toString());
+        }
     }
 
     @Test
@@ -168,6 +191,11 @@ class RetrainOnHdfsTest {
             Thread.sleep(20);
         }
         assertTrue(fs.exists(lock), "the running retrain holds the lock");
+        Path runLock = new Path("/runs/nightly/" + org.inceptionspark.driver.train.RunLock.FILE);
+        while (!fs.exists(runLock) && !first.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(fs.exists(runLock), "and its run directory's lock, as train takes it");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream originalErr = System.err;
         int second;
@@ -188,6 +216,37 @@ class RetrainOnHdfsTest {
         assertEquals(RetrainCommand.EXIT_PROMOTED, r.rc(), r.out());
         assertTrue(r.out().contains("promoted v3 (parent v2)"), r.out());
         assertFalse(fs.exists(lock), "released");
+        assertFalse(fs.exists(runLock), "released");
+    }
+
+    @Test
+    @Order(7)
+    void aRetrainWhoseRunDirectoryADriverHoldsIsRefusedAndChangesNothing() throws Exception {
+        List<String> before = registry.versions();
+        String current = registry.current().orElseThrow();
+        // a train of the same run directory, running
+        try (org.inceptionspark.driver.train.RunLock held = org.inceptionspark.driver.train.RunLock.acquire(
+                hdfs + "/runs/held", new Configuration(), "train held", java.time.Duration.ofSeconds(300), false)) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream originalErr = System.err;
+            CapturedStdout r;
+            try {
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                r = retrain("held");
+            } finally {
+                System.setErr(originalErr);
+            }
+            String refused = err.toString(StandardCharsets.UTF_8);
+            assertEquals(RetrainCommand.EXIT_BUSY, r.rc(), refused + r.out());
+            assertTrue(refused.contains("run directory " + hdfs + "/runs/held is in use by another driver")
+                    && refused.contains("train held"), refused);
+            assertEquals(List.of(org.inceptionspark.driver.train.RunLock.FILE), names(new Path("/runs/held")),
+                    "nothing written into the held run");
+            assertTrue(held.holder().application().equals("train held"), "the holder keeps its lock");
+        }
+        assertEquals(before, registry.versions());
+        assertEquals(current, registry.current().orElseThrow());
+        assertFalse(fs.exists(new Path("/registry/" + org.inceptionspark.driver.train.RunLock.FILE)), "registry released");
     }
 
     @Test
