@@ -23,6 +23,7 @@ public final class Main {
         c.put("pack", new org.inceptionspark.driver.commands.PackCommand());
         c.put("eval", new org.inceptionspark.driver.commands.EvalCommand());
         c.put("bench", new org.inceptionspark.driver.commands.BenchCommand());
+        c.put("plan", new org.inceptionspark.driver.plan.PlanCommand());
         return c;
     }
 

@@ -40,20 +40,32 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private final Path home;
     private final String secret = secret();
+    /** False only for {@link #startOpen}: no secret, no authentication, no encryption. */
+    private final boolean secured;
     /** The daemons' and applications' security settings with the secret ({@link #writeDaemonConf}). */
     private Path securityFile;
     private final List<Process> processes = new ArrayList<>();
     private final int masterPort;
     private final int masterUiPort;
 
-    private StandaloneCluster(Path home, int masterPort, int masterUiPort) {
+    private StandaloneCluster(Path home, int masterPort, int masterUiPort, boolean secured) {
         this.home = home;
+        this.secured = secured;
         this.masterPort = masterPort;
         this.masterUiPort = masterUiPort;
     }
 
     public static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
-        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of());
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), true);
+    }
+
+    /**
+     * A cluster left open, as Spark's defaults leave one: no secret, no authentication, no
+     * encryption. Only for measuring what closing the cluster costs ({@code bench sync --open-cluster});
+     * every test and command that trains uses {@link #start}.
+     */
+    public static StandaloneCluster startOpen(int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), false);
     }
 
     /**
@@ -66,17 +78,18 @@ public final class StandaloneCluster implements AutoCloseable {
         return start(workers, coresPerWorker, memoryPerWorker,
                 List.of("-Dspark.worker.resource.gpu.amount=" + gpuAddresses.size(),
                         "-Dspark.worker.resource.gpu.discoveryScript=" + discoveryScript.toAbsolutePath()),
-                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)));
+                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)), true);
     }
 
     private static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker,
-                                           List<String> workerJvmOptions, Map<String, String> workerEnv) throws Exception {
+                                           List<String> workerJvmOptions, Map<String, String> workerEnv,
+                                           boolean secured) throws Exception {
         Path home = Files.createTempDirectory("spark-standalone-");
         // The worker's executor launcher insists on a Spark distribution layout: RELEASE + jars/.
         Files.writeString(home.resolve("RELEASE"), "Spark (test distribution for inception-spark)\n");
         Files.createDirectories(home.resolve("jars"));
         Files.createDirectories(home.resolve("logs"));
-        StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
+        StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort(), secured);
         try {
             c.securityFile = c.writeDaemonConf();
             String daemonConf = c.securityFile.toString();
@@ -113,8 +126,10 @@ public final class StandaloneCluster implements AutoCloseable {
         Path file = home.resolve("spark-daemons.conf");
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         StringBuilder text = new StringBuilder();
-        SECURITY.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
-        text.append(SECRET).append(' ').append(secret).append('\n');
+        if (secured) {
+            SECURITY.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
+            text.append(SECRET).append(' ').append(secret).append('\n');
+        }
         Files.writeString(file, text);
         return file;
     }
