@@ -21,20 +21,21 @@ import org.inceptionspark.train.PairwiseSum;
  * {@code --calibrate} measures them with a short {@code bench sync} run (2 replicas) on the cluster
  * at hand ({@code --master}; without it, a loopback standalone cluster as {@code bench sync} starts).
  *
- * <p>{@code plan --check [--check-replicas 2,4] [--steps 4]} tests the model on the cluster at
+ * <p>{@code plan --check [--check-replicas 2,4] [--steps 4] [--timeline] [--peer SCRIPT]} tests the model on the cluster at
  * hand: one {@code bench sync} run over the replica counts, costs calibrated from the smallest,
  * every count's step and overhead projected (with its measured compute, no wire: loopback) and
  * set beside the measured ones, with the error.
  */
 public final class PlanCommand implements Main.Command {
-    private static final Set<String> BENCH_OPTIONS = Set.of("master", "workers", "spark-conf", "executor-memory");
+    private static final List<String> BENCH_OPTIONS = List.of("master", "workers", "spark-conf", "executor-memory", "peer",
+            "peer-python");
 
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "step-compute-ms", "network-gbps", "slots",
                         "images-per-replica", "model", "master", "workers", "spark-conf", "executor-memory",
-                        "check-replicas", "steps"),
-                Set.of("calibrate", "check"));
+                        "check-replicas", "steps", "peer", "peer-python"),
+                Set.of("calibrate", "check", "timeline"));
         String model = args.option("model").orElse("inception_v3");
         if (args.flag("check")) {
             return check(args, model);
@@ -140,6 +141,9 @@ public final class PlanCommand implements Main.Command {
                 a.add("--" + k);
                 a.add(v);
             });
+        }
+        if (args.flag("timeline")) {
+            a.add("--timeline");
         }
         return a.toArray(String[]::new);
     }

@@ -39,14 +39,14 @@ class PeerAllReduceTest {
         Optional<String> why = new PeerAllReduce(script.get(), null).unavailable();
         assumeTrue(why.isEmpty(), () -> "peer cannot run here: " + why.orElse(""));
         CapturedStdout c = CapturedStdout.of(() -> new SyncBench().run(new String[] {"--master", "local[2]",
-                "--replicas", "1,2", "--steps", "1", "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5",
+                "--replicas", "2", "--steps", "1", "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5",
                 "--no-dl4j", "--peer", script.get().toString()}));
         assertEquals(0, c.rc());
         Matcher m = RESULT.matcher(c.out());
         assertTrue(m.find(), "RESULT line with the peer's fields in:\n" + c.out());
         double ratio = Double.parseDouble(m.group(1)) / Double.parseDouble(m.group(2));
         assertEquals(ratio, Double.parseDouble(m.group(3)), 0.01 + 0.01 * ratio, "ours_over_peer = overhead / peer");
-        assertTrue(c.out().contains("peer: RESULT n=1 floats=") && c.out().contains("peer: RESULT n=2 floats="), c.out());
+        assertTrue(c.out().contains("peer: RESULT n=2 floats="), c.out());
     }
 
     @Test
