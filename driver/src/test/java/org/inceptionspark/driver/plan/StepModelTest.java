@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class StepModelTest {
     private static final long P = 23_869_000L;
-    private static final StepModel.Costs COSTS = new StepModel.Costs(2.0, 6.0, 10.0, 0.5, 4.0, 20.0);
+    private static final StepModel.Costs COSTS = new StepModel.Costs(2.0, 6.0, 10.0, 0.5, 4.0, 100.0, StepModel.Costs.TASK_MS);
 
     @Test
     void partsFollowTheEnginesByteCounts() {
@@ -23,7 +23,7 @@ class StepModelTest {
         assertEquals(w * 6.0 / 1e6, p.partsMs().get(StepModel.WEIGHT_FETCH), 1e-6);
         assertEquals(g * 10.0 / 1e6, p.partsMs().get(StepModel.GRADIENT), 1e-6);
         assertEquals(P * 4.0 / 1e6, p.partsMs().get(StepModel.UPDATE), 1e-6);
-        assertEquals(8 * 20.0, p.partsMs().get(StepModel.SCHEDULING), 1e-9);
+        assertEquals(2 * 100.0 + 8 * StepModel.Costs.TASK_MS, p.partsMs().get(StepModel.SCHEDULING), 1e-9);
         assertEquals(p.stepMs() - 100, p.overheadMs(), 1e-9);
         assertEquals(4 * 32 / (p.stepMs() / 1e3), p.imagesPerSecond(), 1e-6);
         assertEquals(100 / p.stepMs(), p.scalingEfficiency(), 1e-12);
@@ -44,7 +44,7 @@ class StepModelTest {
         double g = 4.0 * GradientMessage.length(P);
         assertEquals(g * (49.0 / 50 - 1.0 / 2) / bytesPerMs,
                 fifty.partsMs().get(StepModel.GRADIENT) - two.partsMs().get(StepModel.GRADIENT), 1e-6);
-        assertEquals(100 * 20.0, fifty.partsMs().get(StepModel.SCHEDULING), 1e-9);
+        assertEquals(2 * 100.0 + 100 * StepModel.Costs.TASK_MS, fifty.partsMs().get(StepModel.SCHEDULING), 1e-9);
     }
 
     @Test
@@ -56,7 +56,7 @@ class StepModelTest {
         assertEquals(200, p.partsMs().get(StepModel.COMPUTE), 1e-9);
         double g = 4.0 * GradientMessage.length(P);
         assertEquals(g * 10.0 / 1e6 + g * 0.5 / 1e6, p.partsMs().get(StepModel.GRADIENT), 1e-6);
-        assertEquals(6 * 20.0, p.partsMs().get(StepModel.SCHEDULING), 1e-9);
+        assertEquals(2 * 100.0 + 6 * StepModel.Costs.TASK_MS, p.partsMs().get(StepModel.SCHEDULING), 1e-9);
         // a replica computes 100 ms, but only 2 run at once: efficiency counts against 4 alone
         assertEquals(100 / p.stepMs(), p.scalingEfficiency(), 1e-12);
     }
@@ -70,11 +70,12 @@ class StepModelTest {
         // the Spark job holds the weight fetch, the compute, the gradient path and the tasks
         double job = fetch + 300 + p.partsMs().get(StepModel.GRADIENT) + scheduling;
         StepModel.Costs back = StepModel.calibrate(P, 2, 1, p.partsMs().get(StepModel.BROADCAST), fetch, 300, job,
-                p.partsMs().get(StepModel.UPDATE), 2 * COSTS.taskMs(), COSTS.sumNsPerByte());
+                p.partsMs().get(StepModel.UPDATE), COSTS.stageMs() + 2 * COSTS.taskMs(), COSTS.sumNsPerByte());
         assertEquals(COSTS.broadcastNsPerByte(), back.broadcastNsPerByte(), 1e-9);
         assertEquals(COSTS.fetchNsPerByte(), back.fetchNsPerByte(), 1e-9);
         assertEquals(COSTS.gradientNsPerByte(), back.gradientNsPerByte(), 1e-9);
         assertEquals(COSTS.updateNsPerParameter(), back.updateNsPerParameter(), 1e-9);
+        assertEquals(COSTS.stageMs(), back.stageMs(), 1e-9);
         assertEquals(COSTS.taskMs(), back.taskMs(), 1e-9);
     }
 
