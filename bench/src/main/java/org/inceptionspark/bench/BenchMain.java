@@ -7,8 +7,9 @@ import org.inceptionspark.driver.Main;
 import org.inceptionspark.driver.commands.Command;
 
 /**
- * Entry point of the benchmark tools ({@code bin/inception-spark bench ...}): they live apart from
- * the product, whose jar holds neither them nor the DL4J-Spark baseline they compare with.
+ * Entry point of the benchmark tools ({@code bin/inception-spark bench ...}) and of the step-time
+ * plan ({@code plan}, which calibrates itself with {@code bench sync}): they live apart from the
+ * product, whose jar holds neither them nor the DL4J-Spark baseline they compare with.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -17,6 +18,7 @@ public final class BenchMain {
     private static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("bench", new BenchCommand());
+        c.put("plan", new PlanCommand());
         return c;
     }
 

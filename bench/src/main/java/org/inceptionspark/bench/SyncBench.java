@@ -44,7 +44,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * {@code bench sync --replicas 2,4 [--model inception_v3] [--steps K] [--warmup W] [--batch B] [--size 79]
  * [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
- * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]}
+ * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]
+ * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]]}
  *
  * <p>The synchronisation cost of one training step of a full-width network (default Inception-v3,
  * 23.9M parameters; {@code --model vgg_d} moves VGG-16's 138M, at its fixed 224x224 input),
@@ -56,26 +57,34 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code collectTrainingStats}); overhead = wall - compute; driver bytes in and out, from
  * {@code /proc/self/io} deltas of the driver JVM around the step; and the driver's memory for the
  * state it keeps between steps (parameters, optimizer slots, moving average).
+ *
+ * <p>To attribute the overhead, {@code --open-cluster} starts the loopback cluster without
+ * authentication or encryption (Spark's defaults) and {@code --no-metrics-plugin} leaves out
+ * {@code MetricsPlugin}; encryption alone goes off with
+ * {@code --spark-conf spark.network.crypto.enabled=false,spark.io.encryption.enabled=false}.
+ * {@code --peer SCRIPT} runs a peer's all-reduce ({@link PeerAllReduce}) for the same float count
+ * and replica counts after our steps, and the RESULT line carries its time and our ratio to it.
  */
 public final class SyncBench implements Command {
     private static final String RUN_KEY = "bench-sync";
     private static final String TIME_SOURCE = "org.deeplearning4j.spark.time.TimeSource";
 
     /** One measured step. */
-    record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut,
-                double driverUpdateMs, String timeline) {
+    public record Step(double wallMs, double computeMs, double slowestReplicaMs, long bytesIn, long bytesOut,
+                double driverUpdateMs, double broadcastMs, double weightFetchMs, double jobMs, String timeline) {
         double overheadMs() {
             return wallMs - computeMs;
         }
     }
 
     /** Medians over the measured steps of one engine at one replica count. */
-    record Summary(double wallMs, double computeMs, double slowestReplicaMs, double overheadMs, double bytesIn,
-                   double bytesOut) {
+    public record Summary(double wallMs, double computeMs, double slowestReplicaMs, double overheadMs, double bytesIn,
+                   double bytesOut, double driverUpdateMs, double broadcastMs, double weightFetchMs, double jobMs) {
         static Summary of(List<Step> steps) {
             return new Summary(median(steps, Step::wallMs), median(steps, Step::computeMs),
                     median(steps, Step::slowestReplicaMs), median(steps, Step::overheadMs),
-                    median(steps, s -> s.bytesIn), median(steps, s -> s.bytesOut));
+                    median(steps, s -> s.bytesIn), median(steps, s -> s.bytesOut), median(steps, Step::driverUpdateMs),
+                    median(steps, Step::broadcastMs), median(steps, Step::weightFetchMs), median(steps, Step::jobMs));
         }
 
         double bytes() {
@@ -83,11 +92,26 @@ public final class SyncBench implements Command {
         }
     }
 
+    /**
+     * What one run measured, for {@code plan --calibrate}: the parameter count, the executors and
+     * their cores, and per replica count our medians, the no-op job and the replicas per task.
+     */
+    public record Measurement(long parameters, int executors, int cores, Map<Integer, Summary> ours,
+                              Map<Integer, Step> noop, Map<Integer, Integer> replicasPerTask) {
+    }
+
     @Override
     public int run(String[] argv) throws Exception {
+        measure(argv);
+        return 0;
+    }
+
+    /** Runs the benchmark as {@code bench sync} with these arguments; returns what it measured. */
+    public Measurement measure(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
-                "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model"),
-                Set.of("no-spark-settings", "timeline", "no-dl4j"));
+                "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
+                "peer", "peer-python"),
+                Set.of("no-spark-settings", "timeline", "no-dl4j", "open-cluster", "no-metrics-plugin"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
         int steps = args.intOption("steps", 5);
@@ -103,18 +127,17 @@ public final class SyncBench implements Command {
         double width = args.doubleOption("width", 1.0);
         String executorMemory = args.option("executor-memory").orElse("3g");
         String master = args.option("master").orElse(null);
+        PeerAllReduce peer = args.option("peer")
+                .map(p -> new PeerAllReduce(java.nio.file.Path.of(p), args.option("peer-python").orElse(null)))
+                .orElse(null);
 
-        ModelConfig base = switch (model) {
-            case ModelConfig.INCEPTION_V3 -> ModelConfig.paper(ModelConfig.INCEPTION_V3, classes);
-            case ModelConfig.GOOGLENET -> ModelConfig.paper(ModelConfig.GOOGLENET, classes);
-            default -> ModelConfig.paper(model, classes);
-        };
-        ModelConfig spec = base.with("input-size", size).with("aux-head", false).with("width-multiplier", width);
+        ModelConfig spec = spec(model, classes, size, width);
         ComputationGraphConfiguration graph = ModelZoo.build(spec, seed);
         StandaloneCluster cluster = null;
         SparkConf conf;
         if (master == null) {
-            cluster = StandaloneCluster.start(workers, 1, executorMemory);
+            cluster = args.flag("open-cluster") ? StandaloneCluster.startOpen(workers, 1, executorMemory)
+                    : StandaloneCluster.start(workers, 1, executorMemory);
             conf = cluster.conf("bench sync", workers, executorMemory);
         } else {
             conf = new SparkConf().setMaster(master).setAppName("bench sync").set("spark.ui.enabled", "false");
@@ -141,12 +164,15 @@ public final class SyncBench implements Command {
         if (!args.flag("no-spark-settings")) {
             SparkSettings.apply(conf);
         }
+        if (args.flag("no-metrics-plugin")) {
+            conf.remove("spark.plugins");
+        }
         JavaSparkContext sc = new JavaSparkContext(conf);
         try {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
             return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, perTask, seed, executors,
-                    cores, args.flag("timeline"), !args.flag("no-dl4j"));
+                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer);
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -155,9 +181,10 @@ public final class SyncBench implements Command {
         }
     }
 
-    static int measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelConfig spec, int[] replicaCounts,
-                       int steps, int warmup, int batch, int slices, int perTask, long seed, int executors,
-                       int cores, boolean timeline, boolean withDl4j) throws Exception {
+    static Measurement measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelConfig spec,
+                               int[] replicaCounts, int steps, int warmup, int batch, int slices, int perTask, long seed,
+                               int executors, int cores, boolean timeline, boolean withDl4j, PeerAllReduce peer)
+            throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
         StageTimeline stages = timeline ? new StageTimeline() : null;
@@ -165,12 +192,7 @@ public final class SyncBench implements Command {
             sc.sc().addSparkListener(stages);
         }
         BenchImages images = new BenchImages(seed, batch, spec.inputSize(), spec.classes());
-        long params;
-        {
-            ComputationGraph g = new ComputationGraph(graph);
-            g.init();
-            params = g.numParams();
-        }
+        long params = parameters(graph);
         String load = loadAverage();
         System.out.printf(Locale.ROOT, "bench sync: %s width %.2f at %dx%d, %d classes: %,d parameters (%.1f MB per vector)%n",
                 spec.name(), spec.widthMultiplier(), spec.inputSize(), spec.inputSize(), spec.classes(), params,
@@ -192,10 +214,13 @@ public final class SyncBench implements Command {
         DriverState driverState = null;
         Map<Integer, Summary> ours = new HashMap<>();
         Map<Integer, Summary> theirs = new HashMap<>();
+        Map<Integer, Step> noops = new HashMap<>();
+        Map<Integer, Integer> perTaskUsed = new HashMap<>();
         for (int n : replicaCounts) {
             List<Step> ourSteps = new ArrayList<>();
             List<Step> dl4jSteps = new ArrayList<>();
             Step noop = noopJob(sc, n);
+            noops.put(n, noop);
             TrainingSetup setup = new TrainingSetup(RUN_KEY, graph, images, n, batch, spec.classes(), 0.1, seed,
                     new UpdateRule(false, 4e-5, org.inceptionspark.config.OptimizerConfig.ClipMode.GLOBAL_NORM, 2.0, true, 0.9999, true, false),
                     LearningRateSchedule.of(0.045, 0.94, 2.0, true, images.imagesPerEpoch(), batch, n),
@@ -207,6 +232,7 @@ public final class SyncBench implements Command {
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
                 System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
                         n, trainer.replicasPerTask(), TaskSlots.of(sc));
+                perTaskUsed.put(n, trainer.replicasPerTask());
                 if (driverState == null) {
                     // before any step, so a run that fails for memory still reports what the driver keeps
                     driverState = DriverState.of(trainer.state());
@@ -257,14 +283,55 @@ public final class SyncBench implements Command {
                 theirs.get(max).overheadMs() / ours.get(max).overheadMs(), max, min, ratio,
                 theirs.get(max).bytes() / theirs.get(min).bytes(), loadAverage());
         String dl4jField = withDl4j ? String.format(Locale.ROOT, " dl4j_overhead_ms=%.0f", theirs.get(max).overheadMs()) : "";
+        String peerField = peer == null ? "" : peerFields(peer, params, replicaCounts, ours);
         ResultLine.print(System.out, "overhead_ms=%.0f%s driver_bytes_n4_over_n2=%.3f model=%s parameters=%d"
-                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f",
+                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f%s",
                 ours.get(max).overheadMs(), dl4jField, ratio, spec.name(), params, max, ours.get(max).bytes() / 1e6,
-                driverState.totalBytes() / 1e6);
-        return 0;
+                driverState.totalBytes() / 1e6, peerField);
+        return new Measurement(params, executors, cores, ours, noops, perTaskUsed);
     }
 
-    private static final Step NOT_RUN = new Step(Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, null);
+    /**
+     * Runs the peer for the same float count and replica counts, after our steps (our executors
+     * idle then), prints its figures beside ours and returns the RESULT line's fields for the
+     * largest count: the peer's all-reduce time and the ratio of our overhead to it.
+     */
+    private static String peerFields(PeerAllReduce peer, long floats, int[] replicaCounts, Map<Integer, Summary> ours)
+            throws Exception {
+        java.util.Optional<String> why = peer.unavailable();
+        if (why.isPresent()) {
+            System.out.println("peer: not run: " + why.get());
+            return " peer=unavailable";
+        }
+        System.out.printf(Locale.ROOT, "peer: %s --floats %d, load average at start: %s%n", peer, floats, loadAverage());
+        java.util.TreeMap<Integer, Double> peerMs = peer.run(floats, replicaCounts, 1800);
+        for (int n : replicaCounts) {
+            System.out.printf(Locale.ROOT, "N=%d: ours %.0f ms overhead per step, peer %.0f ms all-reduce: ours/peer %.2f%n",
+                    n, ours.get(n).overheadMs(), peerMs.get(n), ours.get(n).overheadMs() / peerMs.get(n));
+        }
+        int max = Arrays.stream(replicaCounts).max().orElseThrow();
+        return String.format(Locale.ROOT, " peer_allreduce_ms=%.0f ours_over_peer=%.2f", peerMs.get(max),
+                ours.get(max).overheadMs() / peerMs.get(max));
+    }
+
+    /** The network the benchmark moves: the model's defaults without auxiliary heads, at {@code size}. */
+    static ModelConfig spec(String model, int classes, int size, double width) {
+        return ModelConfig.paper(model, classes).with("input-size", size).with("aux-head", false)
+                .with("width-multiplier", width);
+    }
+
+    /** The parameter count of the vector {@code bench sync} moves for {@code model} (1000 classes, full width). */
+    public static long parameters(String model) {
+        int size = model.equals(ModelConfig.INCEPTION_V3) ? 79 : 224;
+        return parameters(ModelZoo.build(spec(model, 1000, size, 1.0), 42));
+    }
+
+    /** The length of the flat parameter vector, as ComputationGraph.init sizes it, without allocating it. */
+    static long parameters(ComputationGraphConfiguration graph) {
+        return graph.getVertices().values().stream().mapToLong(v -> v.numParams(true)).sum();
+    }
+
+    private static final Step NOT_RUN = new Step(Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, 0, 0, 0, null);
 
     private static SparkComputationGraph dl4jEngine(JavaSparkContext sc, ComputationGraphConfiguration graph, int n,
                                                     int batch, long seed) {
@@ -325,7 +392,8 @@ public final class SyncBench implements Command {
                 t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3, t.driverUpdateSeconds() * 1e3,
                 t.slowestWeightFetchSeconds() * 1e3) + stages.describeJob(description, 10_000);
         return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
-                t.driverUpdateSeconds() * 1e3, timeline);
+                t.driverUpdateSeconds() * 1e3, t.broadcastSeconds() * 1e3, t.slowestWeightFetchSeconds() * 1e3,
+                t.jobSeconds() * 1e3, timeline);
     }
 
     private static Step dl4jStep(SparkComputationGraph dl4j, JavaRDD<DataSet> rdd, int n, int cores) {
@@ -344,7 +412,7 @@ public final class SyncBench implements Command {
             }
         }
         double busiest = perJvm.values().stream().mapToLong(Long::longValue).max().orElse(0) / (double) cores;
-        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(), 0, null);
+        return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(), 0, 0, 0, 0, null);
     }
 
     /** DL4J's per-minibatch worker fit times, wherever in the nested stats they sit. */
@@ -368,7 +436,7 @@ public final class SyncBench implements Command {
         sc.parallelize(ids, n).map(i -> i + 1).collect();
         long t1 = System.nanoTime();
         DriverIo io = DriverIo.now().minus(io0);
-        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written(), 0, null);
+        return new Step((t1 - t0) / 1e6, 0, 0, io.read(), io.written(), 0, 0, 0, 0, null);
     }
 
     private static void printTable(int n, int executors, int batch, Summary ours, Summary dl4j, Step noop) {

@@ -31,6 +31,15 @@ class SyncBenchTest {
     }
 
     @Test
+    void parameterCountFromTheConfigurationIsTheInitialisedVectorsLength() {
+        org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = org.inceptionspark.model.ModelZoo.build(
+                SyncBench.spec("inception_v3", 5, 79, 0.1), 42);
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
+        g.init();
+        assertEquals(g.numParams(), SyncBench.parameters(conf));
+    }
+
+    @Test
     void sparkSettingsOnlyFillWhatTheUserLeftUnset() {
         SparkConf conf = new SparkConf(false).set("spark.shuffle.compress", "true");
         SparkSettings.apply(conf);

@@ -57,7 +57,7 @@ public final class Main {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || !commands.containsKey(args[0])) {
             System.err.println("usage: inception-spark <command> [options]");
             System.err.println("commands: " + String.join(", ", commands.keySet())
-                    + " (benchmarks: bin/inception-spark bench, from the bench module)");
+                    + " (benchmarks and the step-time plan: bin/inception-spark bench | plan, from the bench module)");
             return args.length == 0 || args[0].startsWith("-") ? 0 : Command.EXIT_BAD_INPUT;
         }
         return run(args[0], commands.get(args[0]), Arrays.copyOfRange(args, 1, args.length), System.err);

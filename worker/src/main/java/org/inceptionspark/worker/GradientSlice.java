@@ -56,14 +56,38 @@ public final class GradientSlice implements Serializable {
         return origins;
     }
 
-    /** A 64-bit FNV-1a digest of a message's bits: equal messages give equal digests. */
+    /**
+     * A 64-bit digest of a message's bits: equal messages give equal digests. FNV-1a over four
+     * interleaved lanes (values 4k, 4k+1, 4k+2, 4k+3, each lane from its own offset basis), the
+     * lanes folded together at the end: one FNV chain waits for each multiply before the next, so it
+     * ran at a quarter of the speed over the 24M values of an Inception-v3 message, on the map
+     * task's critical path every step.
+     */
     public static long digest(float[] message) {
-        long h = 0xcbf29ce484222325L;
-        for (float f : message) {
-            h = (h ^ Float.floatToRawIntBits(f)) * 0x100000001b3L;
+        long a = FNV_BASIS;
+        long b = FNV_BASIS ^ 1;
+        long c = FNV_BASIS ^ 2;
+        long d = FNV_BASIS ^ 3;
+        int n = message.length;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            a = (a ^ Float.floatToRawIntBits(message[i])) * FNV_PRIME;
+            b = (b ^ Float.floatToRawIntBits(message[i + 1])) * FNV_PRIME;
+            c = (c ^ Float.floatToRawIntBits(message[i + 2])) * FNV_PRIME;
+            d = (d ^ Float.floatToRawIntBits(message[i + 3])) * FNV_PRIME;
+        }
+        for (; i < n; i++) {
+            a = (a ^ Float.floatToRawIntBits(message[i])) * FNV_PRIME;
+        }
+        long h = (a ^ n) * FNV_PRIME;
+        for (long lane : new long[] {b, c, d}) {
+            h = (h ^ lane) * FNV_PRIME;
         }
         return h;
     }
+
+    private static final long FNV_BASIS = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
 
     /** The block of replicas ({@link ReplicaBlocks}) this slice comes from. */
     public int block() {

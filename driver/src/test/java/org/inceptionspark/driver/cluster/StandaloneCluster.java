@@ -40,6 +40,8 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private final Path home;
     private final String secret = secret();
+    /** False only for {@link #startOpen}: no secret, no authentication, no encryption. */
+    private final boolean secured;
     /** The daemons' and applications' security settings with the secret ({@link #writeDaemonConf}). */
     private Path securityFile;
     private final List<Process> processes = new ArrayList<>();
@@ -47,14 +49,15 @@ public final class StandaloneCluster implements AutoCloseable {
     private final int masterUiPort;
     private boolean separateHosts;
 
-    private StandaloneCluster(Path home, int masterPort, int masterUiPort) {
+    private StandaloneCluster(Path home, int masterPort, int masterUiPort, boolean secured) {
         this.home = home;
+        this.secured = secured;
         this.masterPort = masterPort;
         this.masterUiPort = masterUiPort;
     }
 
     public static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
-        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), false);
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), true, false);
     }
 
     /**
@@ -64,12 +67,21 @@ public final class StandaloneCluster implements AutoCloseable {
      */
     public static StandaloneCluster startOnSeparateHosts(int workers, int coresPerWorker, String memoryPerWorker)
             throws Exception {
-        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), true);
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), true, true);
     }
 
     /** The address worker {@code i} and its executors use: its own with {@link #startOnSeparateHosts}. */
     public String workerHost(int i) {
         return separateHosts ? "127.0.0." + (i + 2) : "127.0.0.1";
+    }
+
+    /**
+     * A cluster left open, as Spark's defaults leave one: no secret, no authentication, no
+     * encryption. Only for measuring what closing the cluster costs ({@code bench sync --open-cluster});
+     * every test and command that trains uses {@link #start}.
+     */
+    public static StandaloneCluster startOpen(int workers, int coresPerWorker, String memoryPerWorker) throws Exception {
+        return start(workers, coresPerWorker, memoryPerWorker, List.of(), Map.of(), false, false);
     }
 
     /**
@@ -82,18 +94,18 @@ public final class StandaloneCluster implements AutoCloseable {
         return start(workers, coresPerWorker, memoryPerWorker,
                 List.of("-Dspark.worker.resource.gpu.amount=" + gpuAddresses.size(),
                         "-Dspark.worker.resource.gpu.discoveryScript=" + discoveryScript.toAbsolutePath()),
-                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)), false);
+                Map.of("INCEPTION_GPU_ADDRESSES", String.join(",", gpuAddresses)), true, false);
     }
 
     private static StandaloneCluster start(int workers, int coresPerWorker, String memoryPerWorker,
                                            List<String> workerJvmOptions, Map<String, String> workerEnv,
-                                           boolean separateHosts) throws Exception {
+                                           boolean secured, boolean separateHosts) throws Exception {
         Path home = Files.createTempDirectory("spark-standalone-");
         // The worker's executor launcher insists on a Spark distribution layout: RELEASE + jars/.
         Files.writeString(home.resolve("RELEASE"), "Spark (test distribution for inception-spark)\n");
         Files.createDirectories(home.resolve("jars"));
         Files.createDirectories(home.resolve("logs"));
-        StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort());
+        StandaloneCluster c = new StandaloneCluster(home, freePort(), freePort(), secured);
         c.separateHosts = separateHosts;
         try {
             c.securityFile = c.writeDaemonConf();
@@ -136,8 +148,10 @@ public final class StandaloneCluster implements AutoCloseable {
         Path file = home.resolve("spark-daemons.conf");
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         StringBuilder text = new StringBuilder();
-        SECURITY.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
-        text.append(SECRET).append(' ').append(secret).append('\n');
+        if (secured) {
+            SECURITY.forEach((k, v) -> text.append(k).append(' ').append(v).append('\n'));
+            text.append(SECRET).append(' ').append(secret).append('\n');
+        }
         Files.writeString(file, text);
         return file;
     }

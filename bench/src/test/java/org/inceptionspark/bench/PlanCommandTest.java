@@ -1,0 +1,49 @@
+package org.inceptionspark.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.inceptionspark.driver.CapturedStdout;
+import org.junit.jupiter.api.Test;
+
+/** `plan` with the default costs: its printout and RESULT line, against the model it prints from. */
+class PlanCommandTest {
+    private static final Pattern RESULT = Pattern.compile("(?m)^RESULT step_ms=(\\d+) overhead_ms=(\\d+)"
+            + " images_per_s=(\\d+) efficiency=(\\d\\.\\d{3}) epoch_h=(\\d+\\.\\d\\d) limit=([a-z_]+)$");
+
+    @Test
+    void fiftyReplicasOnTwentyFiveGigabitEthernet() throws Exception {
+        CapturedStdout c = CapturedStdout.of(() -> new PlanCommand().run(new String[] {"--replicas", "50",
+                "--step-compute-ms", "120", "--network-gbps", "25"}));
+        assertEquals(0, c.rc());
+        String out = c.out();
+        Matcher m = RESULT.matcher(out);
+        assertTrue(m.find(), "RESULT line in:\n" + out);
+        Matcher params = Pattern.compile("inception_v3, ([\\d,]+) parameters").matcher(out);
+        assertTrue(params.find(), out);
+        long parameters = Long.parseLong(params.group(1).replace(",", ""));
+        assertTrue(parameters > 20_000_000 && parameters < 30_000_000, "Inception-v3's vector: " + parameters);
+        StepModel.Projection p = new StepModel(parameters, StepModel.Costs.DEFAULTS).project(50, 50, 120, 25, 32);
+        assertEquals(Math.round(p.stepMs()), Long.parseLong(m.group(1)), out);
+        assertEquals(Math.round(p.imagesPerSecond()), Long.parseLong(m.group(3)), out);
+        assertEquals(p.limitingPart().replace(' ', '_'), m.group(6));
+        assertTrue(out.contains("50 replicas on 50 task slots"), out);
+        for (String part : new String[] {"compute", "broadcast", "weight fetch", "gradient", "driver update", "scheduling"}) {
+            assertTrue(out.contains("  " + part + " "), part + " in:\n" + out);
+        }
+        assertTrue(out.contains("one ImageNet epoch (1,281,167 images)"), out);
+    }
+
+    @Test
+    void missingOrBadValuesAreNamed() {
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> new PlanCommand().run(new String[] {"--replicas", "4", "--network-gbps", "25"}));
+        assertTrue(missing.getMessage().contains("--step-compute-ms"), missing.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> new PlanCommand().run(new String[] {"--replicas", "4", "--step-compute-ms", "50", "--network-gbps", "-1"}));
+        assertTrue(bad.getMessage().contains("--network-gbps") && bad.getMessage().contains("-1"), bad.getMessage());
+    }
+}
