@@ -34,7 +34,7 @@ public final class PlanCommand implements Command {
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "step-compute-ms", "network-gbps", "slots",
                         "images-per-replica", "model", "master", "workers", "spark-conf", "executor-memory",
-                        "check-replicas", "steps", "peer", "peer-python"),
+                        "check-replicas", "steps", "peer", "peer-python", "input-images-per-core"),
                 Set.of("calibrate", "check", "timeline"));
         String model = args.option("model").orElse("inception_v3");
         if (args.flag("check")) {
@@ -45,6 +45,8 @@ public final class PlanCommand implements Command {
         double gbps = positiveDouble(args, "network-gbps");
         int slots = positiveInt(args, "slots", replicas);
         int images = positiveInt(args, "images-per-replica", 32);
+        double inputRate = args.option("input-images-per-core").isPresent()
+                ? positiveDouble(args, "input-images-per-core") : INPUT_IMAGES_PER_CORE;
         long parameters;
         StepModel.Costs costs;
         String source;
@@ -59,12 +61,18 @@ public final class PlanCommand implements Command {
             source = "defaults (the development machine's loopback cluster, docs/performance.md)";
         }
         StepModel.Projection p = new StepModel(parameters, costs).project(replicas, slots, computeMs, gbps, images);
-        print(model, parameters, costs, source, gbps, p);
+        print(model, parameters, costs, source, gbps, p, inputRate);
         return 0;
     }
 
+    /**
+     * Decoded and augmented 299x299 training images per second on one core ({@code bench input} on
+     * the quiet development machine, docs/performance.md): what feeding a replica costs in CPU.
+     */
+    static final double INPUT_IMAGES_PER_CORE = 205;
+
     static void print(String model, long parameters, StepModel.Costs costs, String source, double gbps,
-                      StepModel.Projection p) {
+                      StepModel.Projection p, double inputImagesPerCore) {
         System.out.printf(Locale.ROOT, "plan: %s, %,d parameters: weights %.1f MB and gradient message %.1f MB per step;"
                         + " %d replicas on %d task slots (%d per task, %d blocks, %d slices), %d images per replica,"
                         + " compute %.0f ms per replica step, network %.1f Gbit/s%n", model, parameters, 4 * parameters / 1e6,
@@ -78,9 +86,16 @@ public final class PlanCommand implements Command {
         System.out.printf(Locale.ROOT, "images/s %.0f, scaling efficiency %.1f%%, one ImageNet epoch (%,d images) %.1f h;"
                         + " limited by: %s%n", p.imagesPerSecond(), 100 * p.scalingEfficiency(),
                 StepModel.IMAGENET_TRAIN_IMAGES, p.epochSeconds() / 3600, p.limitingPart());
-        ResultLine.print(System.out, "step_ms=%.0f overhead_ms=%.0f images_per_s=%.0f efficiency=%.3f epoch_h=%.2f limit=%s",
-                p.stepMs(), p.overheadMs(), p.imagesPerSecond(), p.scalingEfficiency(), p.epochSeconds() / 3600,
-                p.limitingPart().replace(' ', '_'));
+        // a replica is fed when its input keeps pace with its compute, whatever the synchronisation adds
+        double replicaImagesPerSecond = p.imagesPerReplica() / (p.computePerReplicaMs() / 1000);
+        double inputCores = replicaImagesPerSecond / inputImagesPerCore;
+        System.out.printf(Locale.ROOT, "input: %.0f images/s keep one replica's compute busy (%d images per %.0f ms):"
+                        + " %.1f cores per replica (GPU) at %.0f decoded and augmented images/s per core"
+                        + " (bench input; --input-images-per-core)%n", replicaImagesPerSecond, p.imagesPerReplica(),
+                p.computePerReplicaMs(), inputCores, inputImagesPerCore);
+        ResultLine.print(System.out, "step_ms=%.0f overhead_ms=%.0f images_per_s=%.0f efficiency=%.3f epoch_h=%.2f limit=%s"
+                        + " input_cores_per_replica=%.1f", p.stepMs(), p.overheadMs(), p.imagesPerSecond(),
+                p.scalingEfficiency(), p.epochSeconds() / 3600, p.limitingPart().replace(' ', '_'), inputCores);
     }
 
     /** Calibrates from one replica count of a bench sync run (its medians); the sum cost is timed here. */

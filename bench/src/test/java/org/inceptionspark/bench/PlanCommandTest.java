@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** `plan` with the default costs: its printout and RESULT line, against the model it prints from. */
 class PlanCommandTest {
     private static final Pattern RESULT = Pattern.compile("(?m)^RESULT step_ms=(\\d+) overhead_ms=(\\d+)"
-            + " images_per_s=(\\d+) efficiency=(\\d\\.\\d{3}) epoch_h=(\\d+\\.\\d\\d) limit=([a-z_]+)$");
+            + " images_per_s=(\\d+) efficiency=(\\d\\.\\d{3}) epoch_h=(\\d+\\.\\d\\d) limit=([a-z_]+)"
+            + " input_cores_per_replica=(\\d+\\.\\d)$");
 
     @Test
     void fiftyReplicasOnTwentyFiveGigabitEthernet() throws Exception {
@@ -30,6 +31,9 @@ class PlanCommandTest {
         assertEquals(Math.round(p.stepMs()), Long.parseLong(m.group(1)), out);
         assertEquals(Math.round(p.imagesPerSecond()), Long.parseLong(m.group(3)), out);
         assertEquals(p.limitingPart().replace(' ', '_'), m.group(6));
+        // 32 images per 120 ms = 267 images/s, at bench input's 205 per core
+        assertEquals("1.3", m.group(7), out);
+        assertTrue(out.contains("input: 267 images/s keep one replica's compute busy"), out);
         assertTrue(out.contains("50 replicas on 50 task slots"), out);
         for (String part : new String[] {"compute", "broadcast", "weight fetch", "gradient", "driver update", "scheduling"}) {
             assertTrue(out.contains("  " + part + " "), part + " in:\n" + out);
