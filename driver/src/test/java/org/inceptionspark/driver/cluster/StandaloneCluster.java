@@ -288,15 +288,11 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** The executor JVMs worker {@code i} runs now. */
     public List<ProcessHandle> executorsOf(int worker) {
-        List<ProcessHandle> out = new ArrayList<>();
-        for (Process p : List.of(processes.get(worker + 1))) {
-            p.descendants().filter(ProcessHandle::isAlive)
-                    // a worker's only child JVMs are its executors (their command lines are too long to
-                    // be read back whole, so the main class cannot be matched)
-                    .filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(true))
-                    .forEach(out::add);
-        }
-        return out;
+        // a worker's only child JVMs are its executors (their command lines are too long to be read
+        // back whole, so the main class cannot be matched)
+        return processes.get(worker + 1).descendants().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(true))
+                .toList();
     }
 
     public Path logs() {

@@ -24,6 +24,22 @@ public final class TestData {
         return repoRoot().resolve("testdata/fashion-mnist-20");
     }
 
+    /**
+     * Packs {@link #fashionSubset} into {@code out} with the pack command on Spark local mode;
+     * returns the packed dataset's URI. Fails naming what pack printed.
+     */
+    public static String packFashionSubset(Path out, int shards) throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        String uri = out.toUri().toString();
+        int rc = new org.inceptionspark.driver.commands.PackCommand(new java.io.PrintStream(printed, true,
+                java.nio.charset.StandardCharsets.UTF_8)).run(new String[]{"--images", fashionSubset().toString(),
+                        "--out", uri, "--shards", String.valueOf(shards), "--master", "local[2]"});
+        if (rc != 0) {
+            throw new AssertionError("pack exited " + rc + ": " + printed.toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return uri;
+    }
+
     public static BufferedImage realImage() throws IOException {
         return ImageIO.read(fashionSubset().resolve("08_bag/00000.png").toFile());
     }

@@ -3,8 +3,6 @@ package org.inceptionspark.driver.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +22,6 @@ import org.inceptionspark.driver.CapturedStdout;
 import org.inceptionspark.driver.checkpoint.Checkpoint;
 import org.inceptionspark.driver.checkpoint.CheckpointStore;
 import org.inceptionspark.driver.commands.EvalCommand;
-import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.driver.data.TestData;
 import org.inceptionspark.model.DenseEvaluation;
 import org.inceptionspark.config.ModelConfig;
@@ -53,11 +50,7 @@ class DenseEvalCommandTest {
 
     @BeforeAll
     static void packAndWrite() throws Exception {
-        packed = tmp.resolve("packed").toUri().toString();
-        int rc = new PackCommand(new PrintStream(new ByteArrayOutputStream())).run(new String[]{
-                "--images", TestData.repoRoot().resolve("testdata/fashion-mnist-20").toString(), "--out", packed,
-                "--shards", "2", "--master", "local[2]"});
-        assertEquals(0, rc);
+        packed = TestData.packFashionSubset(tmp.resolve("packed"), 2);
         InceptionConfig c = ConfigLoader.load(null, Map.of("inception.model.name", "vgg_a", "inception.model.input-size", "224",
                 "inception.model.width-multiplier", "0.0625", "inception.model.min-depth", "8", "inception.model.classes", "10"))
                 .config();

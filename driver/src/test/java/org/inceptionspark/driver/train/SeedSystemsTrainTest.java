@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +13,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.config.ConfigLoader;
 import org.inceptionspark.config.InceptionConfig;
-import org.inceptionspark.driver.commands.PackCommand;
 import org.inceptionspark.driver.data.TestData;
 import org.inceptionspark.train.StepOutcome;
 import org.inceptionspark.worker.data.PackedBatchSource;
@@ -45,11 +41,7 @@ class SeedSystemsTrainTest {
 
     @BeforeAll
     static void packAndStart() throws Exception {
-        packed = tmp.resolve("packed").toUri().toString();
-        ByteArrayOutputStream packOut = new ByteArrayOutputStream();
-        int rc = new PackCommand(new PrintStream(packOut, true, StandardCharsets.UTF_8)).run(new String[]{
-                "--images", TestData.fashionSubset().toString(), "--out", packed, "--shards", "1", "--master", "local[2]"});
-        assertEquals(0, rc, packOut.toString(StandardCharsets.UTF_8));
+        packed = TestData.packFashionSubset(tmp.resolve("packed"), 1);
         sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("seed-systems")
                 .set("spark.ui.enabled", "false"));
     }
