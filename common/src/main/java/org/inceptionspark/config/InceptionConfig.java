@@ -42,9 +42,10 @@ public record InceptionConfig(
 
     /** A copy with several keys changed at once, for rules between keys (min-area <= max-area). */
     public InceptionConfig with(Map<String, ?> changes) {
-        Map<String, Object> values = new LinkedHashMap<>(toMap());
+        Map<String, Object> values = new LinkedHashMap<>();
+        toMap().forEach((k, v) -> values.put(k, ValueReader.written(v)));
         changes.forEach((k, v) -> values.put(k.startsWith(ConfigLoader.ROOT + ".") ? k : ConfigLoader.ROOT + "." + k,
-                v instanceof Enum<?> e ? ValueReader.spell(e) : v));
+                ValueReader.written(v)));
         return ConfigLoader.fromValues(values);
     }
 

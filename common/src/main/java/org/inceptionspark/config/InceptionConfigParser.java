@@ -56,12 +56,36 @@ final class InceptionConfigParser {
         }
         // A read naming the wrong component would otherwise print one key's value under another's name.
         if (!readBack.equals(config)) {
-            throw new IllegalStateException("reading a configuration back through the parser changed it: " + config
-                    + " read back as " + readBack);
+            throw new IllegalStateException("reading a configuration back through the parser changed it; a read names "
+                    + "the wrong component: " + differences(config, readBack));
         }
         Map<String, Object> ordered = new LinkedHashMap<>();
         known.forEach(k -> ordered.put(k, read.get(k)));
         return java.util.Collections.unmodifiableMap(ordered);
+    }
+
+    /** The components that differ, {@code model.auxFcInitStddev 0.001 -> 0.01}, for a message. */
+    private static List<String> differences(Record a, Record b) {
+        List<String> out = new java.util.ArrayList<>();
+        for (java.lang.reflect.RecordComponent rc : a.getClass().getRecordComponents()) {
+            Object x;
+            Object y;
+            try {
+                x = rc.getAccessor().invoke(a);
+                y = rc.getAccessor().invoke(b);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (java.util.Objects.equals(x, y)) {
+                continue;
+            }
+            if (x instanceof Record rx && y instanceof Record ry) {
+                differences(rx, ry).forEach(d -> out.add(rc.getName() + "." + d));
+            } else {
+                out.add(rc.getName() + " " + x + " -> " + y);
+            }
+        }
+        return out;
     }
 
     InceptionConfig parse() {

@@ -288,8 +288,11 @@ final class ValueReader {
         return null;
     }
 
-    /** A field's value as a configuration file writes it, so reading it back takes the file's path. */
-    private static Object written(Object v) {
+    /**
+     * A value as a configuration file writes it (enums spelt, durations in HOCON's units, exactly), so
+     * reading it back takes the file's path.
+     */
+    static Object written(Object v) {
         if (v instanceof Enum<?> e) {
             return spell(e);
         }
