@@ -56,8 +56,9 @@ final class InceptionConfigParser {
         }
         // A read naming the wrong component would otherwise print one key's value under another's name.
         if (!readBack.equals(config)) {
-            throw new IllegalStateException("reading a configuration back through the parser changed it; a read names "
-                    + "the wrong component: " + differences(config, readBack));
+            throw new IllegalStateException("reading a configuration back through the parser changed it (a read names "
+                    + "the wrong component, or a value built in code does not survive a file): "
+                    + differences(config, readBack));
         }
         Map<String, Object> ordered = new LinkedHashMap<>();
         known.forEach(k -> ordered.put(k, read.get(k)));
