@@ -20,7 +20,7 @@
 #
 # The driver runs in a YARN container, whose working directory is not this one: the --config file and
 # the driver's log4j2.properties travel with the application (--files) and are named there by their
-# base names. driver/src/test/.../TrainOnYarnTest submits the same way to a MiniYARNCluster and trains.
+# base names. driver/src/test/.../TrainOnYarnIT submits the same way to a MiniYARNCluster and trains.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${PRINCIPAL:?set PRINCIPAL to the Kerberos principal, e.g. inception@EXAMPLE.COM}"

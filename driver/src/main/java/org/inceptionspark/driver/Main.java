@@ -40,7 +40,7 @@ public final class Main {
         if (rc == 0 && inYarnApplicationMaster()) {
             // YARN's ApplicationMaster reports success only when main returns: an exit, even exit(0),
             // is reported as a failure ("shutdown hook called before final status was reported")
-            // and retried as one (TrainOnYarnTest).
+            // and retried as one (TrainOnYarnIT).
             return;
         }
         System.exit(rc);

@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.apache.spark.resource.ResourceInformation;
 import org.junit.jupiter.api.Test;
 
-/** The binding decision for both backends; the assignment itself is GpuBindingOnClusterTest's. */
+/** The binding decision for both backends; the assignment itself is GpuBindingOnClusterIT's. */
 class GpuBindingTest {
     @Test
     void onCudaATaskWithoutAGpuFailsSayingWhatToSet() {

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Runs after {@code package} (Failsafe, in {@code mvn verify}): the shaded jar is what it submits.
  */
-class TrainOnYarnTest {
+class TrainOnYarnIT {
     private static final String JAR = "inception-spark-0.1.0-SNAPSHOT-spark.jar";
     /** Classpath entries (paths in the Maven repository) a Spark installation does not hold. */
     private static final List<String> NOT_IN_SPARK = List.of("/org/inceptionspark/", "/org/deeplearning4j/",
@@ -80,7 +80,7 @@ class TrainOnYarnTest {
         conf.set("yarn.scheduler.capacity.root.default.acl_administer_queue", "*");
         conf.setInt("yarn.scheduler.capacity.node-locality-delay", -1);
         conf.set(YarnConfiguration.RM_HOSTNAME, "localhost");
-        yarn = new MiniYARNCluster(TrainOnYarnTest.class.getSimpleName(), 1, 1, 1);
+        yarn = new MiniYARNCluster(TrainOnYarnIT.class.getSimpleName(), 1, 1, 1);
         yarn.init(conf);
         yarn.start();
         // start() may return before the ResourceManager has written its bound port into the configuration

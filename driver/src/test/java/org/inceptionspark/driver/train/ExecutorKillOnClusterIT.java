@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * reduced (its shuffle output is then lost and Spark recomputes it). The run completes and its
  * parameters are bit-identical to an undisturbed run's.
  */
-class ExecutorKillOnClusterTest {
+class ExecutorKillOnClusterIT {
     private static final int REPLICAS = 4;
     private static final int STEPS = 3;
     private static final int KILLED_STEP = 1;

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * rollback moves {@code current} back. Each retrain trains a thin Inception-v3 for two steps.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class RetrainOnHdfsTest {
+class RetrainOnHdfsIT {
     private static MiniHdfs cluster;
     private static FileSystem fs;
     private static String hdfs;

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one among them -> train a few synchronous steps with evaluation -> checkpoint -> resume ->
  * export -> 12-crop evaluation of the checkpoint.
  */
-class EndToEndOnHdfsTest {
+class EndToEndOnHdfsIT {
     private static MiniHdfs cluster;
     private static FileSystem fs;
     private static String hdfs;

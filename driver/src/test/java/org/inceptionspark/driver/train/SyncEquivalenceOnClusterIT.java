@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The same properties on a real standalone cluster: a master and two workers, each its own JVM on loopback. */
-class SyncEquivalenceOnClusterTest {
+class SyncEquivalenceOnClusterIT {
     private static StandaloneCluster cluster;
     private static JavaSparkContext sc;
 

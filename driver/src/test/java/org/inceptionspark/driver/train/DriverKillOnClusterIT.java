@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * resumes from the last complete checkpoint and ends bit-identical to one process training
  * undisturbed.
  */
-class DriverKillOnClusterTest {
+class DriverKillOnClusterIT {
     private static final int STEPS = 8;
     private static StandaloneCluster cluster;
     private static float[] expected;

@@ -38,7 +38,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.inceptionspark.image.DecodeLimits;
 
 /** `pack` on HDFS (MiniDFSCluster + Spark local[2]) of the committed real images plus every kind of bad file. */
-class PackOnHdfsTest {
+class PackOnHdfsIT {
     private static MiniHdfs hdfsCluster;
     private static FileSystem fs;
     private static String hdfs;

@@ -27,7 +27,7 @@ import scala.collection.JavaConverters;
  * script), executors of 2 cores and 2 GPUs, one GPU per task. Every replica task binds to the
  * address Spark gave it and reports it; two replicas on one executor never share one.
  */
-class GpuBindingOnClusterTest {
+class GpuBindingOnClusterIT {
     private static StandaloneCluster cluster;
     private static JavaSparkContext sc;
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * the run naming the executor when the retries are used up. The finished runs are bit-identical to
  * one process.
  */
-class StragglerOnClusterTest {
+class StragglerOnClusterIT {
     private static final int REPLICAS = 4;
     private static final int STEPS = 3;
     private static final int SLOW_STEP = 1;
