@@ -6,11 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,12 +16,9 @@ import scala.Tuple2;
 /**
  * The synchronous step's exchange, the one place that decides how bytes move in a step:
  * <ol>
- *   <li><b>weights out</b> ({@link #publish}, {@link Weights#loadInto}): the driver's weights cut
- *       into slices of at most {@link #WEIGHT_SLICE_FLOATS}, one torrent broadcast each, so executors
- *       fetch pieces from each other and the driver uploads about one copy whatever N is. An
- *       executor fetches the slices concurrently and copies each into the network as it arrives: a
- *       torrent broadcast reads its pieces one after another, two driver round trips each, so one
- *       96 MB broadcast is bound by latency rather than bytes;</li>
+ *   <li><b>weights out</b> ({@link #publish}, {@link Weights#loadInto}): one torrent broadcast, so
+ *       executors fetch its pieces from each other and the driver uploads about one copy whatever N
+ *       is;</li>
  *   <li><b>messages in</b> ({@link #slicesOf}, {@link #reduceScatter}, {@link #gather}): a block of
  *       replicas' summed message cut into the S ranges of {@link SliceRanges}, each range summed
  *       over the blocks in {@link org.inceptionspark.train.PairwiseSum} order by one reduce task
@@ -36,144 +28,51 @@ import scala.Tuple2;
  * </ol>
  */
 public final class StepExchange {
-    /** Floats per weight broadcast: 16 MB, four of Spark's default 4 MB torrent pieces. */
-    public static final int WEIGHT_SLICE_FLOATS = 1 << 22;
-
     private StepExchange() {
     }
 
-    /** The step's weights as broadcast slices: what a task needs to load them into its network. */
+    /** The step's weights as a broadcast: what a task needs to load them into its network. */
     public static final class Weights implements Serializable {
         private static final long serialVersionUID = 1L;
         private final long step;
-        private final int length;
-        private final List<Broadcast<StepWeights>> slices;
+        private final Broadcast<StepWeights> broadcast;
 
-        Weights(long step, int length, List<Broadcast<StepWeights>> slices) {
+        Weights(long step, Broadcast<StepWeights> broadcast) {
             this.step = step;
-            this.length = length;
-            this.slices = slices;
+            this.broadcast = broadcast;
         }
 
         public long step() {
             return step;
         }
 
-        /** Broadcasts this step's weights were cut into. */
-        public int sliceCount() {
-            return slices.size();
-        }
-
-        /**
-         * Sets {@code model}'s parameters to these weights, fetching the slices on
-         * {@link #fetchThreads()} threads at once; the first failure (a piece that could not be
-         * fetched, a slice of another step) is thrown as it was raised.
-         */
+        /** Sets {@code model}'s parameters to these weights (the first replica of an executor fetches them). */
         public void loadInto(Replica model) {
-            loadInto(model.layout().length(), model::load);
+            model.load(values(model.layout().length()));
         }
 
-        /** {@link #loadInto(Replica)} for any target of {@code targetLength} values; {@code sink} gets (from, values) per slice, concurrently. */
-        public void loadInto(long targetLength, SliceSink sink) {
-            if (targetLength != length) {
-                throw new IllegalStateException("step " + step + " has " + length + " weights for a network of "
-                        + targetLength);
+        /** The weights, checked against the step and the length of the network they go into. */
+        public float[] values(long networkLength) {
+            StepWeights w = broadcast.value();
+            if (w.step() != step || w.values().length != networkLength) {
+                throw new IllegalStateException("step " + step + " received the weights of step " + w.step() + " with "
+                        + w.values().length + " values for a network of " + networkLength);
             }
-            List<Future<?>> pending = new ArrayList<>(slices.size());
-            try {
-                for (Broadcast<StepWeights> b : slices) {
-                    pending.add(fetchPool().submit(() -> {
-                        StepWeights w = b.value();
-                        if (w.step() != step) {
-                            throw new IllegalStateException("step " + step + " received the weights of step " + w.step());
-                        }
-                        sink.load(w.from(), w.values());
-                        return null;
-                    }));
-                }
-                for (Future<?> f : pending) {
-                    f.get();
-                }
-            } catch (InterruptedException e) {
-                pending.forEach(f -> f.cancel(true));
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while fetching the weights of step " + step, e);
-            } catch (ExecutionException e) {
-                pending.forEach(f -> f.cancel(true));
-                throw rethrow(e.getCause());
-            }
+            return w.values();
         }
 
-        /** Frees the slices on the executors and the driver (without waiting). */
+        /** Frees the broadcast on the executors and the driver (without waiting). */
         public void destroy() {
-            slices.forEach(b -> b.destroy(false));
+            broadcast.destroy(false);
         }
-    }
-
-    /** Receives a slice of weights: positions {@code [from, from + values.length)}; called from several threads. */
-    @FunctionalInterface
-    public interface SliceSink {
-        void load(int from, float[] values);
-    }
-
-    /** Concurrent slice fetches per executor JVM. */
-    static int fetchThreads() {
-        return 8;
-    }
-
-    private static volatile ExecutorService pool;
-
-    /** Daemon threads shared by the tasks of a JVM; Spark reads broadcasts outside tasks safely. */
-    private static ExecutorService fetchPool() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (StepExchange.class) {
-                if (pool == null) {
-                    AtomicInteger n = new AtomicInteger();
-                    pool = Executors.newFixedThreadPool(fetchThreads(), r -> {
-                        Thread t = new Thread(r, "weight-slices-" + n.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    });
-                }
-                p = pool;
-            }
-        }
-        return p;
     }
 
     /**
-     * Broadcasts {@code weights} as the weights of {@code step}, each slice a copy (the driver's
-     * state moves on while executors read; local mode hands tasks the very object). The slices
-     * are written into the driver's block store concurrently.
+     * Broadcasts a copy of {@code weights} as the weights of {@code step}: the driver's state moves
+     * on while executors read, and local mode hands tasks the very object.
      */
     public static Weights publish(JavaSparkContext sc, long step, float[] weights) {
-        return publish(sc, step, weights, WEIGHT_SLICE_FLOATS);
-    }
-
-    static Weights publish(JavaSparkContext sc, long step, float[] weights, int sliceFloats) {
-        int count = Math.max(1, (weights.length + sliceFloats - 1) / sliceFloats);
-        List<Future<Broadcast<StepWeights>>> pending = new ArrayList<>(count);
-        for (int k = 0; k < count; k++) {
-            int from = k * sliceFloats;
-            int to = Math.min(weights.length, from + sliceFloats);
-            pending.add(fetchPool().submit(() -> sc.broadcast(new StepWeights(step, from,
-                    java.util.Arrays.copyOfRange(weights, from, to)))));
-        }
-        List<Broadcast<StepWeights>> slices = new ArrayList<>(count);
-        try {
-            for (Future<Broadcast<StepWeights>> f : pending) {
-                slices.add(f.get());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            slices.forEach(b -> b.destroy(false));
-            throw new IllegalStateException("interrupted while broadcasting the weights of step " + step, e);
-        } catch (ExecutionException e) {
-            slices.forEach(b -> b.destroy(false));
-            throw rethrow(e.getCause());
-        }
-        return new Weights(step, weights.length, slices);
+        return new Weights(step, sc.broadcast(new StepWeights(step, weights.clone())));
     }
 
     /** Map side: a block's summed message as its S slices, each keyed by its slice number; nothing is copied. */
@@ -244,11 +143,5 @@ public final class StepExchange {
             }
         }
         return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
-    }
-
-    /** Passes on a task's failure unchanged (Spark's fetch failures are checked exceptions). */
-    @SuppressWarnings("unchecked")
-    private static <T extends Throwable> RuntimeException rethrow(Throwable t) throws T {
-        throw (T) t;
     }
 }

@@ -51,9 +51,8 @@ class KryoRegistrationTest {
     @Test
     void stepWeightsKeepEveryBit() {
         float[] w = message(300_001);
-        StepWeights back = roundTrip(new StepWeights(42, 1 << 22, w));
+        StepWeights back = roundTrip(new StepWeights(42, w));
         assertEquals(42, back.step());
-        assertEquals(1 << 22, back.from());
         assertArrayEquals(w, back.values());
     }
 

@@ -45,16 +45,11 @@ class StepExchangeTest {
     }
 
     @Test
-    void everyTaskLoadsExactlyTheDriversWeightsFromSlices() {
+    void everyTaskGetsExactlyTheDriversWeightsOfTheStep() {
         float[] weights = values(1, 10_501);
-        StepExchange.Weights w = StepExchange.publish(sc, 7, weights, 1_000);
-        assertEquals(11, w.sliceCount(), "10,501 values in slices of 1,000");
+        StepExchange.Weights w = StepExchange.publish(sc, 7, weights);
         weights[0] = 42f; // the driver's state moves on; the broadcast must not
-        List<float[]> loaded = sc.parallelize(List.of(0, 1, 2), 3).map(i -> {
-            float[] into = new float[10_501];
-            w.loadInto(into.length, (from, v) -> System.arraycopy(v, 0, into, from, v.length));
-            return into;
-        }).collect();
+        List<float[]> loaded = sc.parallelize(List.of(0, 1, 2), 3).map(i -> w.values(10_501).clone()).collect();
         float[] expected = values(1, 10_501);
         loaded.forEach(l -> assertArrayEquals(expected, l));
         w.destroy();
@@ -62,9 +57,10 @@ class StepExchangeTest {
 
     @Test
     void weightsForAnotherNetworkAreRefused() {
-        StepExchange.Weights w = StepExchange.publish(sc, 3, new float[100], 30);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.loadInto(99, (from, v) -> { }));
-        assertTrue(e.getMessage().contains("100 weights for a network of 99"), e.getMessage());
+        StepExchange.Weights w = StepExchange.publish(sc, 3, new float[100]);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.values(99));
+        assertTrue(e.getMessage().contains("step 3 received the weights of step 3 with 100 values for a network of 99"),
+                e.getMessage());
         w.destroy();
     }
 
