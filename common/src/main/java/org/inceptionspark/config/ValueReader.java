@@ -1,16 +1,21 @@
 package org.inceptionspark.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -18,26 +23,67 @@ import java.util.stream.Collectors;
  * at the first. Keys are given relative to {@code inception.}; messages name the full path, the bad
  * value, the layer it came from and what is allowed. A read that fails returns a placeholder: the
  * caller throws before anything sees it.
+ *
+ * <p>Each read names, beside its key, the component of {@link InceptionConfig} the value ends up
+ * in, and every read value is {@linkplain #values() kept}. {@link #of(InceptionConfig)} reads a
+ * configuration built in code back through the same reads, taking each value from that component:
+ * so the key map of any configuration is what the parser reads, keys are spelt only in the parser,
+ * and no map can go stale against the records.
  */
 final class ValueReader {
-    private final Config raw;
+    /** Where a key's value lives in a configuration: {@code c -> c.model().classes()}. */
+    interface Field extends Function<InceptionConfig, Object> {
+    }
+
+    private Config raw;
+    /** Non-null when reading a configuration back rather than a file: values come from its fields. */
+    private final InceptionConfig source;
     private final Map<String, ValueOrigin> origins;
     /** Sections the loader already reported as overwritten by a plain value; their keys are not re-reported as missing. */
     private final Set<String> brokenSections;
     private final List<ConfigError> errors = new ArrayList<>();
+    private final Map<String, Object> values = new LinkedHashMap<>();
 
     ValueReader(Config raw, Map<String, ValueOrigin> origins, Set<String> brokenSections) {
+        this(raw, null, origins, brokenSections);
+    }
+
+    private ValueReader(Config raw, InceptionConfig source, Map<String, ValueOrigin> origins, Set<String> brokenSections) {
         this.raw = raw;
+        this.source = source;
         this.origins = origins;
         this.brokenSections = brokenSections;
+    }
+
+    /** A reader whose values are those of {@code config}'s fields, written as a configuration file would write them. */
+    static ValueReader of(InceptionConfig config) {
+        return new ValueReader(ConfigFactory.empty(), java.util.Objects.requireNonNull(config), Map.of(), Set.of());
     }
 
     List<ConfigError> errors() {
         return errors;
     }
 
-    String string(String key) {
-        ConfigValue v = value(key, "a string");
+    /**
+     * Every key read so far (full path, in the order read) with the value it produced: numbers as
+     * {@code Integer}, {@code Long} or {@code Double}, enums spelt as in files ({@code global-norm}),
+     * durations as {@code Duration}.
+     */
+    Map<String, Object> values() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** Keeps {@code value} as what {@code key} produced, for a value the caller normalises (a list read as text). */
+    void keep(String key, Object value) {
+        values.put(full(key), value);
+    }
+
+    String string(String key, Field field) {
+        return kept(key, text(key, field));
+    }
+
+    private String text(String key, Field field) {
+        ConfigValue v = value(key, field, "a string");
         if (v == null) {
             return "";
         }
@@ -48,24 +94,28 @@ final class ValueReader {
         return String.valueOf(v.unwrapped());
     }
 
-    String nonEmptyString(String key) {
-        String s = string(key);
+    String nonEmptyString(String key, Field field) {
+        String s = string(key, field);
         if (s.isBlank() && raw.hasPath(full(key))) {
             outOfRange(key, "must not be empty");
         }
         return s;
     }
 
-    String oneOf(String key, List<String> allowed) {
-        String s = string(key);
+    String oneOf(String key, Field field, List<String> allowed) {
+        String s = string(key, field);
         if (raw.hasPath(full(key)) && !allowed.contains(s)) {
             outOfRange(key, "must be one of " + String.join(", ", allowed));
         }
         return s;
     }
 
-    boolean bool(String key) {
-        ConfigValue v = value(key, "a boolean");
+    boolean bool(String key, Field field) {
+        return kept(key, flag(key, field));
+    }
+
+    private boolean flag(String key, Field field) {
+        ConfigValue v = value(key, field, "a boolean");
         if (v == null) {
             return false;
         }
@@ -88,29 +138,33 @@ final class ValueReader {
         return false;
     }
 
-    double number(String key, Bound bound) {
-        BigDecimal d = decimal(key, "a number");
+    double number(String key, Field field, Bound bound) {
+        BigDecimal d = decimal(key, field, "a number");
         if (d == null) {
-            return 0;
+            return kept(key, 0.0);
         }
         double x = d.doubleValue();
         if (!bound.contains(x)) {
             outOfRange(key, "must be " + bound.describe());
         }
-        return x;
+        return kept(key, x);
     }
 
-    int integer(String key, Bound bound) {
-        long l = longInteger(key, bound);
+    int integer(String key, Field field, Bound bound) {
+        long l = whole(key, field, bound);
         if (l != (int) l) {
             outOfRange(key, "must fit a 32-bit integer");
-            return 0;
+            return kept(key, 0);
         }
-        return (int) l;
+        return kept(key, (int) l);
     }
 
-    long longInteger(String key, Bound bound) {
-        BigDecimal d = decimal(key, "an integer");
+    long longInteger(String key, Field field, Bound bound) {
+        return kept(key, whole(key, field, bound));
+    }
+
+    private long whole(String key, Field field, Bound bound) {
+        BigDecimal d = decimal(key, field, "an integer");
         if (d == null) {
             return 0;
         }
@@ -128,10 +182,16 @@ final class ValueReader {
     }
 
     /** Enum constants are written in lower case with dashes: {@code GLOBAL_NORM} is {@code global-norm}. */
-    <E extends Enum<E>> E choice(String key, Class<E> type) {
+    <E extends Enum<E>> E choice(String key, Field field, Class<E> type) {
+        E e = constant(key, field, type);
+        keep(key, spell(e));
+        return e;
+    }
+
+    private <E extends Enum<E>> E constant(String key, Field field, Class<E> type) {
         E[] constants = type.getEnumConstants();
         String allowed = Arrays.stream(constants).map(ValueReader::spell).collect(Collectors.joining(", "));
-        ConfigValue v = value(key, "one of " + allowed);
+        ConfigValue v = value(key, field, "one of " + allowed);
         if (v == null) {
             return constants[0];
         }
@@ -157,9 +217,13 @@ final class ValueReader {
     }
 
     /** A HOCON duration ({@code 30m}, {@code 90s}, {@code 0}), at least zero. */
-    java.time.Duration duration(String key) {
+    java.time.Duration duration(String key, Field field) {
+        return kept(key, period(key, field));
+    }
+
+    private java.time.Duration period(String key, Field field) {
         String expected = "a duration such as 30m, 90s or 0";
-        ConfigValue v = value(key, expected);
+        ConfigValue v = value(key, field, expected);
         if (v == null) {
             return java.time.Duration.ZERO;
         }
@@ -184,8 +248,13 @@ final class ValueReader {
         return ConfigLoader.ROOT + "." + key;
     }
 
-    private BigDecimal decimal(String key, String expected) {
-        ConfigValue v = value(key, expected);
+    private <T> T kept(String key, T value) {
+        keep(key, value);
+        return value;
+    }
+
+    private BigDecimal decimal(String key, Field field, String expected) {
+        ConfigValue v = value(key, field, expected);
         if (v == null) {
             return null;
         }
@@ -200,8 +269,14 @@ final class ValueReader {
         return null;
     }
 
-    private ConfigValue value(String key, String expected) {
+    private ConfigValue value(String key, Field field, String expected) {
         String path = full(key);
+        if (source != null && !raw.hasPath(path)) {
+            Object v = field.apply(source);
+            if (v != null) {
+                raw = raw.withValue(path, ConfigValueFactory.fromAnyRef(written(v), "the configuration's " + path));
+            }
+        }
         if (raw.hasPath(path)) {
             return raw.getValue(path);
         }
@@ -211,6 +286,20 @@ final class ValueReader {
                     path + " is null or missing" + from(path) + "; expected " + expected));
         }
         return null;
+    }
+
+    /**
+     * A value as a configuration file writes it (enums spelt, durations in HOCON's units, exactly), so
+     * reading it back takes the file's path.
+     */
+    static Object written(Object v) {
+        if (v instanceof Enum<?> e) {
+            return spell(e);
+        }
+        if (v instanceof java.time.Duration d) {
+            return d.toNanos() % 1_000_000 == 0 ? ConfigValueFormat.duration(d) : d.toNanos() + "ns";
+        }
+        return v;
     }
 
     private void wrongType(String key, ConfigValue v, String expected) {

@@ -58,6 +58,11 @@ public final class Replica {
         HostFloats.copyInto(graph.params(), values);
     }
 
+    /** Sets parameters {@code [from, from + values.length)}; slices at disjoint positions may be loaded concurrently. */
+    public void load(long from, float[] values) {
+        HostFloats.copyInto(graph.params(), from, values);
+    }
+
     /**
      * The gradient message of one step: the network's parameters must already be this step's weights.
      *

@@ -123,13 +123,15 @@ public final class KryoRegistration implements KryoRegistrator {
         @Override
         public void write(Kryo kryo, Output output, StepWeights w) {
             output.writeLong(w.step());
+            output.writeInt(w.from());
             writeFloats(output, w.values(), 0, w.values().length);
         }
 
         @Override
         public StepWeights read(Kryo kryo, Input input, Class<StepWeights> type) {
             long step = input.readLong();
-            return new StepWeights(step, readFloats(input));
+            int from = input.readInt();
+            return new StepWeights(step, from, readFloats(input));
         }
     }
 

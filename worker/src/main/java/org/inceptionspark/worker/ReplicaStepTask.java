@@ -48,13 +48,13 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
     private final ReplicaJob job;
     private final ReplicaBlocks blocks;
     private final Broadcast<String> graphJson;
-    private final Broadcast<StepWeights> weights;
+    private final StepExchange.Weights weights;
     private final long step;
     private final Meters meters;
     private final Timers timers;
 
     public ReplicaStepTask(ReplicaJob job, ReplicaBlocks blocks, Broadcast<String> graphJson,
-                           Broadcast<StepWeights> weights, long step, Meters meters, Timers timers) {
+                           StepExchange.Weights weights, long step, Meters meters, Timers timers) {
         this.job = job;
         this.blocks = blocks;
         this.graphJson = graphJson;
@@ -80,13 +80,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
                 sum.add(message);
             }
             MessageBuffers.giveBackWhenTaskCompletes(buffers);
-            float[] message = sum.result();
-            long[] digest = {GradientSlice.digest(message)};
-            String[] origin = {where()};
-            for (int s = 0; s < job.slices().slices(); s++) {
-                out.add(new Tuple2<>(s, new GradientSlice(block, message, job.slices().from(s), job.slices().size(s),
-                        digest, origin)));
-            }
+            StepExchange.slicesOf(block, sum.result(), where(), job.slices(), out);
         }
         return out.iterator();
     }
@@ -109,12 +103,10 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
         FaultHooks.atReplica(step, replica);
         long fetchStart = System.nanoTime();
-        StepWeights w = weights.value();
-        if (w.step() != step || w.values().length != model.layout().length()) {
-            throw new IllegalStateException("step " + step + " received the weights of step " + w.step() + " with "
-                    + w.values().length + " values for a network of " + model.layout().length());
+        if (weights.step() != step) {
+            throw new IllegalStateException("step " + step + " was given the weights of step " + weights.step());
         }
-        model.load(w.values());
+        weights.loadInto(model);
         if (timers != null) {
             timers.weights().add(System.nanoTime() - fetchStart);
             timers.devices().add("replica " + replica + " executor " + org.apache.spark.SparkEnv.get().executorId()

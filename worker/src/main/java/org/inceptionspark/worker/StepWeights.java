@@ -6,21 +6,27 @@ import java.io.ObjectOutputStream;
 import java.io.Serializable;
 
 /**
- * The parameters of one step, broadcast once per step: Spark's torrent broadcast lets executors
- * fetch its blocks from each other, so the driver uploads about one copy whatever the replica count.
+ * One slice of a step's parameters, {@code values} going to positions {@code [from, from +
+ * values.length)} of the network's flat parameter vector; broadcast by {@link StepExchange#publish}.
  */
 public final class StepWeights implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private long step;
+    private int from;
     private transient float[] values;
 
-    public StepWeights(long step, float[] values) {
+    public StepWeights(long step, int from, float[] values) {
         this.step = step;
+        this.from = from;
         this.values = values;
     }
 
     public long step() {
         return step;
+    }
+
+    public int from() {
+        return from;
     }
 
     public float[] values() {
@@ -29,11 +35,13 @@ public final class StepWeights implements Serializable {
 
     private void writeObject(ObjectOutputStream out) throws IOException {
         out.writeLong(step);
+        out.writeInt(from);
         FloatBytes.write(out, values, 0, values.length);
     }
 
     private void readObject(ObjectInputStream in) throws IOException {
         step = in.readLong();
+        from = in.readInt();
         values = FloatBytes.read(in);
     }
 }

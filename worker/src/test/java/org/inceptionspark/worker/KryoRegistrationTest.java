@@ -51,8 +51,9 @@ class KryoRegistrationTest {
     @Test
     void stepWeightsKeepEveryBit() {
         float[] w = message(300_001);
-        StepWeights back = roundTrip(new StepWeights(42, w));
+        StepWeights back = roundTrip(new StepWeights(42, 1 << 22, w));
         assertEquals(42, back.step());
+        assertEquals(1 << 22, back.from());
         assertArrayEquals(w, back.values());
     }
 

@@ -6,32 +6,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
 import org.inceptionspark.worker.GradientSlice;
-import org.inceptionspark.worker.MessageBuffers;
 import org.inceptionspark.worker.ReplicaBlocks;
 import org.inceptionspark.worker.ReplicaJob;
 import org.inceptionspark.worker.ReplicaStepTask;
-import org.inceptionspark.worker.SliceSum;
-import org.inceptionspark.worker.StepWeights;
+import org.inceptionspark.worker.StepExchange;
 import scala.Tuple2;
 
 /**
- * One synchronous step as one Spark job of two stages:
+ * One synchronous step as one Spark job of two stages, its bytes moved by {@link StepExchange}:
  * <ol>
- *   <li>one task per block of replicas (N tasks unless replicas outnumber task slots) reads the
- *       step's weights from a torrent broadcast, trains its replicas on their shards, sums their
- *       messages and writes the sum cut into S slices to the shuffle;</li>
- *   <li>S reduce tasks each sum one slice over all blocks in {@link org.inceptionspark.train.PairwiseSum}
- *       order (a reduce-scatter), and the driver collects the S summed slices: one message's worth
- *       of bytes.</li>
+ *   <li>one task per block of replicas (N tasks unless replicas outnumber task slots) loads the
+ *       step's broadcast weights, trains its replicas on their shards, sums their messages and
+ *       writes the sum cut into S slices to the shuffle;</li>
+ *   <li>S reduce tasks each sum one slice over all blocks (a reduce-scatter), and the driver
+ *       collects the S summed slices: one message's worth of bytes.</li>
  * </ol>
  * The driver thus sends about one copy of the weights and receives one summed message per step,
- * whatever N is.
+ * whatever N is. This class owns the job around it: block sizes, the timeout and its retries,
+ * reruns of a step whose slices disagree.
  */
 public final class SynchronousStep {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SynchronousStep.class);
@@ -99,9 +96,7 @@ public final class SynchronousStep {
 
     public Result run(long step, float[] weights, String description) {
         long t0 = System.nanoTime();
-        // a copy: the broadcast value must not change when the driver's state moves on (local mode
-        // hands tasks this very object)
-        Broadcast<StepWeights> w = sc.broadcast(new StepWeights(step, weights.clone()));
+        StepExchange.Weights w = StepExchange.publish(sc, step, weights);
         long t1 = System.nanoTime();
         timers.compute().reset();
         timers.weights().reset();
@@ -113,16 +108,14 @@ public final class SynchronousStep {
             int blocks = stepBlocks.count();
             List<Tuple2<Integer, GradientSlice>> parts;
             for (int attempt = 1; ; attempt++) {
-                parts = collectWithinTimeout(blockIds.computeIfAbsent(blocks,
+                parts = collectWithinTimeout(StepExchange.reduceScatter(blockIds.computeIfAbsent(blocks,
                                 b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
-                        .mapPartitionsToPair(task)
-                        .groupByKey(new HashPartitioner(job.slices().slices()))
-                        .mapValues(contributions -> SliceSum.sumInBlockOrder(contributions, blocks)), step, stepBlocks);
-                Optional<String> disagreement = disagreement(parts, stepBlocks);
+                        .mapPartitionsToPair(task), job.slices(), blocks), step, stepBlocks);
+                Optional<String> disagreement = StepExchange.disagreement(parts, stepBlocks);
                 if (disagreement.isEmpty()) {
                     break;
                 }
-                parts.forEach(p -> MessageBuffers.giveBack(p._2().values()));
+                StepExchange.discard(parts);
                 if (attempt == MAX_ATTEMPTS) {
                     throw new IllegalStateException("step " + (step + 1) + ": " + disagreement.get() + ", in each of "
                             + MAX_ATTEMPTS + " attempts: a replica's computation is not deterministic on this cluster");
@@ -133,27 +126,12 @@ public final class SynchronousStep {
             if (summed == null) {
                 summed = new float[job.slices().length()];
             }
-            boolean[] seen = new boolean[job.slices().slices()];
-            for (Tuple2<Integer, GradientSlice> part : parts) {
-                int s = part._1();
-                float[] values = part._2().values();
-                if (values.length != job.slices().size(s)) {
-                    throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + job.slices().size(s));
-                }
-                System.arraycopy(values, 0, summed, job.slices().from(s), values.length);
-                MessageBuffers.giveBack(values);
-                seen[s] = true;
-            }
-            for (int s = 0; s < seen.length; s++) {
-                if (!seen[s]) {
-                    throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
-                }
-            }
+            StepExchange.gather(parts, job.slices(), summed, step);
             return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), (t1 - t0) / 1e9,
                     (t2 - t1) / 1e9);
         } finally {
             sc.setJobDescription(null);
-            w.destroy(false);
+            w.destroy();
         }
     }
 
@@ -214,31 +192,6 @@ public final class SynchronousStep {
 
     /** Runs of a step whose slices disagreed before the step fails. */
     static final int MAX_ATTEMPTS = 3;
-
-    /**
-     * Whether the summed slices were cut from the same message of every block: a block computed
-     * twice (its executor lost after some reduce tasks had fetched its output) must have given the
-     * same bits, or the sum mixes two different gradients of one replica.
-     */
-    static Optional<String> disagreement(List<Tuple2<Integer, GradientSlice>> parts, ReplicaBlocks blocks) {
-        List<String> problems = new ArrayList<>();
-        for (int b = 0; b < blocks.count(); b++) {
-            Map<Long, String> seen = new java.util.LinkedHashMap<>();
-            for (Tuple2<Integer, GradientSlice> part : parts) {
-                GradientSlice s = part._2();
-                if (b < s.digests().length) {
-                    seen.putIfAbsent(s.digests()[b], s.origins()[b]);
-                }
-            }
-            if (seen.size() > 1) {
-                String replicas = blocks.endReplica(b) - blocks.firstReplica(b) == 1 ? "replica " + blocks.firstReplica(b)
-                        : "replicas " + blocks.firstReplica(b) + ".." + (blocks.endReplica(b) - 1);
-                problems.add(replicas + " gave different gradients to different slices (computed by "
-                        + String.join(" and ", seen.values()) + ")");
-            }
-        }
-        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
-    }
 
     private static double slowest(CollectionAccumulator<Long> nanos) {
         long max = 0;

@@ -67,10 +67,10 @@ class TaskRetryTest {
                 "executor 1 on b"})));
         parts.add(new Tuple2<>(1, GradientSlice.sum(new float[1], new long[] {11, 22}, new String[] {"executor 0 on a",
                 "executor 1 on b"})));
-        assertTrue(SynchronousStep.disagreement(parts, blocks).isEmpty());
+        assertTrue(org.inceptionspark.worker.StepExchange.disagreement(parts, blocks).isEmpty());
         parts.add(new Tuple2<>(2, GradientSlice.sum(new float[1], new long[] {11, 23}, new String[] {"executor 0 on a",
                 "executor 2 on c"})));
-        String d = SynchronousStep.disagreement(parts, blocks).orElseThrow();
+        String d = org.inceptionspark.worker.StepExchange.disagreement(parts, blocks).orElseThrow();
         assertTrue(d.contains("replicas 2..3") && d.contains("executor 1 on b") && d.contains("executor 2 on c")
                 && !d.contains("replicas 0..1"), d);
         assertEquals(GradientSlice.digest(new float[] {1f, 2f}), GradientSlice.digest(new float[] {1f, 2f}));
