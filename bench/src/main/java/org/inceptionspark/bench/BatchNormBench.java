@@ -32,7 +32,6 @@ public final class BatchNormBench implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        NativeRuntime.configure();
         CliArgs args = CliArgs.parse(argv, Set.of("shapes", "repeats"), Set.of());
         int repeats = args.intOption("repeats", 4);
         System.out.println("runtime: " + NativeRuntime.describe());

@@ -23,7 +23,6 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        org.inceptionspark.runtime.NativeRuntime.configure();
         System.exit(run(args));
     }
 

@@ -70,7 +70,6 @@ public final class ReplicaBench implements Command {
 
     @Override
     public int run(String[] argv) throws Exception {
-        NativeRuntime.configure();
         CliArgs args = CliArgs.parse(argv, Set.of("model", "size", "width", "batch", "steps", "warmup", "classes",
                 "aux", "bn-scale", "workspace", "cache", "sgemm-n", "seed"), Set.of("gc", "profile"));
         // --gc: System.gc() after every step, to tell native memory held only by unreachable Java
@@ -109,7 +108,6 @@ public final class ReplicaBench implements Command {
         MemorySampler sampler = new MemorySampler();
         sampler.start();
 
-        System.out.println("runtime: " + NativeRuntime.describe());
         System.out.printf(Locale.ROOT, "model: %s size=%d width=%s classes=%d aux=%s bn-scale=%s batch=%d"
                         + " params=%,d multiply-adds/image=%,d workspace=%s cache=%s%n",
                 model, size, width, classes, aux, bnScale, batch, summary.trainableParameters(),
@@ -119,6 +117,8 @@ public final class ReplicaBench implements Command {
         String runKey = "bench-replica-" + System.nanoTime();
         long t0 = System.nanoTime();
         Replica replica = ReplicaModelPool.borrow(runKey, conf.toJson());
+        // after the first network: building it is what sets the runtime up
+        System.out.println("runtime: " + NativeRuntime.describe());
         System.out.printf(Locale.ROOT, "built in %.1f s; layer helpers: %s%n", (System.nanoTime() - t0) / 1e9,
                 NativeRuntime.helperCounts(replica.graph()));
 

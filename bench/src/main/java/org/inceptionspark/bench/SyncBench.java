@@ -344,8 +344,7 @@ public final class SyncBench implements Command {
                 .collectTrainingStats(true)
                 .rngSeed(seed)
                 .build();
-        ComputationGraph dl4jNet = new ComputationGraph(graph);
-        dl4jNet.init();
+        ComputationGraph dl4jNet = ModelZoo.dl4jNetwork(graph, null);
         SparkComputationGraph dl4j = new SparkComputationGraph(sc, dl4jNet, tm);
         dl4j.setCollectTrainingStats(true);
         return dl4j;

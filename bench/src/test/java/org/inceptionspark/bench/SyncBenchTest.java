@@ -34,8 +34,7 @@ class SyncBenchTest {
     void parameterCountFromTheConfigurationIsTheInitialisedVectorsLength() {
         org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = org.inceptionspark.model.ModelZoo.build(
                 SyncBench.spec("inception_v3", 5, 79, 0.1), 42);
-        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
-        g.init();
+        org.deeplearning4j.nn.graph.ComputationGraph g = org.inceptionspark.model.ModelZoo.dl4jNetwork(conf, null);
         assertEquals(g.numParams(), SyncBench.parameters(conf));
     }
 

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes JPEG/PNG bytes to {@link RgbImage} with the JDK's ImageIO. Measured against OpenCV's
@@ -16,11 +17,6 @@ import javax.imageio.stream.ImageInputStream;
  * reports the colour space and bit depth the pack-time checks need.
  */
 public final class ImageDecoder {
-    static {
-        // ImageIO's default disk cache writes temp files per stream: slow, and executors may have no /tmp quota.
-        ImageIO.setUseCache(false);
-    }
-
     private ImageDecoder() {
     }
 
@@ -36,7 +32,7 @@ public final class ImageDecoder {
      * @throws IOException when the bytes are not a decodable image or exceed the limits
      */
     public static RgbImage decode(byte[] encoded, DecodeLimits limits) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+        try (ImageInputStream in = memoryStream(encoded)) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new IOException("not a JPEG or PNG image");
@@ -102,5 +98,14 @@ public final class ImageDecoder {
                 && raster.getSampleModelTranslateY() == 0
                 && raster.getDataBuffer() instanceof DataBufferByte buf && buf.getNumBanks() == 1
                 && buf.getData().length == img.getWidth() * img.getHeight() * channels;
+    }
+
+    /**
+     * The bytes as an image stream cached in memory. ImageIO's own {@code createImageInputStream}
+     * caches on disk unless the process-wide {@code ImageIO.setUseCache(false)} was called: temp
+     * files per stream are slow, and executors may have no /tmp quota.
+     */
+    static ImageInputStream memoryStream(byte[] encoded) {
+        return new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded));
     }
 }

@@ -1,7 +1,6 @@
 package org.inceptionspark.image;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -42,7 +41,7 @@ public final class ImageInspector {
             // The JDK may "decode" an Adobe-less 4-channel JPEG, but the colours come out wrong.
             return Inspection.skip("CMYK/YCCK JPEG (4-channel colour space, not supported)");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = ImageDecoder.memoryStream(bytes)) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
             if (!readers.hasNext()) {
                 return Inspection.skip("no " + format + " decoder available");

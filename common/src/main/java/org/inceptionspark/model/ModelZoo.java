@@ -5,21 +5,18 @@ import org.inceptionspark.config.ModelConfig;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.inceptionspark.runtime.BatchNormBackprop;
-import org.inceptionspark.runtime.OneDnnLayers;
+import org.inceptionspark.runtime.NativeRuntime;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The networks this project trains, built as DL4J computation graphs (NCHW, float).
+ * The networks this project trains, built as DL4J computation graphs (NCHW, float), and the one
+ * place that makes network objects of them ({@link #instantiate}, {@link #dl4jNetwork}), through
+ * the native runtime's {@link NativeRuntime#build}, which sets the process up first.
  * Output layers are named {@code "output"} and, with auxiliary heads, {@code "aux_output"}
  * (Inception-v3) or {@code "aux1_output"}, {@code "aux2_output"} (GoogLeNet), in that order.
  */
 public final class ModelZoo {
     private static final int PAPER_INPUT_SIZE = 224;
-
-    static {
-        // Networks built from zoo configurations get DL4J's oneDNN helpers (see NativeRuntime).
-        org.inceptionspark.runtime.NativeRuntime.configure();
-    }
 
     /**
      * Names accepted by {@link #build}: inception_v3, googlenet, vgg_a .. vgg_e. The list is the
@@ -54,21 +51,21 @@ public final class ModelZoo {
     }
 
     /**
-     * The network of a configuration, initialised, with the configuration's cache mode on every
-     * layer: {@code init()} applies it to the graph's workspaces only, and a layer left at none
-     * recomputes its forward output in the backward pass (docs/replica-performance.md, Workspaces
-     * and memory), and, where DL4J's oneDNN
-     * helpers are on, convolutions, pooling and batch norm on oneDNN directly ({@link OneDnnLayers})
-     * or, where that path is off, batch norm's backward pass by {@link BatchNormBackprop}.
+     * The network of a configuration as it trains: initialised from its seed, with the
+     * configuration's cache mode on every layer and, where DL4J's oneDNN helpers are on,
+     * convolutions, pooling and batch norm on oneDNN directly ({@link NativeRuntime.Layers#ONEDNN}).
      */
     public static ComputationGraph instantiate(ComputationGraphConfiguration conf) {
-        ComputationGraph graph = new ComputationGraph(conf);
-        graph.init();
-        graph.setCacheMode(conf.getCacheMode());
-        // oneDNN's own layers first; BatchNormBackprop then takes the batch norms they leave to DL4J's helper
-        OneDnnLayers.install(graph);
-        BatchNormBackprop.install(graph);
-        return graph;
+        return NativeRuntime.build(conf, null, NativeRuntime.Layers.ONEDNN);
+    }
+
+    /**
+     * The network of a configuration on DL4J's own layers ({@link NativeRuntime.Layers#DL4J}), for
+     * evaluation, export and parameter layouts: initialised from its seed when {@code params} is
+     * null, otherwise holding {@code params} itself as its parameters.
+     */
+    public static ComputationGraph dl4jNetwork(ComputationGraphConfiguration conf, INDArray params) {
+        return NativeRuntime.build(conf, params, NativeRuntime.Layers.DL4J);
     }
 
     /** Parameter counts and multiply-adds per image, read off the built configuration. */

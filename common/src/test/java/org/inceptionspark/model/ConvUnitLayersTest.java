@@ -94,7 +94,7 @@ class ConvUnitLayersTest {
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(CLASSES)
                         .activation(Activation.SOFTMAX).build(), "c")
                 .setOutputs("out").build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ComputationGraph(conf).init());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelZoo.dl4jNetwork(conf, null));
         assertTrue(e.getMessage().contains("LinearConvolution c"), e.getMessage());
     }
 

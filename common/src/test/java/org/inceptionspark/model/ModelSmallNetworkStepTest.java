@@ -28,8 +28,7 @@ class ModelSmallNetworkStepTest {
 
     @BeforeAll
     static void init() {
-        graph = new ComputationGraph(ModelZoo.build(SPEC, 42));
-        graph.init();
+        graph = ModelZoo.dl4jNetwork(ModelZoo.build(SPEC, 42), null);
     }
 
     private static INDArray[] batch(int n) {

@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.config.ModelConfig;
 import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
-import org.inceptionspark.runtime.NativeRuntime;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,7 +22,6 @@ class CacheModeGradientTest {
 
     @Test
     void hostCacheGivesTheSameMessagesAsNoCache() {
-        NativeRuntime.configure();
         ModelConfig spec = ModelConfig.paper(ModelConfig.INCEPTION_V3, 5).with("input-size", 79).with("width-multiplier", 0.1);
         float[][] none = twoSteps(spec, CacheMode.NONE);
         float[][] host = twoSteps(spec, CacheMode.HOST);

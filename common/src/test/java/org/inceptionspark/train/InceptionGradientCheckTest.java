@@ -30,8 +30,7 @@ class InceptionGradientCheckTest {
         // norm sees a 1x1 grid, i.e. as many values as images, where finite differences are unreliable.
         ModelConfig spec = ModelConfig.paper(ModelConfig.INCEPTION_V3, 10).with("input-size", 79)
                 .with("width-multiplier", 0.25).with("aux-head", false).with("dropout-keep", 1.0);
-        ComputationGraph g = new ComputationGraph(ModelZoo.build(spec, 1));
-        g.init();
+        ComputationGraph g = ModelZoo.dl4jNetwork(ModelZoo.build(spec, 1), null);
         g = g.convertDataType(DataType.DOUBLE);
         ParameterLayout layout = ParameterLayout.of(g);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 3, 79, 79).subi(0.5).muli(2);

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -28,8 +29,7 @@ class ReplicaTest {
                 .addLayer("output", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).build(), "dense")
                 .setOutputs("output").build();
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
+        ComputationGraph g = ModelZoo.dl4jNetwork(conf, null);
         ParameterLayout layout = ParameterLayout.of(g);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 4).subi(0.5);
         int[] labels = {0, 2, 1, 1, 0, 2};

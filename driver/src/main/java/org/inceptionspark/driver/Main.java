@@ -34,8 +34,6 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        // DL4J reads its layer-helper switch when layers are built: set it before anything else.
-        org.inceptionspark.runtime.NativeRuntime.configure();
         int rc = run(args);
         if (rc == 0 && inYarnApplicationMaster()) {
             // YARN's ApplicationMaster reports success only when main returns: an exit, even exit(0),

@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.inceptionspark.runtime.NativeRuntime;
 import org.inceptionspark.train.Replica;
 
 /**
@@ -15,11 +14,6 @@ import org.inceptionspark.train.Replica;
  * holds one network per concurrent replica: borrowed for a task, returned after it.
  */
 public final class ReplicaModelPool {
-    static {
-        // Before any network of this executor JVM is built: DL4J reads the helper switch per layer.
-        NativeRuntime.configure();
-    }
-
     private static final Map<String, Deque<Replica>> IDLE = new ConcurrentHashMap<>();
 
     private ReplicaModelPool() {

@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -34,9 +35,7 @@ public final class CheckpointModels {
 
     /** The network the checkpoint was written with, initialised (its own weights not loaded). */
     private static ComputationGraph graph(Checkpoint c) {
-        ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(c.graphJson()));
-        g.init();
-        return g;
+        return ModelZoo.dl4jNetwork(ComputationGraphConfiguration.fromJson(c.graphJson()), null);
     }
 
     /**

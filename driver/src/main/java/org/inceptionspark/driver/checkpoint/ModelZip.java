@@ -15,6 +15,7 @@ import java.util.zip.ZipInputStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.inceptionspark.model.ModelZoo;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -73,9 +74,9 @@ public final class ModelZip {
             throw new IllegalArgumentException(name + ": unreadable " + ModelSerializer.COEFFICIENTS_BIN + ": " + e.getMessage(), e);
         }
         conf.setDataType(params.dataType());
-        ComputationGraph g = new ComputationGraph(conf);
+        ComputationGraph g;
         try {
-            g.init(params, false);
+            g = ModelZoo.dl4jNetwork(conf, params);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(name + ": " + ModelSerializer.COEFFICIENTS_BIN + " (" + params.length()
                     + " values) does not fit " + ModelSerializer.CONFIGURATION_JSON + ": " + e.getMessage(), e);

@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.inceptionspark.config.AugmentConfig;
 import org.inceptionspark.config.InceptionConfig;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.worker.BatchSource;
 import org.inceptionspark.worker.LabeledImages;
 import org.inceptionspark.worker.TaskThreads;
@@ -78,16 +79,14 @@ public record BatchNormRecompute(BatchSource data, int replicas, int batchPerRep
     /** {@code weights} with every batch norm's mean and variance replaced by the recomputed ones. */
     public float[] apply(JavaSparkContext sc, ComputationGraphConfiguration graph, float[] weights) {
         BatchNormMoments m = moments(sc, graph, weights);
-        ComputationGraph g = new ComputationGraph(graph.clone());
-        g.init(Nd4j.createFromArray(weights.clone()).reshape(1, weights.length), false);
+        ComputationGraph g = ModelZoo.dl4jNetwork(graph.clone(), Nd4j.createFromArray(weights.clone()).reshape(1, weights.length));
         m.writeInto(g);
         return g.params().toFloatVector();
     }
 
     /** The exact moments over the images, computed on the executors. */
     public BatchNormMoments moments(JavaSparkContext sc, ComputationGraphConfiguration graph, float[] weights) {
-        ComputationGraph g = new ComputationGraph(graph.clone());
-        g.init(Nd4j.createFromArray(weights.clone()).reshape(1, weights.length), false);
+        ComputationGraph g = ModelZoo.dl4jNetwork(graph.clone(), Nd4j.createFromArray(weights.clone()).reshape(1, weights.length));
         // each task builds a network of its own (newGraph), so no evaluation holds it in the executors
         Broadcast<ModelSnapshot> shipped = sc.broadcast(ModelSnapshot.of(ModelSnapshot.newEvaluation(), "batch-norm statistics", g));
         List<Integer> replicaIds = new ArrayList<>();

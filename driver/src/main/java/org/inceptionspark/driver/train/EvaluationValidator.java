@@ -9,6 +9,7 @@ import org.inceptionspark.image.CropScheme;
 import org.inceptionspark.driver.eval.BatchNormRecompute;
 import org.inceptionspark.driver.eval.DistributedEvaluator;
 import org.inceptionspark.driver.eval.EvalReport;
+import org.inceptionspark.model.ModelZoo;
 import org.nd4j.linalg.factory.Nd4j;
 import org.inceptionspark.image.DecodeLimits;
 
@@ -41,8 +42,7 @@ public final class EvaluationValidator implements Validator {
     @Override
     public Result evaluate(ComputationGraphConfiguration graph, float[] weights) throws Exception {
         float[] evaluated = evaluatedWeights(graph, weights);
-        ComputationGraph model = new ComputationGraph(graph);
-        model.init();
+        ComputationGraph model = ModelZoo.dl4jNetwork(graph, null);
         model.setParams(Nd4j.createFromArray(evaluated).reshape(1, evaluated.length));
         EvalReport r = evaluator.evaluate(List.of(model), validationPath, CropScheme.ONE, inputSize, centralFraction, maxImages);
         return new Result(r.top1Error(), r.top5Error(), r.images());

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.optim.ParameterLayout;
 import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.ParameterServerState;
@@ -30,8 +31,7 @@ public final class SyncTrainer implements AutoCloseable {
 
     public SyncTrainer(JavaSparkContext sc, TrainingSetup setup) {
         this.setup = setup;
-        ComputationGraph graph = new ComputationGraph(setup.graph());
-        graph.init();
+        ComputationGraph graph = ModelZoo.dl4jNetwork(setup.graph(), null);
         ParameterLayout layout = ParameterLayout.of(graph);
         this.state = new ParameterServerState(layout, graph.params().toFloatVector(), setup.rule(), setup.schedule(),
                 setup.optimizerFor(layout.length()));

@@ -22,6 +22,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.inceptionspark.model.ModelZoo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -47,13 +48,12 @@ class ModelZipTest {
     }
 
     private static ComputationGraph network() {
-        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(7).graphBuilder()
+        ComputationGraph g = ModelZoo.dl4jNetwork(new NeuralNetConfiguration.Builder().seed(7).graphBuilder()
                 .addInputs("in")
                 .addLayer("dense", new DenseLayer.Builder().nIn(4).nOut(3).build(), "in")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(3).nOut(2)
                         .activation(Activation.SOFTMAX).build(), "dense")
-                .setOutputs("out").build());
-        g.init();
+                .setOutputs("out").build(), null);
         return g;
     }
 

@@ -31,6 +31,7 @@ import org.inceptionspark.image.RgbImage;
 import org.inceptionspark.driver.CapturedStdout;
 import org.inceptionspark.driver.commands.EvalCommand;
 import org.inceptionspark.driver.commands.PackCommand;
+import org.inceptionspark.model.ModelZoo;
 import org.inceptionspark.worker.data.PackedDataset;
 import org.inceptionspark.worker.data.ReplicaBatchLoader;
 import org.junit.jupiter.api.AfterAll;
@@ -64,8 +65,7 @@ class DistributedEvaluatorTest {
                 .setOutputs("out")
                 .setInputTypes(InputType.convolutional(SIZE, SIZE, 3))
                 .build();
-        model = new ComputationGraph(conf);
-        model.init();
+        model = ModelZoo.dl4jNetwork(conf, null);
     }
 
     @AfterAll

@@ -106,8 +106,7 @@ class SyncEquivalenceTest {
                 assertEquals(32, o.images());
             }
             spark = trainer.state().params().clone();
-            ComputationGraph initial = new ComputationGraph(s.graph());
-            initial.init();
+            ComputationGraph initial = ModelZoo.dl4jNetwork(s.graph(), null);
             assertTrue(!java.util.Arrays.equals(initial.params().toFloatVector(), spark), "training must move the weights");
             assertArrayEquals(singleProcess(s, steps).evaluationParams(),
                     trainer.state().evaluationParams());

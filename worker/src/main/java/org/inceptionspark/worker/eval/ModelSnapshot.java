@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelZoo;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -82,9 +83,7 @@ public final class ModelSnapshot implements Serializable {
     public ComputationGraph newGraph() {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(params))) {
             INDArray p = Nd4j.read(in);
-            ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configJson));
-            g.init(p, false);
-            return g;
+            return ModelZoo.dl4jNetwork(ComputationGraphConfiguration.fromJson(configJson), p);
         } catch (IOException e) {
             throw new UncheckedIOException("restoring model " + name, e);
         }

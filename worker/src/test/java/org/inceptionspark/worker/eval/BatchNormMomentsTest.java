@@ -18,6 +18,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.inceptionspark.model.BatchNormRelu;
+import org.inceptionspark.model.ModelZoo;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -49,8 +50,7 @@ class BatchNormMomentsTest {
                         .activation(Activation.SOFTMAX).build(), "pool")
                 .setOutputs("out")
                 .build();
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
+        ComputationGraph g = ModelZoo.dl4jNetwork(conf, null);
         return g;
     }
 

@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.inceptionspark.model.ModelZoo;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -15,13 +16,12 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /** An executor keeps the networks of one evaluation only: memory is flat over a run's evaluations. */
 class ModelSnapshotTest {
     private static ComputationGraph graph() {
-        ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+        ComputationGraph g = ModelZoo.dl4jNetwork(new NeuralNetConfiguration.Builder().seed(1).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.feedForward(4))
                 .addLayer("d", new DenseLayer.Builder().nOut(3).build(), "in")
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
                         .activation(Activation.SOFTMAX).build(), "d")
-                .setOutputs("out").build());
-        g.init();
+                .setOutputs("out").build(), null);
         return g;
     }
 

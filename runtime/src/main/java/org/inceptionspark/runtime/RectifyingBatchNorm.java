@@ -4,7 +4,7 @@ package org.inceptionspark.runtime;
  * A batch-norm helper that applies the ReLU after its layer within its own primitives: the
  * forward pass writes {@code max(0, BN(x))} with a mask of where it is positive, and the backward
  * pass takes the rectified output's gradient. The layer that rectifies
- * ({@link org.inceptionspark.model.BatchNormReluLayer}) then runs neither its ReLU nor the ReLU's
+ * (the model's {@code BatchNormReluLayer}) then runs neither its ReLU nor the ReLU's
  * backward pass, two passes over each of its tensors. {@link OneDnnLayers#install} puts such a
  * helper under every layer that says it rectifies ({@link Layer}).
  */

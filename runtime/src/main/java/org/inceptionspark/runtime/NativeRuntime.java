@@ -8,29 +8,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.LayerHelper;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one switch for ND4J's native runtime in every JVM that trains (driver, executors, tests):
- * DL4J's oneDNN layer helpers on, and a report of what the process actually runs.
+ * ND4J's native runtime in every JVM that builds a network (driver, executors, tests, benchmarks):
+ * {@link #build}, the one way a network of this project is built, sets the process up before it
+ * constructs the network, and the rest of this class reports what the process actually runs.
  *
  * <p>DL4J 1.0.0-M2.1 creates a layer's helper when the layer object is constructed
  * ({@code ComputationGraph.init()}), reading the system property {@value #HELPERS_DISABLE}
  * (default {@code true}: helpers off). So the property must be set before the first network is
- * built, and it must be the same for every network whose results are compared bit for bit. It is
- * set twice, deliberately: as a JVM flag in {@code conf/jvm.properties} (which Surefire, bin/ and the
- * spark-defaults template share, so the JVM has it from its first instruction), and by
- * {@link #configure()} for JVMs launched without those flags; {@link #configure()} never overrides
- * a value given explicitly, so {@code -D...helpers.disable=true} still turns the helpers off.
+ * built, and it must be the same for every network whose results are compared bit for bit: a
+ * network built before it would compute other bits. {@link #build} therefore sets it (once, when
+ * unset) in the same call that constructs the network. It is also a JVM flag in
+ * {@code conf/jvm.properties} (which Surefire, bin/ and the spark-defaults template share, so the JVM
+ * has it from its first instruction); a value given explicitly is never overridden, so
+ * {@code -D...helpers.disable=true} still turns the helpers off.
  *
- * <p>It also checks the native allocator, which can only be chosen before the process starts:
- * jemalloc ({@value #JEMALLOC}, options {@link #JEMALLOC_CONF}) where it is installed, and glibc's
- * malloc told to back native buffers with huge pages ({@value #MALLOC_HUGE_PAGES}) otherwise; it
- * warns when either is missing.
+ * <p>The same first call checks the native allocator, which can only be chosen before the process
+ * starts: jemalloc ({@value #JEMALLOC}, options {@link #JEMALLOC_CONF}) where it is installed, and
+ * glibc's malloc told to back native buffers with huge pages ({@value #MALLOC_HUGE_PAGES})
+ * otherwise; it warns when either is missing.
  *
  * <p>The helpers also need the class shim {@link org.nd4j.nativeblas.Nd4jCpu} (stale lookup in
  * DL4J) and a libnd4j binary built with oneDNN ({@code nd4j.classifier=linux-x86_64-onednn-avx2},
@@ -81,8 +85,46 @@ public final class NativeRuntime {
     private NativeRuntime() {
     }
 
-    /** Idempotent; call before the first network of the JVM is built. */
-    public static void configure() {
+    /** Which layers a network built by {@link #build} computes with. */
+    public enum Layers {
+        /**
+         * oneDNN's own primitives under every convolution, pooling and batch norm that has DL4J's
+         * oneDNN helper ({@link OneDnnLayers}; off with {@code -Dinception.onednn=libnd4j}), batch
+         * norm's backward pass by {@link BatchNormBackprop} where they leave it to DL4J's helper, and
+         * the configuration's cache mode on every layer ({@code init()} applies it to the graph's
+         * workspaces only, and a layer left at none recomputes its forward output in the backward
+         * pass): the networks that train.
+         */
+        ONEDNN,
+        /** DL4J's own layers, with its oneDNN helpers where they are on: evaluation, export, layouts. */
+        DL4J
+    }
+
+    /**
+     * The network of {@code conf}, initialised: from the configuration's seed when {@code params}
+     * is null, otherwise on {@code params} itself (a row vector the graph keeps as its parameters,
+     * not a copy). Sets the process up first ({@value #HELPERS_DISABLE}, the DL4J boundary check,
+     * the allocator warnings; once per JVM), so no network of the process is built before that.
+     */
+    public static ComputationGraph build(ComputationGraphConfiguration conf, INDArray params, Layers layers) {
+        configure();
+        ComputationGraph graph = new ComputationGraph(conf);
+        if (params == null) {
+            graph.init();
+        } else {
+            graph.init(params, false);
+        }
+        if (layers == Layers.ONEDNN) {
+            graph.setCacheMode(conf.getCacheMode());
+            // oneDNN's own layers first; BatchNormBackprop then takes the batch norms they leave to DL4J's helper
+            OneDnnLayers.install(graph);
+            BatchNormBackprop.install(graph);
+        }
+        return graph;
+    }
+
+    /** Idempotent; {@link #build} calls it before it constructs a network (tests that compare with DL4J's own path too). */
+    static void configure() {
         if (configured) {
             return;
         }

@@ -71,7 +71,7 @@ public class BatchNormBackprop extends MKLDNNBatchNormHelper {
      * Puts this backward pass under every batch-norm layer of {@code graph} that has the oneDNN
      * helper; returns how many. Layers without it (helpers off, locked gamma/beta) are left alone.
      */
-    public static int install(ComputationGraph graph) {
+    static int install(ComputationGraph graph) {
         return install(graph, MIN_ELEMENTS);
     }
 

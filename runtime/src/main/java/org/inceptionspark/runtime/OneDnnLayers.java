@@ -63,7 +63,7 @@ public final class OneDnnLayers {
      * layer of {@code graph} that has DL4J's oneDNN helper; returns how many. Layers without it (helpers off, a GPU
      * backend) are left alone.
      */
-    public static int install(ComputationGraph graph) {
+    static int install(ComputationGraph graph) {
         if (!enabled()) {
             return 0;
         }
