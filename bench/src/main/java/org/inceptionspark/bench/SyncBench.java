@@ -162,7 +162,8 @@ public final class SyncBench implements Command {
             }
         }
         if (!args.flag("no-spark-settings")) {
-            SparkSettings.apply(conf);
+            // the torrent pieces a training run of the most replicas measured would get
+            SparkSettings.apply(conf, 4 * parameters(graph), Arrays.stream(replicaCounts).max().orElseThrow());
         }
         if (args.flag("no-metrics-plugin")) {
             conf.remove("spark.plugins");

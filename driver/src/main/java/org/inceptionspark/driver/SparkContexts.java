@@ -25,7 +25,9 @@ public final class SparkContexts {
         masterOption.ifPresent(conf::setMaster);
         conf.setIfMissing("spark.master", c.spark().master());
         conf.setMaster(withTaskRetries(conf.get("spark.master"), conf.getInt("spark.task.maxFailures", 4)));
-        SparkSettings.apply(conf);
+        // 4 bytes per parameter: the weight vector every step broadcasts
+        SparkSettings.apply(conf, 4 * org.inceptionspark.model.ModelZoo.summarize(c.model()).totalParameters(),
+                c.cluster().replicas());
         return new JavaSparkContext(conf);
     }
 }

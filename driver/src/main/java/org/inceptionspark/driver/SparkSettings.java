@@ -72,6 +72,34 @@ public final class SparkSettings {
         return d;
     }
 
+    /** Spark's torrent piece size; our default is {@link #broadcastBlockSize}. */
+    public static final String BROADCAST_BLOCK_SIZE = "spark.broadcast.blockSize";
+
+    /**
+     * The torrent piece size for a run whose weights take {@code weightBytes} and that trains
+     * {@code replicas} replicas: the weights divided among the replicas' executors, between 1 and 32
+     * MiB. A torrent broadcast reads its pieces one after another, each with round trips to the
+     * driver, so Spark's 4 MiB pieces made the weight fetch the largest part of a step's overhead;
+     * fewer, larger pieces cut it (docs/architecture.md). Pieces no larger than weights/N keep the
+     * driver's upload flat in N: when a step starts, every executor fetches its first piece from the
+     * driver, and those first pieces add up to about one copy of the weights.
+     */
+    public static String broadcastBlockSize(long weightBytes, int replicas) {
+        long mib = 1 << 20;
+        long perExecutor = (weightBytes + Math.max(1, replicas) - 1) / Math.max(1, replicas);
+        long size = Math.max(mib, Math.min(32 * mib, perExecutor));
+        return ((size + mib - 1) / mib) + "m";
+    }
+
+    /**
+     * {@link #apply(SparkConf)}, and the torrent piece size for a run of {@code replicas} replicas
+     * whose weights take {@code weightBytes} ({@link #broadcastBlockSize}), unless set.
+     */
+    public static SparkConf apply(SparkConf conf, long weightBytes, int replicas) {
+        conf.setIfMissing(BROADCAST_BLOCK_SIZE, broadcastBlockSize(weightBytes, replicas));
+        return apply(conf);
+    }
+
     private static final String REGISTRATOR = "spark.kryo.registrator";
     private static final String PLUGINS = "spark.plugins";
 

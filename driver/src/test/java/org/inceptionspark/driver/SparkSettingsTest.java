@@ -36,6 +36,19 @@ class SparkSettingsTest {
     }
 
     @Test
+    void torrentPiecesDivideTheWeightsAmongTheReplicasWithinOneTo32MiB() {
+        long inceptionV3 = 4L * 23_869_000;
+        assertEquals("23m", SparkSettings.broadcastBlockSize(inceptionV3, 4), "96 MB among 4: 4 pieces");
+        assertEquals("2m", SparkSettings.broadcastBlockSize(inceptionV3, 50), "the first pieces of 50 executors: about one copy");
+        assertEquals("32m", SparkSettings.broadcastBlockSize(inceptionV3, 1));
+        assertEquals("1m", SparkSettings.broadcastBlockSize(4_000, 2), "a tiny network");
+        assertEquals("11m", SparkSettings.apply(new SparkConf(false), 4L * 138_357_544, 50).get("spark.broadcast.blockSize"),
+                "VGG-16 on the paper's 50 replicas");
+        assertEquals("4m", SparkSettings.apply(new SparkConf(false).set("spark.broadcast.blockSize", "4m"), inceptionV3, 4)
+                .get("spark.broadcast.blockSize"), "the user's own setting stays");
+    }
+
+    @Test
     void executorsGetHugePagesForNativeMemoryUnlessTheUserSaysOtherwise() {
         assertEquals("glibc.malloc.hugetlb=1", SparkSettings.apply(new SparkConf(false))
                 .get("spark.executorEnv.GLIBC_TUNABLES"), "Surefire's JVM has the same tunables as bin/");
