@@ -42,13 +42,13 @@ public final class StepModel {
                         double sumNsPerByte, double updateNsPerParameter, double stageMs, double taskMs) {
         /**
          * Calibrated at N=2 by {@code plan --check} on the 2-core development machine's loopback
-         * cluster, authenticated and encrypted, under a load average of 13-15 from other builds
+         * cluster, authenticated and encrypted, quiet, with torrent pieces sized to the replicas
          * (docs/performance.md, 2026-12-02: the run and its printout). The task cost is not
          * calibrated: a no-op job took as long with 4 tasks as with 2, so it is set to Spark's usual
          * few milliseconds of launching a task; calibration puts the rest of the no-op job into
          * the stage cost.
          */
-        public static final Costs DEFAULTS = new Costs(7.42, 31.91, 29.08, 0.15, 6.93, 323.0, 2.0);
+        public static final Costs DEFAULTS = new Costs(2.77, 18.88, 10.07, 0.07, 4.52, 551.0, 2.0);
         /** The task cost calibration assumes (see {@link #DEFAULTS}). */
         public static final double TASK_MS = 2.0;
 
