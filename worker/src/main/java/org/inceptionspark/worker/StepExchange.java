@@ -18,7 +18,7 @@ import scala.Tuple2;
  * <ol>
  *   <li><b>weights out</b> ({@link #publish}, {@link Weights#loadInto}): one torrent broadcast, so
  *       executors fetch its pieces from each other and the driver uploads about one copy whatever N
- *       is;</li>
+ *       is (the driver sizes the pieces to the replicas: SparkSettings.broadcastBlockSize);</li>
  *   <li><b>messages in</b> ({@link #slicesOf}, {@link #reduceScatter}, {@link #gather}): a block of
  *       replicas' summed message cut into the S ranges of {@link SliceRanges}, each range summed
  *       over the blocks in {@link org.inceptionspark.train.PairwiseSum} order by one reduce task
