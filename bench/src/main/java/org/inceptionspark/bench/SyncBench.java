@@ -45,7 +45,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code bench sync --replicas 2,4 [--model inception_v3] [--steps K] [--warmup W] [--batch B] [--size 79]
  * [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
  * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]
- * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]]}
+ * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]] [--exchange spark|direct]}
  *
  * <p>The synchronisation cost of one training step of a full-width network (default Inception-v3,
  * 23.9M parameters; {@code --model vgg_d} moves VGG-16's 138M, at its fixed 224x224 input),
@@ -64,6 +64,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code --spark-conf spark.network.crypto.enabled=false,spark.io.encryption.enabled=false}.
  * {@code --peer SCRIPT} runs a peer's all-reduce ({@link PeerAllReduce}) for the same float count
  * and replica counts after our steps, and the RESULT line carries its time and our ratio to it.
+ * {@code --exchange} is {@code cluster.exchange} for our engine (default spark).
  */
 public final class SyncBench implements Command {
     private static final String RUN_KEY = "bench-sync";
@@ -110,7 +111,7 @@ public final class SyncBench implements Command {
     public Measurement measure(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
                 "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
-                "peer", "peer-python"),
+                "peer", "peer-python", "exchange"),
                 Set.of("no-spark-settings", "timeline", "no-dl4j", "open-cluster", "no-metrics-plugin"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
@@ -122,6 +123,7 @@ public final class SyncBench implements Command {
         int workers = args.intOption("workers", 2);
         int slices = args.intOption("slices", 0);
         int perTask = args.intOption("replicas-per-task", 0);
+        org.inceptionspark.config.ClusterConfig.Exchange exchange = org.inceptionspark.config.ClusterConfig.Exchange.valueOf(args.option("exchange").orElse("spark").toUpperCase(Locale.ROOT));
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
         double width = args.doubleOption("width", 1.0);
@@ -173,7 +175,7 @@ public final class SyncBench implements Command {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
             return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, perTask, seed, executors,
-                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer);
+                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer, exchange);
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -184,7 +186,8 @@ public final class SyncBench implements Command {
 
     static Measurement measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelConfig spec,
                                int[] replicaCounts, int steps, int warmup, int batch, int slices, int perTask, long seed,
-                               int executors, int cores, boolean timeline, boolean withDl4j, PeerAllReduce peer)
+                               int executors, int cores, boolean timeline, boolean withDl4j, PeerAllReduce peer,
+                               org.inceptionspark.config.ClusterConfig.Exchange exchange)
             throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
@@ -231,6 +234,7 @@ public final class SyncBench implements Command {
             rdd.count();
             SparkComputationGraph dl4j = withDl4j ? dl4jEngine(sc, graph, n, batch, seed) : null;
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
+                trainer.exchange(exchange);
                 System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
                         n, trainer.replicasPerTask(), TaskSlots.of(sc));
                 perTaskUsed.put(n, trainer.replicasPerTask());
@@ -286,9 +290,9 @@ public final class SyncBench implements Command {
         String dl4jField = withDl4j ? String.format(Locale.ROOT, " dl4j_overhead_ms=%.0f", theirs.get(max).overheadMs()) : "";
         String peerField = peer == null ? "" : peerFields(peer, params, replicaCounts, ours);
         ResultLine.print(System.out, "overhead_ms=%.0f%s driver_bytes_n4_over_n2=%.3f model=%s parameters=%d"
-                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f%s",
+                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f exchange=%s%s",
                 ours.get(max).overheadMs(), dl4jField, ratio, spec.name(), params, max, ours.get(max).bytes() / 1e6,
-                driverState.totalBytes() / 1e6, peerField);
+                driverState.totalBytes() / 1e6, exchange.name().toLowerCase(Locale.ROOT), peerField);
         return new Measurement(params, executors, cores, ours, noops, perTaskUsed);
     }
 

@@ -9,9 +9,10 @@ import java.io.Serializable;
  *
  * @param stepTimeout        a step whose job runs longer is cancelled and run again; zero = no limit
  * @param stepTimeoutRetries runs of a step after its first has timed out, before the run stops
+ * @param exchange           how a step's weights and gradients travel
  */
 public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, int reduceSlices,
-                            int replicasPerTask, java.time.Duration stepTimeout, int stepTimeoutRetries)
+                            int replicasPerTask, java.time.Duration stepTimeout, int stepTimeoutRetries, Exchange exchange)
         implements Serializable {
 
     /** {@code replicas = 0}: the replica count is the number of executors found at start-up. */
@@ -22,6 +23,17 @@ public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, 
         MEAN,
         /** Sum, as the 2016 TF SyncReplicasOptimizer did; differs from MEAN under RMSProp's eps = 1.0. */
         SUM
+    }
+
+    public enum Exchange {
+        /** Spark's torrent broadcast, shuffle and task results: every Spark feature applies (speculation). */
+        SPARK,
+        /**
+         * A barrier stage whose tasks exchange floats over connections of their own (Spark's network
+         * library, authenticated and encrypted as Spark is): all of a step's tasks run at once, with
+         * no speculative copies, and not under dynamic allocation.
+         */
+        DIRECT
     }
 
     /** {@code replicas-per-task = 0}: as many as keep every task slot busy (a power of two). */

@@ -170,7 +170,8 @@ final class InceptionConfigParser {
                 r.integer("cluster.reduce-slices", c -> c.cluster().reduceSlices(), atLeast(0)),
                 perTask,
                 r.duration("cluster.step-timeout", c -> c.cluster().stepTimeout()),
-                r.integer("cluster.step-timeout-retries", c -> c.cluster().stepTimeoutRetries(), atLeast(0)));
+                r.integer("cluster.step-timeout-retries", c -> c.cluster().stepTimeoutRetries(), atLeast(0)),
+                r.choice("cluster.exchange", c -> c.cluster().exchange(), ClusterConfig.Exchange.class));
     }
 
     private OptimizerConfig optimizer() {

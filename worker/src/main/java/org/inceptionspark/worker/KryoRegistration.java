@@ -48,7 +48,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class KryoRegistration implements KryoRegistrator {
     /** The engine's records that cross the network: pack inputs and results, evaluation counts. */
     static final List<Class<? extends Record>> RECORDS = List.of(SourceImage.class, ShardInput.class, ShardResult.class,
-            IndexEntry.class, SkippedFile.class, EvalCounts.class);
+            IndexEntry.class, SkippedFile.class, EvalCounts.class, DirectExchange.Summed.class);
 
     @Override
     public void registerClasses(Kryo kryo) {
@@ -59,6 +59,8 @@ public final class KryoRegistration implements KryoRegistrator {
         }
         kryo.register(ModelSnapshot.class);
         kryo.register(BatchNormMoments.class);
+        // a barrier stage's collect() returns its tasks' results as one array
+        kryo.register(DirectExchange.Summed[].class);
         kryo.addDefaultSerializer(INDArray.class, Nd4jSerializer.class);
         for (Class<?> c : List.of(Object[].class, float[].class, long[].class, int[].class, byte[].class, double[].class,
                 double[][].class, ArrayList.class, TreeMap.class, HashMap.class, LinkedHashMap.class, scala.Tuple2.class,

@@ -72,17 +72,36 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (blockIds.hasNext()) {
             int block = blockIds.next();
-            PairwiseSum sum = new PairwiseSum();
-            List<float[]> buffers = new ArrayList<>();
-            for (int replica = blocks.firstReplica(block); replica < blocks.endReplica(block); replica++) {
-                float[] message = computeMessage(replica);
-                buffers.add(message);
-                sum.add(message);
-            }
-            MessageBuffers.giveBackWhenTaskCompletes(buffers);
-            StepExchange.slicesOf(block, sum.result(), where(), job.slices(), out);
+            StepExchange.slicesOf(block, blockMessage(block, null, 0), where(), job.slices(), out);
         }
         return out.iterator();
+    }
+
+    /**
+     * The block's replicas trained in turn and their messages summed in {@link PairwiseSum} order;
+     * the arrays go back to {@link MessageBuffers} when the task completes.
+     *
+     * @param directWeights the step's weights when the task gathered them itself (direct
+     *                      exchange), fetched in {@code fetchNanos}; null = from the broadcast
+     */
+    float[] blockMessage(int block, float[] directWeights, long fetchNanos) {
+        PairwiseSum sum = new PairwiseSum();
+        List<float[]> buffers = new ArrayList<>();
+        for (int replica = blocks.firstReplica(block); replica < blocks.endReplica(block); replica++) {
+            float[] message = computeMessage(replica, directWeights, fetchNanos);
+            buffers.add(message);
+            sum.add(message);
+        }
+        MessageBuffers.giveBackWhenTaskCompletes(buffers);
+        return sum.result();
+    }
+
+    ReplicaJob job() {
+        return job;
+    }
+
+    long step() {
+        return step;
     }
 
     /** The executor and host a task runs on, for messages that name where something happened. */
@@ -97,18 +116,26 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         return "executor " + (env == null ? "?" : env.executorId()) + " on " + host;
     }
 
-    float[] computeMessage(int replica) {
+    private float[] computeMessage(int replica, float[] directWeights, long fetchNanos) {
         LabeledImages batch = job.data().load(step, replica, job.replicas());
         job.data().prefetch(step + 1, replica, job.replicas());
         Replica model = ReplicaModelPool.borrow(job.runKey(), graphJson.value());
         FaultHooks.atReplica(step, replica);
         long fetchStart = System.nanoTime();
-        if (weights.step() != step) {
-            throw new IllegalStateException("step " + step + " was given the weights of step " + weights.step());
+        if (directWeights != null) {
+            if (directWeights.length != model.layout().length()) {
+                throw new IllegalStateException("step " + step + " gathered " + directWeights.length
+                        + " weights for a network of " + model.layout().length());
+            }
+            model.load(directWeights);
+        } else {
+            if (weights.step() != step) {
+                throw new IllegalStateException("step " + step + " was given the weights of step " + weights.step());
+            }
+            weights.loadInto(model);
         }
-        weights.loadInto(model);
         if (timers != null) {
-            timers.weights().add(System.nanoTime() - fetchStart);
+            timers.weights().add(System.nanoTime() - fetchStart + fetchNanos);
             timers.devices().add("replica " + replica + " executor " + org.apache.spark.SparkEnv.get().executorId()
                     + " gpu " + GpuBinding.boundAddress());
         }

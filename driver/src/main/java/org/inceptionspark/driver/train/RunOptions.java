@@ -14,18 +14,20 @@ import java.util.Set;
  * @param allowedChanges             {@code run.allow-change}: full keys a resume may change
  * @param stepTimeout                {@code cluster.step-timeout}, zero = none
  * @param stepTimeoutRetries         {@code cluster.step-timeout-retries}
+ * @param exchange                   {@code cluster.exchange}
  */
 public record RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                          int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
                          double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges,
-                         java.time.Duration stepTimeout, int stepTimeoutRetries) {
-    /** Without a step timeout. */
+                         java.time.Duration stepTimeout, int stepTimeoutRetries,
+                         org.inceptionspark.config.ClusterConfig.Exchange exchange) {
+    /** Without a step timeout, through Spark's exchange. */
     public RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                       int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
                       double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges) {
         this(runDir, totalSteps, logEverySteps, checkpointEverySteps, checkpointKeep, evalEverySteps, configText,
                 checkpointEveryMinutes, maxSkippedFraction, maxConsecutiveSkippedSteps, allowedChanges,
-                java.time.Duration.ZERO, 0);
+                java.time.Duration.ZERO, 0, org.inceptionspark.config.ClusterConfig.Exchange.SPARK);
     }
 
     /** Without the safeguards' limits: no stop on skipped images or steps, checkpoints by steps only, no step timeout. */

@@ -88,6 +88,11 @@ public final class SyncTrainer implements AutoCloseable {
         return new ArrayList<>(new TreeSet<>(meters.nonFiniteReplicas().value()));
     }
 
+    /** {@code cluster.exchange} ({@link SynchronousStep#exchange}). */
+    public void exchange(org.inceptionspark.config.ClusterConfig.Exchange exchange) {
+        step.exchange(exchange);
+    }
+
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
         return step(description, o -> { });

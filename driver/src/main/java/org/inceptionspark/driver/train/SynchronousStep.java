@@ -10,6 +10,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.CollectionAccumulator;
+import org.inceptionspark.config.ClusterConfig;
+import org.inceptionspark.worker.DirectExchange;
+import org.inceptionspark.worker.DirectStepTask;
 import org.inceptionspark.worker.GradientSlice;
 import org.inceptionspark.worker.ReplicaBlocks;
 import org.inceptionspark.worker.ReplicaJob;
@@ -46,6 +49,8 @@ public final class SynchronousStep {
     private final StepWatch watch = new StepWatch();
     private java.time.Duration timeout = java.time.Duration.ZERO;
     private int timeoutRetries;
+    /** The driver's endpoint under {@code cluster.exchange = direct}; null = Spark's exchange. */
+    private DirectExchange.Endpoint direct;
 
     /**
      * @param configuredPerTask replicas per task, a power of two, or 0: the largest that still gives every
@@ -89,12 +94,37 @@ public final class SynchronousStep {
         }
     }
 
-    /** Replicas per task if a step started now. */
+    /**
+     * {@code cluster.exchange}: with {@code DIRECT}, steps run as barrier stages exchanging over
+     * {@link DirectExchange}; the same bits as Spark's exchange.
+     */
+    public void exchange(ClusterConfig.Exchange exchange) {
+        if (exchange == ClusterConfig.Exchange.DIRECT && direct == null) {
+            if (sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+                throw new IllegalArgumentException("inception.cluster.exchange = direct runs each step as a barrier stage,"
+                        + " which Spark does not run under dynamic allocation: set spark.dynamicAllocation.enabled=false"
+                        + " or inception.cluster.exchange = spark");
+            }
+            direct = DirectExchange.driverEndpoint(sc.getConf());
+        } else if (exchange == ClusterConfig.Exchange.SPARK && direct != null) {
+            direct.close();
+            direct = null;
+        }
+    }
+
+    /**
+     * Replicas per task if a step started now; under the direct exchange at least as many as make
+     * the step's tasks fit the task slots there are, since a barrier stage runs them all at once.
+     */
     public int replicasPerTask() {
-        return configuredPerTask > 0 ? configuredPerTask : TaskSlots.replicasPerTask(sc, job.replicas());
+        int perTask = configuredPerTask > 0 ? configuredPerTask : TaskSlots.replicasPerTask(sc, job.replicas());
+        return direct == null ? perTask : Math.max(perTask, TaskSlots.replicasPerBarrierTask(job.replicas(), TaskSlots.of(sc)));
     }
 
     public Result run(long step, float[] weights, String description) {
+        if (direct != null) {
+            return runDirect(step, weights, description);
+        }
         long t0 = System.nanoTime();
         StepExchange.Weights w = StepExchange.publish(sc, step, weights);
         long t1 = System.nanoTime();
@@ -108,9 +138,8 @@ public final class SynchronousStep {
             int blocks = stepBlocks.count();
             List<Tuple2<Integer, GradientSlice>> parts;
             for (int attempt = 1; ; attempt++) {
-                parts = collectWithinTimeout(StepExchange.reduceScatter(blockIds.computeIfAbsent(blocks,
-                                b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b))
-                        .mapPartitionsToPair(task), job.slices(), blocks), step, stepBlocks);
+                parts = collectWithinTimeout(StepExchange.reduceScatter(blockIds(blocks).mapPartitionsToPair(task),
+                        job.slices(), blocks), step, stepBlocks);
                 Optional<String> disagreement = StepExchange.disagreement(parts, stepBlocks);
                 if (disagreement.isEmpty()) {
                     break;
@@ -137,13 +166,50 @@ public final class SynchronousStep {
 
 
     /**
+     * The step as one barrier stage of {@link DirectStepTask}s: they fetch the weights from this
+     * driver's endpoint and send it the summed slices; a stage attempt that fails is rerun whole
+     * by Spark, and only the sums of the attempt that succeeded are read.
+     */
+    private Result runDirect(long step, float[] weights, String description) {
+        long t0 = System.nanoTime();
+        direct.publish(step, weights);
+        long t1 = System.nanoTime();
+        timers.compute().reset();
+        timers.weights().reset();
+        timers.devices().reset();
+        try {
+            sc.setJobDescription(description);
+            ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
+            DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, stepBlocks, graphJson, null, step, meters, timers),
+                    direct.address(), weights.length);
+            scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
+            JavaRDD<DirectExchange.Summed> sums = JavaRDD.fromRDD(blockIds(stepBlocks.count()).rdd().barrier()
+                    .mapPartitions(task, false, tag), tag);
+            List<DirectExchange.Summed> reported = collectWithinTimeout(sums, step, stepBlocks);
+            long t2 = System.nanoTime();
+            if (summed == null) {
+                summed = new float[job.slices().length()];
+            }
+            DirectExchange.gather(direct, reported, job.slices(), summed, step);
+            return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), (t1 - t0) / 1e9,
+                    (t2 - t1) / 1e9);
+        } finally {
+            sc.setJobDescription(null);
+        }
+    }
+
+    private JavaRDD<Integer> blockIds(int blocks) {
+        return blockIds.computeIfAbsent(blocks, b -> sc.parallelize(IntStream.range(0, b).boxed().toList(), b));
+    }
+
+    /**
      * Runs the step's job, cancelling and resubmitting it when it outlives the timeout. A retry
      * changes no bit: the tasks are deterministic, and Spark drops a cancelled job's results.
      */
-    private List<Tuple2<Integer, GradientSlice>> collectWithinTimeout(
-            org.apache.spark.api.java.JavaPairRDD<Integer, GradientSlice> sums, long step, ReplicaBlocks blocks) {
+    private <T> List<T> collectWithinTimeout(org.apache.spark.api.java.JavaRDDLike<T, ?> sums, long step,
+                                             ReplicaBlocks blocks) {
         for (int run = 0; ; run++) {
-            org.apache.spark.api.java.JavaFutureAction<List<Tuple2<Integer, GradientSlice>>> job = sums.collectAsync();
+            org.apache.spark.api.java.JavaFutureAction<List<T>> job = sums.collectAsync();
             try {
                 return timeout.isZero() ? job.get() : job.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
@@ -202,6 +268,7 @@ public final class SynchronousStep {
     }
 
     public void close() {
+        exchange(ClusterConfig.Exchange.SPARK);
         sc.sc().removeSparkListener(watch);
         graphJson.destroy(false);
     }

@@ -35,6 +35,18 @@ public final class TaskSlots {
     }
 
     /**
+     * Replicas per task of a barrier stage, whose tasks must all run at once: the smallest power
+     * of two g with {@code ceil(replicas / g) <= slots} (all replicas in one task without slots).
+     */
+    public static int replicasPerBarrierTask(int replicas, int slots) {
+        int g = 1;
+        while ((replicas + g - 1) / g > Math.max(1, slots)) {
+            g *= 2;
+        }
+        return g;
+    }
+
+    /**
      * The largest power of two g with {@code g x slots <= replicas} (at least 1): each slot then
      * gets a task, and a power of two keeps the blocks subtrees of the pairwise order.
      */

@@ -95,6 +95,7 @@ public final class TrainingRun {
         try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
             trainer.stopWhenSkippedShareAbove(options.maxSkippedFraction());
             trainer.stepTimeout(options.stepTimeout(), options.stepTimeoutRetries());
+            trainer.exchange(options.exchange());
             ParameterServerState state = trainer.state();
             if (state.plateau() != null && (validator == null || options.evalEverySteps() <= 0)) {
                 throw new IllegalStateException("inception.optimizer.schedule = plateau decides the learning rate from the"

@@ -71,6 +71,11 @@ class ExecutorKillOnClusterIT {
     }
 
     private void runKillingAt(String key, String pauseKey, boolean afterMapStage) throws Exception {
+        runKillingAt(key, pauseKey, afterMapStage, org.inceptionspark.config.ClusterConfig.Exchange.SPARK);
+    }
+
+    private void runKillingAt(String key, String pauseKey, boolean afterMapStage,
+                              org.inceptionspark.config.ClusterConfig.Exchange exchange) throws Exception {
         CountDownLatch phaseReached = new CountDownLatch(1);
         CountDownLatch executorRemoved = new CountDownLatch(1);
         AtomicBoolean armed = new AtomicBoolean(false);
@@ -98,6 +103,7 @@ class ExecutorKillOnClusterIT {
         sc.sc().addSparkListener(listener);
         ExecutorService driverThread = Executors.newSingleThreadExecutor();
         try (SyncTrainer t = new SyncTrainer(sc, SyncEquivalenceTest.setup(key, REPLICAS, 11, 1))) {
+            t.exchange(exchange);
             for (int i = 0; i < STEPS; i++) {
                 if (i == KILLED_STEP) {
                     int step = i;
@@ -131,6 +137,16 @@ class ExecutorKillOnClusterIT {
     @Test
     void executorKilledWhileReplicasComputeChangesNoBit() throws Exception {
         runKillingAt("kill-while-computing", FaultHooks.REPLICA_PAUSE_MS, false);
+    }
+
+    /**
+     * {@code cluster.exchange = direct}: the step's barrier stage loses a task, Spark stops the
+     * other and reruns the whole stage once the cluster has replaced the executor; the rerun's
+     * messages are keyed by its attempt, so nothing of the lost run is summed.
+     */
+    @Test
+    void executorKilledDuringADirectStepChangesNoBit() throws Exception {
+        runKillingAt("kill-direct", FaultHooks.REPLICA_PAUSE_MS, false, org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
     }
 
     @Test

@@ -85,5 +85,13 @@ class SyncEquivalenceOnClusterIT {
             }
             assertArrayEquals(first, onePerTask.state().params(), "one replica per task must give the same bits");
         }
+        // the executors' own connections, authenticated and encrypted like Spark's (DirectExchange)
+        try (SyncTrainer direct = new SyncTrainer(sc, SyncEquivalenceTest.setup("cluster-4-direct", 4, 5))) {
+            direct.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+            for (int i = 0; i < steps; i++) {
+                assertTrue(direct.step("direct " + i).applied());
+            }
+            assertArrayEquals(first, direct.state().params(), "the direct exchange must give the same bits");
+        }
     }
 }

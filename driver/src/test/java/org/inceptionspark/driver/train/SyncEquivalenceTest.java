@@ -116,6 +116,35 @@ class SyncEquivalenceTest {
     }
 
     /**
+     * {@code cluster.exchange = direct}: five replicas in two barrier tasks (four and one, the
+     * fewest per task that fit local[2]'s two slots) exchanging over their own connections give
+     * the single process's bits, and a rerun of the same steps gives them again.
+     */
+    @Test
+    void directExchangeEqualsOneProcessBitForBit() {
+        int steps = 2;
+        float[] first = null;
+        for (String run : new String[]{"direct-5", "direct-5-again"}) {
+            try (SyncTrainer t = new SyncTrainer(sc, setup(run, 5, 17))) {
+                t.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+                assertEquals(4, t.replicasPerTask(), "2 per task would make 3 tasks for 2 slots");
+                for (int i = 0; i < steps; i++) {
+                    StepOutcome o = t.step(run + " step " + i);
+                    assertTrue(o.applied());
+                    assertEquals(40, o.images());
+                }
+                if (first == null) {
+                    first = t.state().params().clone();
+                } else {
+                    assertArrayEquals(first, t.state().params(), "a second run must be bit-identical");
+                }
+            }
+        }
+        assertArrayEquals(singleProcess(setup("direct-ref", 5, 17), steps).params(), first,
+                "the direct exchange and the single process must agree bit for bit");
+    }
+
+    /**
      * Five replicas (a partial block at the end) trained one, two or four to a task: the tasks sum
      * their replicas before the shuffle, and the parameters still agree bit for bit.
      */

@@ -19,6 +19,18 @@ class TaskSlotsTest {
         assertEquals(1, TaskSlots.replicasPerTask(1, 1));
     }
 
+    /** A barrier stage's tasks all run at once: as few replicas per task as still fit the slots. */
+    @Test
+    void barrierTasksTakeTheSmallestPowerOfTwoThatFitsTheSlots() {
+        assertEquals(1, TaskSlots.replicasPerBarrierTask(50, 50));
+        assertEquals(1, TaskSlots.replicasPerBarrierTask(3, 4));
+        assertEquals(2, TaskSlots.replicasPerBarrierTask(4, 2));
+        assertEquals(4, TaskSlots.replicasPerBarrierTask(5, 2), "2 would make 3 tasks for 2 slots");
+        assertEquals(2, TaskSlots.replicasPerBarrierTask(5, 3));
+        assertEquals(4, TaskSlots.replicasPerBarrierTask(100, 25));
+        assertEquals(8, TaskSlots.replicasPerBarrierTask(5, 0), "no slot yet: one task of all replicas");
+    }
+
     /** Spark's own slot count decides; under dynamic allocation tasks stay one replica each. */
     @Test
     void slotsComeFromSparkAndDynamicAllocationKeepsOneReplicaPerTask() {

@@ -1,0 +1,394 @@
+package org.inceptionspark.worker;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.network.TransportContext;
+import org.apache.spark.network.client.RpcResponseCallback;
+import org.apache.spark.network.client.TransportClient;
+import org.apache.spark.network.client.TransportClientBootstrap;
+import org.apache.spark.network.client.TransportClientFactory;
+import org.apache.spark.network.crypto.AuthClientBootstrap;
+import org.apache.spark.network.crypto.AuthServerBootstrap;
+import org.apache.spark.network.netty.SparkTransportConf;
+import org.apache.spark.network.server.OneForOneStreamManager;
+import org.apache.spark.network.server.RpcHandler;
+import org.apache.spark.network.server.StreamManager;
+import org.apache.spark.network.server.TransportServer;
+import org.apache.spark.network.server.TransportServerBootstrap;
+import org.apache.spark.network.util.TransportConf;
+
+/**
+ * {@code cluster.exchange = direct}: a step's floats move over connections of their own between
+ * the driver and the tasks of one barrier stage, instead of through Spark's broadcast, shuffle
+ * and task results. Each endpoint is a server of Spark's own network library with Spark's
+ * authentication and encryption ({@code spark.authenticate}, {@code spark.network.crypto.enabled}),
+ * so nothing travels less protected than Spark's blocks do. Floats travel as little-endian bytes,
+ * decoded straight into the arrays that use them; no object is serialized.
+ *
+ * <p>The driver serves the step's weights; each task fetches the slices it owns, sends them to
+ * the other tasks and receives theirs (an all-gather), computes its block's message, sends each
+ * slice's part to that slice's owner and sums the parts of its own slices in {@link
+ * org.inceptionspark.train.PairwiseSum} order over the block numbers (a reduce-scatter), then
+ * sends the sums to the driver. The driver sends one copy of the weights and receives one
+ * message per step whatever N is. Every message is keyed by its barrier stage and attempt, so a
+ * rerun of a step never mixes with the run it replaces.
+ */
+public final class DirectExchange {
+    static final byte WEIGHTS = 1;
+    static final byte WEIGHT_PART = 2;
+    static final byte GRADIENT_PART = 3;
+    static final byte SUM = 4;
+    static final byte HELLO = 5;
+    /** kind, stage, attempt, slice, block, from, length. */
+    private static final int HEADER = 1 + 8 + 4 + 4 + 4 + 4 + 4;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** How often a task waiting for a peer checks whether Spark killed it. */
+    private static final long POLL_MS = 50;
+
+    private DirectExchange() {
+    }
+
+    /** Where an endpoint listens. */
+    public record Address(String host, int port) implements Serializable {
+        String text() {
+            return host + ":" + port;
+        }
+
+        static Address parse(String text) {
+            int colon = text.lastIndexOf(':');
+            return new Address(text.substring(0, colon), Integer.parseInt(text.substring(colon + 1)));
+        }
+    }
+
+    /** What a task tells the driver: it sent the sum of {@code slice} from stage {@code stage}'s attempt. */
+    public record Summed(int slice, long stage, int attempt) implements Serializable {
+    }
+
+    record Key(long stage, int attempt, byte kind, int slice, int block) {
+    }
+
+    /** A message: header and {@code length} floats of {@code values} from {@code from}. */
+    static ByteBuffer message(byte kind, long stage, int attempt, int slice, int block, float[] values, int from, int length) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(kind).putLong(stage).putInt(attempt).putInt(slice).putInt(block).putInt(from).putInt(length);
+        if (values != null) {
+            b.asFloatBuffer().put(values, from, length);
+            b.position(b.position() + 4 * length);
+        }
+        return b.flip();
+    }
+
+    /** One JVM's server and connections; the driver's also serves the step's weights. */
+    public static final class Endpoint implements Closeable {
+        private final TransportContext context;
+        private final TransportServer server;
+        private final TransportClientFactory clients;
+        private final Address address;
+        private final Map<Key, float[]> mailbox = new HashMap<>();
+        /** The driver: the endpoints of each stage attempt's tasks, and who waits for them. */
+        private final Map<Key, Rendezvous> rendezvous = new HashMap<>();
+        /** Messages of stages below this are stale runs: dropped on arrival. */
+        private long oldestStage;
+        private volatile Published published;
+
+        private record Published(long step, ByteBuffer bytes, int length) {
+        }
+
+        private static final class Rendezvous {
+            final String[] addresses;
+            final List<RpcResponseCallback> waiting = new ArrayList<>();
+
+            Rendezvous(int blocks) {
+                addresses = new String[blocks];
+            }
+        }
+
+        /**
+         * A task's address told to the driver; the answer, once every task of the stage attempt
+         * has told its own, is all of their addresses by block (Spark's own allGather polls
+         * once a second: as long as a whole step's exchange).
+         */
+        Address[] meet(Address driver, long stage, int attempt, int block, int blocks, TaskContext task) {
+            byte[] text = address.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ByteBuffer m = ByteBuffer.allocate(HEADER + text.length).order(ByteOrder.LITTLE_ENDIAN);
+            m.put(HELLO).putLong(stage).putInt(attempt).putInt(0).putInt(block).putInt(blocks).putInt(text.length).put(text);
+            String[][] all = new String[1][];
+            await(List.of(send(driver, m.flip(), r -> {
+                byte[] b = new byte[r.remaining()];
+                r.get(b);
+                all[0] = new String(b, java.nio.charset.StandardCharsets.UTF_8).split(",");
+            })), task, "meeting the other tasks of stage " + stage + " at the driver " + driver.text());
+            return java.util.Arrays.stream(all[0]).map(Address::parse).toArray(Address[]::new);
+        }
+
+        private void hello(long stage, int attempt, int block, int blocks, String from, RpcResponseCallback callback) {
+            List<RpcResponseCallback> release = List.of();
+            String[] addresses = null;
+            synchronized (rendezvous) {
+                rendezvous.entrySet().removeIf(e -> {
+                    boolean stale = e.getKey().stage() < stage;
+                    if (stale) {
+                        e.getValue().waiting.forEach(c -> c.onFailure(new IllegalStateException("stage " + e.getKey().stage()
+                                + " was replaced by stage " + stage)));
+                    }
+                    return stale;
+                });
+                Rendezvous r = rendezvous.computeIfAbsent(new Key(stage, attempt, HELLO, 0, 0), k -> new Rendezvous(blocks));
+                if (block < 0 || block >= r.addresses.length) {
+                    throw new IllegalArgumentException("block " + block + " of a stage of " + r.addresses.length + " tasks");
+                }
+                r.addresses[block] = from;
+                r.waiting.add(callback);
+                if (r.waiting.size() == r.addresses.length) {
+                    release = r.waiting;
+                    addresses = r.addresses;
+                    rendezvous.remove(new Key(stage, attempt, HELLO, 0, 0));
+                }
+            }
+            if (addresses != null) {
+                byte[] answer = String.join(",", addresses).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                release.forEach(c -> c.onSuccess(ByteBuffer.wrap(answer)));
+            }
+        }
+
+        Endpoint(SparkConf conf, org.apache.spark.SecurityManager security, String host) {
+            TransportConf transport = SparkTransportConf.fromSparkConf(conf, "inception", 0, scala.Option.empty());
+            List<TransportServerBootstrap> serverBoot = new ArrayList<>();
+            List<TransportClientBootstrap> clientBoot = new ArrayList<>();
+            if (security.isAuthenticationEnabled()) {
+                serverBoot.add(new AuthServerBootstrap(transport, security));
+                clientBoot.add(new AuthClientBootstrap(transport, conf.getAppId(), security));
+            }
+            this.context = new TransportContext(transport, new Handler());
+            this.server = context.createServer(host, 0, serverBoot);
+            this.clients = context.createClientFactory(clientBoot);
+            this.address = new Address(host, server.getPort());
+        }
+
+        public Address address() {
+            return address;
+        }
+
+        /** The driver: serves {@code weights} as the weights of {@code step} until the next call. */
+        public void publish(long step, float[] weights) {
+            Published p = published;
+            ByteBuffer bytes = p != null && p.length == weights.length ? p.bytes
+                    : ByteBuffer.allocateDirect(4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.clear();
+            bytes.asFloatBuffer().put(weights);
+            published = new Published(step, bytes, weights.length);
+        }
+
+        /** Forgets every message of stages before {@code stage}: runs that will never be read. */
+        void pruneBefore(long stage) {
+            synchronized (mailbox) {
+                oldestStage = Math.max(oldestStage, stage);
+                mailbox.keySet().removeIf(k -> k.stage() < stage);
+            }
+        }
+
+        /** The message under {@code key}, waiting for it while the task runs; null when none came (no task). */
+        float[] take(Key key, TaskContext task, String what) {
+            synchronized (mailbox) {
+                while (!mailbox.containsKey(key)) {
+                    if (task == null) {
+                        return null;
+                    }
+                    task.killTaskIfInterrupted();
+                    try {
+                        mailbox.wait(POLL_MS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for " + what, e);
+                    }
+                }
+                return mailbox.remove(key);
+            }
+        }
+
+        /** Sends {@code message} to {@code to}; the future completes when the receiver has taken it. */
+        CompletableFuture<Void> send(Address to, ByteBuffer message, Consumer<ByteBuffer> response) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            TransportClient client;
+            try {
+                client = clients.createClient(to.host(), to.port());
+            } catch (IOException e) {
+                done.completeExceptionally(new IOException("cannot connect to " + to.text() + ": " + e.getMessage(), e));
+                return done;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done.completeExceptionally(e);
+                return done;
+            }
+            client.sendRpc(message, new RpcResponseCallback() {
+                @Override
+                public void onSuccess(ByteBuffer r) {
+                    try {
+                        if (response != null) {
+                            response.accept(r.order(ByteOrder.LITTLE_ENDIAN));
+                        }
+                        done.complete(null);
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                }
+
+                @Override
+                public void onFailure(Throwable e) {
+                    done.completeExceptionally(new IOException(to.text() + ": " + e.getMessage(), e));
+                }
+            });
+            return done;
+        }
+
+        @Override
+        public void close() {
+            clients.close();
+            server.close();
+            context.close();
+        }
+
+        private final class Handler extends RpcHandler {
+            private final StreamManager streams = new OneForOneStreamManager();
+
+            @Override
+            public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
+                try {
+                    ByteBuffer m = message.order(ByteOrder.LITTLE_ENDIAN);
+                    byte kind = m.get();
+                    long stage = m.getLong();
+                    int attempt = m.getInt();
+                    int slice = m.getInt();
+                    int block = m.getInt();
+                    int from = m.getInt();
+                    int length = m.getInt();
+                    if (kind == WEIGHTS) {
+                        callback.onSuccess(weights(stage, from, length));
+                        return;
+                    }
+                    if (kind == HELLO) {
+                        byte[] text = new byte[length];
+                        m.get(text);
+                        hello(stage, attempt, block, from, new String(text, java.nio.charset.StandardCharsets.UTF_8), callback);
+                        return;
+                    }
+                    if (m.remaining() != 4L * length) {
+                        throw new IllegalArgumentException("a message of kind " + kind + " for " + length + " floats carries "
+                                + m.remaining() + " bytes");
+                    }
+                    float[] values = new float[length];
+                    m.asFloatBuffer().get(values);
+                    synchronized (mailbox) {
+                        if (stage >= oldestStage) {
+                            mailbox.put(new Key(stage, attempt, kind, slice, block), values);
+                            mailbox.notifyAll();
+                        }
+                    }
+                    callback.onSuccess(EMPTY);
+                } catch (RuntimeException e) {
+                    callback.onFailure(e);
+                }
+            }
+
+            private ByteBuffer weights(long step, int from, int length) {
+                Published p = published;
+                if (p == null || p.step() != step) {
+                    throw new IllegalStateException("the driver serves the weights of step "
+                            + (p == null ? "none" : String.valueOf(p.step())) + ", not of step " + step);
+                }
+                if (from < 0 || length < 0 || from + length > p.length()) {
+                    throw new IllegalArgumentException("weights " + from + ".." + (from + length) + " asked of " + p.length());
+                }
+                return p.bytes().duplicate().position(4 * from).limit(4 * (from + length)).slice();
+            }
+
+            @Override
+            public StreamManager getStreamManager() {
+                return streams;
+            }
+        }
+    }
+
+    private static Endpoint executorEndpoint;
+    private static SparkEnv executorEnv;
+
+    /** This executor's endpoint, started on first use (one per JVM and Spark application). */
+    public static synchronized Endpoint executorEndpoint() {
+        SparkEnv env = SparkEnv.get();
+        if (executorEndpoint == null || executorEnv != env) {
+            if (executorEndpoint != null) {
+                executorEndpoint.close();
+            }
+            executorEndpoint = new Endpoint(env.conf(), env.securityManager(), env.blockManager().blockManagerId().host());
+            executorEnv = env;
+        }
+        return executorEndpoint;
+    }
+
+    /** The driver's endpoint, listening where the driver does ({@code spark.driver.host}). */
+    public static Endpoint driverEndpoint(SparkConf conf) {
+        SparkEnv env = SparkEnv.get();
+        return new Endpoint(conf, env.securityManager(), conf.get("spark.driver.host", "localhost"));
+    }
+
+    /** Waits for every future while the task runs, failing with the first failure. */
+    static void await(List<CompletableFuture<Void>> sent, TaskContext task, String what) {
+        for (CompletableFuture<Void> f : sent) {
+            while (true) {
+                try {
+                    f.get(POLL_MS, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    if (task != null) {
+                        task.killTaskIfInterrupted();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while " + what, e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        }
+    }
+
+    /**
+     * The driver's side after the step's job: the summed slices the tasks reported, written into
+     * {@code into}; fails naming a slice that never arrived.
+     */
+    public static void gather(Endpoint driver, List<Summed> reported, SliceRanges ranges, float[] into, long step) {
+        boolean[] seen = new boolean[ranges.slices()];
+        for (Summed s : reported) {
+            float[] values = driver.take(new Key(s.stage(), s.attempt(), SUM, s.slice(), -1), null, "slice " + s.slice());
+            if (values == null || values.length != ranges.size(s.slice())) {
+                throw new IllegalStateException("step " + step + ": slice " + s.slice() + " of the gradient "
+                        + (values == null ? "never arrived" : "has " + values.length + " values, expected " + ranges.size(s.slice())));
+            }
+            System.arraycopy(values, 0, into, ranges.from(s.slice()), values.length);
+            seen[s.slice()] = true;
+        }
+        for (int s = 0; s < seen.length; s++) {
+            if (!seen[s]) {
+                throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
+            }
+        }
+        if (!reported.isEmpty()) {
+            driver.pruneBefore(reported.get(0).stage() + 1);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package org.inceptionspark.worker;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.BarrierTaskContext;
+import org.inceptionspark.train.PairwiseSum;
+import scala.collection.JavaConverters;
+
+/**
+ * One task of a synchronous step's barrier stage under {@code cluster.exchange = direct}
+ * ({@link DirectExchange}): block {@code b} of {@code B} owns the slices {@code s} with
+ * {@code s % B == b}. It gathers the step's weights (its own slices from the driver, the others
+ * from their owners), trains its block's replicas ({@link ReplicaStepTask#blockMessage}), sends
+ * each slice of the block's message to the slice's owner, sums the B parts of its own slices in
+ * {@link PairwiseSum} order over the block numbers, exactly as {@link SliceSum} does, and sends
+ * the sums to the driver. It returns only which sums it sent.
+ */
+public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Integer>,
+        scala.collection.Iterator<DirectExchange.Summed>> implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final ReplicaStepTask replicas;
+    private final DirectExchange.Address driver;
+    /** The weights cut into the same number of slices as the message, so a task owns both. */
+    private final SliceRanges weightRanges;
+
+    public DirectStepTask(ReplicaStepTask replicas, DirectExchange.Address driver, int weightCount) {
+        this.replicas = replicas;
+        this.driver = driver;
+        this.weightRanges = new SliceRanges(weightCount, replicas.job().slices().slices());
+    }
+
+    @Override
+    public scala.collection.Iterator<DirectExchange.Summed> apply(scala.collection.Iterator<Integer> blockIds) {
+        return JavaConverters.asScalaIteratorConverter(run(JavaConverters.asJavaIteratorConverter(blockIds).asJava()))
+                .asScala();
+    }
+
+    private java.util.Iterator<DirectExchange.Summed> run(java.util.Iterator<Integer> blockIds) {
+        TaskThreads.bindToTask();
+        GpuBinding.bindToTask();
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        int block = ctx.partitionId();
+        int blocks = ctx.numPartitions();
+        long stage = ctx.stageId();
+        int attempt = ctx.stageAttemptNumber();
+        long step = replicas.step();
+        long tg0 = System.nanoTime();
+        DirectExchange.Endpoint endpoint = DirectExchange.executorEndpoint();
+        endpoint.pruneBefore(stage);
+        DirectExchange.Address[] peers = endpoint.meet(driver, stage, attempt, block, blocks, ctx);
+        int slices = weightRanges.slices();
+
+        long fetchStart = System.nanoTime();
+        float[] weights = new float[weightRanges.length()];
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (int s = block; s < slices; s += blocks) {
+            int slice = s;
+            int from = weightRanges.from(s);
+            int size = weightRanges.size(s);
+            DirectExchange.await(List.of(endpoint.send(driver,
+                    DirectExchange.message(DirectExchange.WEIGHTS, step, 0, s, block, null, from, size),
+                    r -> {
+                        if (r.remaining() != 4 * size) {
+                            throw new IllegalStateException("the driver sent " + r.remaining() + " bytes for the "
+                                    + size + " weights of slice " + slice);
+                        }
+                        r.asFloatBuffer().get(weights, from, size);
+                    })), ctx, "fetching weight slice " + s + " of step " + step + " from the driver at " + driver.text());
+            for (int peer = 0; peer < blocks; peer++) {
+                if (peer != block) {
+                    sent.add(endpoint.send(peers[peer], DirectExchange.message(DirectExchange.WEIGHT_PART, stage, attempt, s,
+                            block, weights, from, size), null));
+                }
+            }
+        }
+        for (int s = 0; s < slices; s++) {
+            int owner = s % blocks;
+            if (owner != block) {
+                float[] part = endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.WEIGHT_PART, s, owner), ctx,
+                        "weight slice " + s + " from block " + owner + " at " + peers[owner].text());
+                System.arraycopy(part, 0, weights, weightRanges.from(s), part.length);
+            }
+        }
+        DirectExchange.await(sent, ctx, "sending weight slices");
+        sent.clear();
+        long fetchNanos = System.nanoTime() - fetchStart;
+
+        long tg = System.nanoTime();
+        float[] message = replicas.blockMessage(block, weights, fetchNanos);
+        long tc = System.nanoTime();
+        SliceRanges ranges = replicas.job().slices();
+        for (int s = 0; s < slices; s++) {
+            int owner = s % blocks;
+            if (owner != block) {
+                sent.add(endpoint.send(peers[owner], DirectExchange.message(DirectExchange.GRADIENT_PART, stage, attempt, s,
+                        block, message, ranges.from(s), ranges.size(s)), null));
+            }
+        }
+        long tsent = System.nanoTime();
+        long waitParts = 0;
+        List<DirectExchange.Summed> out = new ArrayList<>();
+        List<CompletableFuture<Void>> sums = new ArrayList<>();
+        for (int s = block; s < slices; s += blocks) {
+            FaultHooks.atReduce();
+            PairwiseSum sum = new PairwiseSum();
+            for (int b = 0; b < blocks; b++) {
+                sum.add(b == block ? Arrays.copyOfRange(message, ranges.from(s), ranges.from(s) + ranges.size(s))
+                        : endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.GRADIENT_PART, s, b), ctx,
+                        "slice " + s + " of block " + b + "'s gradient from " + peers[b].text()));
+            }
+            float[] result = sum.result();
+            waitParts = System.nanoTime();
+            sums.add(endpoint.send(driver, DirectExchange.message(DirectExchange.SUM, stage, attempt, s, -1, result, 0,
+                    result.length), null));
+            out.add(new DirectExchange.Summed(s, stage, attempt));
+        }
+        DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
+        DirectExchange.await(sums, ctx, "sending summed slices to the driver at " + driver.text());
+        long te = System.nanoTime();
+        System.err.printf("DIRECT step %d block %d: gather %d weights %d compute %d sendparts %d waitsum %d senddriver %d ms%n", step, block,
+                (fetchStart - tg0) / 1000000, fetchNanos / 1000000, (tc - tg) / 1000000, (tsent - tc) / 1000000, (waitParts - tsent) / 1000000, (te - waitParts) / 1000000);
+        return out.iterator();
+    }
+}
