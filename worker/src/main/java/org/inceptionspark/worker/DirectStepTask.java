@@ -21,6 +21,7 @@ import scala.collection.JavaConverters;
 public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Integer>,
         scala.collection.Iterator<DirectExchange.Summed>> implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirectStepTask.class);
     private final ReplicaStepTask replicas;
     private final DirectExchange.Address driver;
     /** The weights cut into the same number of slices as the message, so a task owns both. */
@@ -47,7 +48,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long stage = ctx.stageId();
         int attempt = ctx.stageAttemptNumber();
         long step = replicas.step();
-        long tg0 = System.nanoTime();
+        long start = System.nanoTime();
         DirectExchange.Endpoint endpoint = DirectExchange.executorEndpoint();
         endpoint.pruneBefore(stage);
         DirectExchange.Address[] peers = endpoint.meet(driver, stage, attempt, block, blocks, ctx);
@@ -56,23 +57,28 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long fetchStart = System.nanoTime();
         float[] weights = new float[weightRanges.length()];
         List<CompletableFuture<Void>> sent = new ArrayList<>();
+        // every owned slice asked of the driver at once; each forwarded to the others as it arrives
+        List<CompletableFuture<Void>> fetched = new ArrayList<>();
         for (int s = block; s < slices; s += blocks) {
             int slice = s;
             int from = weightRanges.from(s);
             int size = weightRanges.size(s);
-            DirectExchange.await(List.of(endpoint.send(driver,
-                    DirectExchange.message(DirectExchange.WEIGHTS, step, 0, s, block, null, from, size),
+            fetched.add(endpoint.send(driver, DirectExchange.message(DirectExchange.WEIGHTS, step, 0, s, block, null, from, size),
                     r -> {
                         if (r.remaining() != 4 * size) {
                             throw new IllegalStateException("the driver sent " + r.remaining() + " bytes for the "
                                     + size + " weights of slice " + slice);
                         }
                         r.asFloatBuffer().get(weights, from, size);
-                    })), ctx, "fetching weight slice " + s + " of step " + step + " from the driver at " + driver.text());
+                    }));
+        }
+        for (int s = block, i = 0; s < slices; s += blocks, i++) {
+            DirectExchange.await(List.of(fetched.get(i)), ctx, "fetching weight slice " + s + " of step " + step
+                    + " from the driver at " + driver.text());
             for (int peer = 0; peer < blocks; peer++) {
                 if (peer != block) {
                     sent.add(endpoint.send(peers[peer], DirectExchange.message(DirectExchange.WEIGHT_PART, stage, attempt, s,
-                            block, weights, from, size), null));
+                            block, weights, weightRanges.from(s), weightRanges.size(s)), null));
                 }
             }
         }
@@ -88,9 +94,9 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         sent.clear();
         long fetchNanos = System.nanoTime() - fetchStart;
 
-        long tg = System.nanoTime();
+        long computeStart = System.nanoTime();
         float[] message = replicas.blockMessage(block, weights, fetchNanos);
-        long tc = System.nanoTime();
+        long computed = System.nanoTime();
         SliceRanges ranges = replicas.job().slices();
         for (int s = 0; s < slices; s++) {
             int owner = s % blocks;
@@ -99,8 +105,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
                         block, message, ranges.from(s), ranges.size(s)), null));
             }
         }
-        long tsent = System.nanoTime();
-        long waitParts = 0;
+        long partsSent = System.nanoTime();
+        long summedAt = partsSent;
         List<DirectExchange.Summed> out = new ArrayList<>();
         List<CompletableFuture<Void>> sums = new ArrayList<>();
         for (int s = block; s < slices; s += blocks) {
@@ -112,16 +118,19 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
                         "slice " + s + " of block " + b + "'s gradient from " + peers[b].text()));
             }
             float[] result = sum.result();
-            waitParts = System.nanoTime();
+            summedAt = System.nanoTime();
             sums.add(endpoint.send(driver, DirectExchange.message(DirectExchange.SUM, stage, attempt, s, -1, result, 0,
                     result.length), null));
             out.add(new DirectExchange.Summed(s, stage, attempt));
         }
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
         DirectExchange.await(sums, ctx, "sending summed slices to the driver at " + driver.text());
-        long te = System.nanoTime();
-        System.err.printf("DIRECT step %d block %d: gather %d weights %d compute %d sendparts %d waitsum %d senddriver %d ms%n", step, block,
-                (fetchStart - tg0) / 1000000, fetchNanos / 1000000, (tc - tg) / 1000000, (tsent - tc) / 1000000, (waitParts - tsent) / 1000000, (te - waitParts) / 1000000);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("step {} block {} of {}: meeting {} ms, weights {} ms, replicas {} ms, parts sent {} ms, summed {} ms,"
+                            + " sums sent {} ms", step, block, blocks, (fetchStart - start) / 1_000_000, fetchNanos / 1_000_000,
+                    (computed - computeStart) / 1_000_000, (partsSent - computed) / 1_000_000, (summedAt - partsSent) / 1_000_000,
+                    (System.nanoTime() - summedAt) / 1_000_000);
+        }
         return out.iterator();
     }
 }

@@ -179,13 +179,30 @@ public final class SynchronousStep {
         timers.devices().reset();
         try {
             sc.setJobDescription(description);
-            ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
-            DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, stepBlocks, graphJson, null, step, meters, timers),
-                    direct.address(), weights.length);
-            scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
-            JavaRDD<DirectExchange.Summed> sums = JavaRDD.fromRDD(blockIds(stepBlocks.count()).rdd().barrier()
-                    .mapPartitions(task, false, tag), tag);
-            List<DirectExchange.Summed> reported = collectWithinTimeout(sums, step, stepBlocks);
+            List<DirectExchange.Summed> reported;
+            for (int run = 1; ; run++) {
+                // the blocks are decided again for every run: a run after a lost executor fits the slots left
+                ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
+                DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, stepBlocks, graphJson, null, step, meters,
+                        timers), direct.address(), weights.length);
+                scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
+                JavaRDD<DirectExchange.Summed> sums = JavaRDD.fromRDD(blockIds(stepBlocks.count()).rdd().barrier()
+                        .mapPartitions(task, false, tag), tag);
+                try {
+                    reported = collectWithinTimeout(sums, step, stepBlocks);
+                    break;
+                } catch (Exception e) {
+                    // Spark reruns a failed barrier stage only when it is a map stage; this one returns results
+                    if (!(e instanceof org.apache.spark.SparkException) || run == MAX_DIRECT_RUNS) {
+                        throw e;
+                    }
+                    LOG.warn("step {}: its barrier stage failed ({}); running the step again ({} of {} runs)", step + 1,
+                            e.getMessage(), run + 1, MAX_DIRECT_RUNS);
+                    timers.compute().reset();
+                    timers.weights().reset();
+                    timers.devices().reset();
+                }
+            }
             long t2 = System.nanoTime();
             if (summed == null) {
                 summed = new float[job.slices().length()];
@@ -255,6 +272,13 @@ public final class SynchronousStep {
     public List<String> lastDevices() {
         return List.copyOf(timers.devices().value());
     }
+
+    /**
+     * Runs of a direct step whose barrier stage failed (a lost executor, a task's error) before
+     * the step fails: Spark's own task attempts ({@code spark.task.maxFailures}) do not apply to
+     * a barrier stage that returns results.
+     */
+    static final int MAX_DIRECT_RUNS = 4;
 
     /** Runs of a step whose slices disagreed before the step fails. */
     static final int MAX_ATTEMPTS = 3;
