@@ -128,9 +128,7 @@ public final class SynchronousStep {
         long t0 = System.nanoTime();
         StepExchange.Weights w = StepExchange.publish(sc, step, weights);
         long t1 = System.nanoTime();
-        timers.compute().reset();
-        timers.weights().reset();
-        timers.devices().reset();
+        resetTimers();
         try {
             sc.setJobDescription(description);
             ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
@@ -174,9 +172,7 @@ public final class SynchronousStep {
         long t0 = System.nanoTime();
         direct.publish(step, weights);
         long t1 = System.nanoTime();
-        timers.compute().reset();
-        timers.weights().reset();
-        timers.devices().reset();
+        resetTimers();
         try {
             sc.setJobDescription(description);
             List<DirectExchange.Summed> reported;
@@ -198,9 +194,7 @@ public final class SynchronousStep {
                     }
                     LOG.warn("step {}: its barrier stage failed ({}); running the step again ({} of {} runs)", step + 1,
                             e.getMessage(), run + 1, MAX_DIRECT_RUNS);
-                    timers.compute().reset();
-                    timers.weights().reset();
-                    timers.devices().reset();
+                    resetTimers();
                 }
             }
             long t2 = System.nanoTime();
@@ -213,6 +207,12 @@ public final class SynchronousStep {
         } finally {
             sc.setJobDescription(null);
         }
+    }
+
+    private void resetTimers() {
+        timers.compute().reset();
+        timers.weights().reset();
+        timers.devices().reset();
     }
 
     private JavaRDD<Integer> blockIds(int blocks) {
