@@ -18,9 +18,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.network.TransportContext;
-import org.apache.spark.network.buffer.NioManagedBuffer;
 import org.apache.spark.network.client.RpcResponseCallback;
-import org.apache.spark.network.client.StreamCallbackWithID;
 import org.apache.spark.network.client.TransportClient;
 import org.apache.spark.network.client.TransportClientBootstrap;
 import org.apache.spark.network.client.TransportClientFactory;
@@ -51,12 +49,14 @@ import org.apache.spark.network.util.TransportConf;
  * rerun of a step never mixes with the run it replaces.
  */
 public final class DirectExchange {
+    static final byte WEIGHTS = 1;
     static final byte WEIGHT_PART = 2;
     static final byte GRADIENT_PART = 3;
     static final byte SUM = 4;
     static final byte HELLO = 5;
     /** kind, stage, attempt, slice, block, from, length. */
     private static final int HEADER = 1 + 8 + 4 + 4 + 4 + 4 + 4;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** How often a task waiting for a peer checks whether Spark killed it. */
     private static final long POLL_MS = 50;
 
@@ -82,17 +82,15 @@ public final class DirectExchange {
     record Key(long stage, int attempt, byte kind, int slice, int block) {
     }
 
-    /** A message's header: what it is and, for floats, which {@code length} values it carries. */
-    static ByteBuffer header(byte kind, long stage, int attempt, int slice, int block, int from, int length) {
-        ByteBuffer b = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        return b.put(kind).putLong(stage).putInt(attempt).putInt(slice).putInt(block).putInt(from).putInt(length).flip();
-    }
-
-    /** {@code length} floats of {@code values} from {@code from} as little-endian bytes. */
-    static ByteBuffer floats(float[] values, int from, int length) {
-        ByteBuffer b = ByteBuffer.allocate(4 * length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values, from, length);
-        return b;
+    /** A message: header and {@code length} floats of {@code values} from {@code from}. */
+    static ByteBuffer message(byte kind, long stage, int attempt, int slice, int block, float[] values, int from, int length) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(kind).putLong(stage).putInt(attempt).putInt(slice).putInt(block).putInt(from).putInt(length);
+        if (values != null) {
+            b.asFloatBuffer().put(values, from, length);
+            b.position(b.position() + 4 * length);
+        }
+        return b.flip();
     }
 
     /** One JVM's server and connections; the driver's also serves the step's weights. */
@@ -107,12 +105,6 @@ public final class DirectExchange {
         /** Messages of stages below this are stale runs: dropped on arrival. */
         private long oldestStage;
         private volatile Published published;
-        /** The driver's thread that pushes weights once a stage's tasks have met. */
-        private final java.util.concurrent.ExecutorService pusher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "direct-exchange-weights");
-            t.setDaemon(true);
-            return t;
-        });
 
         private record Published(long step, ByteBuffer bytes, int length) {
         }
@@ -123,6 +115,54 @@ public final class DirectExchange {
 
             Rendezvous(int blocks) {
                 addresses = new String[blocks];
+            }
+        }
+
+        /**
+         * A task's address told to the driver; the answer, once every task of the stage attempt
+         * has told its own, is all of their addresses by block (Spark's own allGather polls
+         * once a second: as long as a whole step's exchange).
+         */
+        Address[] meet(Address driver, long stage, int attempt, int block, int blocks, TaskContext task) {
+            byte[] text = address.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ByteBuffer m = ByteBuffer.allocate(HEADER + text.length).order(ByteOrder.LITTLE_ENDIAN);
+            m.put(HELLO).putLong(stage).putInt(attempt).putInt(0).putInt(block).putInt(blocks).putInt(text.length).put(text);
+            String[][] all = new String[1][];
+            await(List.of(send(driver, m.flip(), r -> {
+                byte[] b = new byte[r.remaining()];
+                r.get(b);
+                all[0] = new String(b, java.nio.charset.StandardCharsets.UTF_8).split(",");
+            })), task, "meeting the other tasks of stage " + stage + " at the driver " + driver.text());
+            return java.util.Arrays.stream(all[0]).map(Address::parse).toArray(Address[]::new);
+        }
+
+        private void hello(long stage, int attempt, int block, int blocks, String from, RpcResponseCallback callback) {
+            List<RpcResponseCallback> release = List.of();
+            String[] addresses = null;
+            synchronized (rendezvous) {
+                rendezvous.entrySet().removeIf(e -> {
+                    boolean stale = e.getKey().stage() < stage;
+                    if (stale) {
+                        e.getValue().waiting.forEach(c -> c.onFailure(new IllegalStateException("stage " + e.getKey().stage()
+                                + " was replaced by stage " + stage)));
+                    }
+                    return stale;
+                });
+                Rendezvous r = rendezvous.computeIfAbsent(new Key(stage, attempt, HELLO, 0, 0), k -> new Rendezvous(blocks));
+                if (block < 0 || block >= r.addresses.length) {
+                    throw new IllegalArgumentException("block " + block + " of a stage of " + r.addresses.length + " tasks");
+                }
+                r.addresses[block] = from;
+                r.waiting.add(callback);
+                if (r.waiting.size() == r.addresses.length) {
+                    release = r.waiting;
+                    addresses = r.addresses;
+                    rendezvous.remove(new Key(stage, attempt, HELLO, 0, 0));
+                }
+            }
+            if (addresses != null) {
+                byte[] answer = String.join(",", addresses).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                release.forEach(c -> c.onSuccess(ByteBuffer.wrap(answer)));
             }
         }
 
@@ -158,13 +198,7 @@ public final class DirectExchange {
         void pruneBefore(long stage) {
             synchronized (mailbox) {
                 oldestStage = Math.max(oldestStage, stage);
-                mailbox.entrySet().removeIf(e -> {
-                    boolean stale = e.getKey().stage() < stage;
-                    if (stale) {
-                        MessageBuffers.giveBack(e.getValue());
-                    }
-                    return stale;
-                });
+                mailbox.keySet().removeIf(k -> k.stage() < stage);
             }
         }
 
@@ -187,92 +221,8 @@ public final class DirectExchange {
             }
         }
 
-        /**
-         * A task's address told to the driver; the answer, once every task of the stage attempt
-         * has told its own and the driver has pushed each task the weight slices it owns, is all
-         * of their addresses by block (Spark's own allGather polls once a second: as long as a
-         * whole step's exchange).
-         */
-        Address[] meet(Address driver, long step, long stage, int attempt, int block, int blocks, int slices, TaskContext task) {
-            byte[] text = (step + " " + address.text()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            ByteBuffer m = ByteBuffer.allocate(HEADER + text.length).order(ByteOrder.LITTLE_ENDIAN);
-            m.put(header(HELLO, stage, attempt, slices, block, blocks, text.length)).put(text);
-            String[][] all = new String[1][];
-            await(List.of(send(driver, m.flip(), null, r -> {
-                byte[] b = new byte[r.remaining()];
-                r.get(b);
-                all[0] = new String(b, java.nio.charset.StandardCharsets.UTF_8).split(",");
-            })), task, "meeting the other tasks of stage " + stage + " at the driver " + driver.text());
-            return java.util.Arrays.stream(all[0]).map(Address::parse).toArray(Address[]::new);
-        }
-
-        private void hello(long stage, int attempt, int slices, int block, int blocks, String text, RpcResponseCallback callback) {
-            String[] stepAndAddress = text.split(" ");
-            long step = Long.parseLong(stepAndAddress[0]);
-            Rendezvous complete = null;
-            synchronized (rendezvous) {
-                rendezvous.entrySet().removeIf(e -> {
-                    boolean stale = e.getKey().stage() < stage;
-                    if (stale) {
-                        e.getValue().waiting.forEach(c -> c.onFailure(new IllegalStateException("stage " + e.getKey().stage()
-                                + " was replaced by stage " + stage)));
-                    }
-                    return stale;
-                });
-                Key key = new Key(stage, attempt, HELLO, 0, 0);
-                Rendezvous r = rendezvous.computeIfAbsent(key, k -> new Rendezvous(blocks));
-                if (block < 0 || block >= r.addresses.length) {
-                    throw new IllegalArgumentException("block " + block + " of a stage of " + r.addresses.length + " tasks");
-                }
-                r.addresses[block] = stepAndAddress[1];
-                r.waiting.add(callback);
-                if (r.waiting.size() == r.addresses.length) {
-                    complete = r;
-                    rendezvous.remove(key);
-                }
-            }
-            if (complete != null) {
-                Rendezvous r = complete;
-                // connecting blocks: not on the network thread that delivered this message
-                pusher.execute(() -> pushWeights(step, stage, attempt, slices, r));
-            }
-        }
-
-        /** The driver: each task's owned weight slices pushed to it, then every task told where the others are. */
-        private void pushWeights(long step, long stage, int attempt, int slices, Rendezvous r) {
-            try {
-                Published p = published;
-                if (p == null || p.step() != step) {
-                    throw new IllegalStateException("the driver serves the weights of step "
-                            + (p == null ? "none" : String.valueOf(p.step())) + ", not of step " + step);
-                }
-                SliceRanges ranges = new SliceRanges(p.length(), slices);
-                List<CompletableFuture<Void>> pushed = new ArrayList<>();
-                for (int s = 0; s < slices; s++) {
-                    Address owner = Address.parse(r.addresses[s % r.addresses.length]);
-                    ByteBuffer values = p.bytes().duplicate().position(4 * ranges.from(s))
-                            .limit(4 * (ranges.from(s) + ranges.size(s))).slice();
-                    pushed.add(send(owner, header(WEIGHT_PART, stage, attempt, s, -1, ranges.from(s), ranges.size(s)),
-                            values, null));
-                }
-                CompletableFuture.allOf(pushed.toArray(CompletableFuture[]::new)).get();
-                byte[] answer = String.join(",", r.addresses).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                r.waiting.forEach(c -> c.onSuccess(ByteBuffer.wrap(answer)));
-            } catch (Exception e) {
-                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                r.waiting.forEach(c -> c.onFailure(new IllegalStateException("pushing the weights of step " + step
-                        + " to the tasks of stage " + stage + ": " + cause.getMessage(), cause)));
-            }
-        }
-
-        /**
-         * Sends {@code header} to {@code to}, with {@code payload} as a stream after it when there
-         * is one; the future completes when the receiver has taken it all.
-         */
-        CompletableFuture<Void> send(Address to, ByteBuffer header, ByteBuffer payload, Consumer<ByteBuffer> response) {
+        /** Sends {@code message} to {@code to}; the future completes when the receiver has taken it. */
+        CompletableFuture<Void> send(Address to, ByteBuffer message, Consumer<ByteBuffer> response) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             TransportClient client;
             try {
@@ -285,7 +235,7 @@ public final class DirectExchange {
                 done.completeExceptionally(e);
                 return done;
             }
-            RpcResponseCallback callback = new RpcResponseCallback() {
+            client.sendRpc(message, new RpcResponseCallback() {
                 @Override
                 public void onSuccess(ByteBuffer r) {
                     try {
@@ -302,18 +252,12 @@ public final class DirectExchange {
                 public void onFailure(Throwable e) {
                     done.completeExceptionally(new IOException(to.text() + ": " + e.getMessage(), e));
                 }
-            };
-            if (payload == null) {
-                client.sendRpc(header, callback);
-            } else {
-                client.uploadStream(new NioManagedBuffer(header), new NioManagedBuffer(payload), callback);
-            }
+            });
             return done;
         }
 
         @Override
         public void close() {
-            pusher.shutdownNow();
             clients.close();
             server.close();
             context.close();
@@ -322,7 +266,6 @@ public final class DirectExchange {
         private final class Handler extends RpcHandler {
             private final StreamManager streams = new OneForOneStreamManager();
 
-            /** The one small message: a task's hello at the driver's rendezvous. */
             @Override
             public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
                 try {
@@ -330,107 +273,53 @@ public final class DirectExchange {
                     byte kind = m.get();
                     long stage = m.getLong();
                     int attempt = m.getInt();
-                    int slices = m.getInt();
+                    int slice = m.getInt();
                     int block = m.getInt();
-                    int blocks = m.getInt();
+                    int from = m.getInt();
                     int length = m.getInt();
-                    if (kind != HELLO || length != m.remaining() || length > 1024) {
-                        throw new IllegalArgumentException("unexpected message of kind " + kind + " and " + m.remaining()
-                                + " bytes");
+                    if (kind == WEIGHTS) {
+                        callback.onSuccess(weights(stage, from, length));
+                        return;
                     }
-                    byte[] text = new byte[length];
-                    m.get(text);
-                    hello(stage, attempt, slices, block, blocks, new String(text, java.nio.charset.StandardCharsets.UTF_8),
-                            callback);
+                    if (kind == HELLO) {
+                        byte[] text = new byte[length];
+                        m.get(text);
+                        hello(stage, attempt, block, from, new String(text, java.nio.charset.StandardCharsets.UTF_8), callback);
+                        return;
+                    }
+                    if (m.remaining() != 4L * length) {
+                        throw new IllegalArgumentException("a message of kind " + kind + " for " + length + " floats carries "
+                                + m.remaining() + " bytes");
+                    }
+                    float[] values = new float[length];
+                    m.asFloatBuffer().get(values);
+                    synchronized (mailbox) {
+                        if (stage >= oldestStage) {
+                            mailbox.put(new Key(stage, attempt, kind, slice, block), values);
+                            mailbox.notifyAll();
+                        }
+                    }
+                    callback.onSuccess(EMPTY);
                 } catch (RuntimeException e) {
                     callback.onFailure(e);
                 }
             }
 
-            /** Floats: decoded as they arrive, straight into the array the mailbox will hold. */
-            @Override
-            public StreamCallbackWithID receiveStream(TransportClient client, ByteBuffer header, RpcResponseCallback callback) {
-                ByteBuffer m = header.order(ByteOrder.LITTLE_ENDIAN);
-                byte kind = m.get();
-                Key key = new Key(m.getLong(), m.getInt(), kind, m.getInt(), m.getInt());
-                m.getInt();
-                int length = m.getInt();
-                if (kind != WEIGHT_PART && kind != GRADIENT_PART && kind != SUM || length < 0) {
-                    throw new IllegalArgumentException("unexpected stream of kind " + kind + " for " + length + " floats");
+            private ByteBuffer weights(long step, int from, int length) {
+                Published p = published;
+                if (p == null || p.step() != step) {
+                    throw new IllegalStateException("the driver serves the weights of step "
+                            + (p == null ? "none" : String.valueOf(p.step())) + ", not of step " + step);
                 }
-                return new FloatSink(key, length);
+                if (from < 0 || length < 0 || from + length > p.length()) {
+                    throw new IllegalArgumentException("weights " + from + ".." + (from + length) + " asked of " + p.length());
+                }
+                return p.bytes().duplicate().position(4 * from).limit(4 * (from + length)).slice();
             }
 
             @Override
             public StreamManager getStreamManager() {
                 return streams;
-            }
-        }
-
-        /** One stream of floats, decoded chunk by chunk (a float may straddle two chunks). */
-        private final class FloatSink implements StreamCallbackWithID {
-            private final Key key;
-            private final float[] values;
-            private int filled;
-            private int carry;
-            private int carried;
-
-            FloatSink(Key key, int length) {
-                this.key = key;
-                this.values = MessageBuffers.take(length);
-            }
-
-            @Override
-            public String getID() {
-                return key.toString();
-            }
-
-            @Override
-            public void onData(String id, ByteBuffer buf) throws IOException {
-                buf.order(ByteOrder.LITTLE_ENDIAN);
-                while (carried > 0 && buf.hasRemaining()) {
-                    take(buf.get());
-                }
-                int n = Math.min(buf.remaining() / 4, values.length - filled);
-                buf.asFloatBuffer().get(values, filled, n);
-                filled += n;
-                buf.position(buf.position() + 4 * n);
-                while (buf.hasRemaining()) {
-                    take(buf.get());
-                }
-            }
-
-            private void take(byte b) throws IOException {
-                if (filled == values.length) {
-                    throw new IOException(key + ": more bytes than its " + values.length + " floats");
-                }
-                carry |= (b & 0xff) << (8 * carried);
-                if (++carried == 4) {
-                    values[filled++] = Float.intBitsToFloat(carry);
-                    carry = 0;
-                    carried = 0;
-                }
-            }
-
-            @Override
-            public void onComplete(String id) throws IOException {
-                if (filled != values.length || carried != 0) {
-                    MessageBuffers.giveBack(values);
-                    throw new IOException(key + ": " + filled + " of " + values.length + " floats arrived");
-                }
-                synchronized (mailbox) {
-                    if (key.stage() >= oldestStage) {
-                        mailbox.put(key, values);
-                        mailbox.notifyAll();
-                        return;
-                    }
-                }
-                MessageBuffers.giveBack(values);
-            }
-
-            @Override
-            public void onFailure(String id, Throwable cause) {
-                MessageBuffers.giveBack(values);
             }
         }
     }
@@ -491,7 +380,6 @@ public final class DirectExchange {
                         + (values == null ? "never arrived" : "has " + values.length + " values, expected " + ranges.size(s.slice())));
             }
             System.arraycopy(values, 0, into, ranges.from(s.slice()), values.length);
-            MessageBuffers.giveBack(values);
             seen[s.slice()] = true;
         }
         for (int s = 0; s < seen.length; s++) {

@@ -51,31 +51,44 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long start = System.nanoTime();
         DirectExchange.Endpoint endpoint = DirectExchange.executorEndpoint();
         endpoint.pruneBefore(stage);
+        DirectExchange.Address[] peers = endpoint.meet(driver, stage, attempt, block, blocks, ctx);
         int slices = weightRanges.slices();
+
         long fetchStart = System.nanoTime();
-        // the answer comes once the driver has pushed this task the weight slices it owns
-        DirectExchange.Address[] peers = endpoint.meet(driver, step, stage, attempt, block, blocks, slices, ctx);
-        float[] weights = MessageBuffers.take(weightRanges.length());
+        float[] weights = new float[weightRanges.length()];
         List<CompletableFuture<Void>> sent = new ArrayList<>();
-        for (int s = 0; s < slices; s++) {
-            int owner = s % blocks;
-            float[] part = endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.WEIGHT_PART, s,
-                    owner == block ? -1 : owner), ctx, "weight slice " + s + (owner == block ? " from the driver at "
-                    + driver.text() : " from block " + owner + " at " + peers[owner].text()));
-            if (part.length != weightRanges.size(s)) {
-                throw new IllegalStateException("weight slice " + s + " has " + part.length + " values, expected "
-                        + weightRanges.size(s));
-            }
-            System.arraycopy(part, 0, weights, weightRanges.from(s), part.length);
-            if (owner == block) {
-                for (int peer = 0; peer < blocks; peer++) {
-                    if (peer != block) {
-                        sent.add(endpoint.send(peers[peer], DirectExchange.header(DirectExchange.WEIGHT_PART, stage, attempt, s,
-                                block, weightRanges.from(s), part.length), DirectExchange.floats(part, 0, part.length), null));
-                    }
+        // every owned slice asked of the driver at once; each forwarded to the others as it arrives
+        List<CompletableFuture<Void>> fetched = new ArrayList<>();
+        for (int s = block; s < slices; s += blocks) {
+            int slice = s;
+            int from = weightRanges.from(s);
+            int size = weightRanges.size(s);
+            fetched.add(endpoint.send(driver, DirectExchange.message(DirectExchange.WEIGHTS, step, 0, s, block, null, from, size),
+                    r -> {
+                        if (r.remaining() != 4 * size) {
+                            throw new IllegalStateException("the driver sent " + r.remaining() + " bytes for the "
+                                    + size + " weights of slice " + slice);
+                        }
+                        r.asFloatBuffer().get(weights, from, size);
+                    }));
+        }
+        for (int s = block, i = 0; s < slices; s += blocks, i++) {
+            DirectExchange.await(List.of(fetched.get(i)), ctx, "fetching weight slice " + s + " of step " + step
+                    + " from the driver at " + driver.text());
+            for (int peer = 0; peer < blocks; peer++) {
+                if (peer != block) {
+                    sent.add(endpoint.send(peers[peer], DirectExchange.message(DirectExchange.WEIGHT_PART, stage, attempt, s,
+                            block, weights, weightRanges.from(s), weightRanges.size(s)), null));
                 }
             }
-            MessageBuffers.giveBack(part);
+        }
+        for (int s = 0; s < slices; s++) {
+            int owner = s % blocks;
+            if (owner != block) {
+                float[] part = endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.WEIGHT_PART, s, owner), ctx,
+                        "weight slice " + s + " from block " + owner + " at " + peers[owner].text());
+                System.arraycopy(part, 0, weights, weightRanges.from(s), part.length);
+            }
         }
         DirectExchange.await(sent, ctx, "sending weight slices");
         sent.clear();
@@ -83,14 +96,13 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
 
         long computeStart = System.nanoTime();
         float[] message = replicas.blockMessage(block, weights, fetchNanos);
-        MessageBuffers.giveBack(weights);
         long computed = System.nanoTime();
         SliceRanges ranges = replicas.job().slices();
         for (int s = 0; s < slices; s++) {
             int owner = s % blocks;
             if (owner != block) {
-                sent.add(endpoint.send(peers[owner], DirectExchange.header(DirectExchange.GRADIENT_PART, stage, attempt, s,
-                        block, ranges.from(s), ranges.size(s)), DirectExchange.floats(message, ranges.from(s), ranges.size(s)), null));
+                sent.add(endpoint.send(peers[owner], DirectExchange.message(DirectExchange.GRADIENT_PART, stage, attempt, s,
+                        block, message, ranges.from(s), ranges.size(s)), null));
             }
         }
         long partsSent = System.nanoTime();
@@ -100,23 +112,15 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         for (int s = block; s < slices; s += blocks) {
             FaultHooks.atReduce();
             PairwiseSum sum = new PairwiseSum();
-            List<float[]> parts = new ArrayList<>();
             for (int b = 0; b < blocks; b++) {
-                float[] part = b == block ? Arrays.copyOfRange(message, ranges.from(s), ranges.from(s) + ranges.size(s))
+                sum.add(b == block ? Arrays.copyOfRange(message, ranges.from(s), ranges.from(s) + ranges.size(s))
                         : endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.GRADIENT_PART, s, b), ctx,
-                        "slice " + s + " of block " + b + "'s gradient from " + peers[b].text());
-                if (part.length != ranges.size(s)) {
-                    throw new IllegalStateException("slice " + s + " of block " + b + " has " + part.length
-                            + " values, expected " + ranges.size(s));
-                }
-                parts.add(part);
-                sum.add(part);
+                        "slice " + s + " of block " + b + "'s gradient from " + peers[b].text()));
             }
             float[] result = sum.result();
             summedAt = System.nanoTime();
-            sums.add(endpoint.send(driver, DirectExchange.header(DirectExchange.SUM, stage, attempt, s, -1, 0, result.length),
-                    DirectExchange.floats(result, 0, result.length), null));
-            parts.forEach(MessageBuffers::giveBack);
+            sums.add(endpoint.send(driver, DirectExchange.message(DirectExchange.SUM, stage, attempt, s, -1, result, 0,
+                    result.length), null));
             out.add(new DirectExchange.Summed(s, stage, attempt));
         }
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
