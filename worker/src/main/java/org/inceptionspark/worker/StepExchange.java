@@ -14,7 +14,8 @@ import org.inceptionspark.train.Replica;
 import scala.Tuple2;
 
 /**
- * The synchronous step's exchange, the one place that decides how bytes move in a step:
+ * The synchronous step's exchange through Spark ({@code cluster.exchange = spark}, the default;
+ * {@link DirectExchange} is the other), the one place that decides how its bytes move:
  * <ol>
  *   <li><b>weights out</b> ({@link #publish}, {@link Weights#loadInto}): one torrent broadcast, so
  *       executors fetch its pieces from each other and the driver uploads about one copy whatever N
