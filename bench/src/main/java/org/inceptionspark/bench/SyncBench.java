@@ -123,7 +123,11 @@ public final class SyncBench implements Command {
         int workers = args.intOption("workers", 2);
         int slices = args.intOption("slices", 0);
         int perTask = args.intOption("replicas-per-task", 0);
-        org.inceptionspark.config.ClusterConfig.Exchange exchange = org.inceptionspark.config.ClusterConfig.Exchange.valueOf(args.option("exchange").orElse("spark").toUpperCase(Locale.ROOT));
+        String exchangeName = args.option("exchange").orElse("spark");
+        org.inceptionspark.config.ClusterConfig.Exchange exchange = java.util.Arrays.stream(
+                        org.inceptionspark.config.ClusterConfig.Exchange.values())
+                .filter(e -> e.name().equalsIgnoreCase(exchangeName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--exchange must be spark or direct, got " + exchangeName));
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
         double width = args.doubleOption("width", 1.0);

@@ -107,7 +107,7 @@ class ConfigKeyMapTest {
         List<String> out = new ArrayList<>(ModelConfig.NAMES);
         out.addAll(EvalConfig.MODES);
         out.addAll(EvalConfig.BATCH_NORM_STATISTICS);
-        for (Class<? extends Enum<?>> e : List.<Class<? extends Enum<?>>>of(CacheMode.class, ClusterConfig.Combine.class,
+        for (Class<? extends Enum<?>> e : List.<Class<? extends Enum<?>>>of(CacheMode.class, ClusterConfig.Combine.class, ClusterConfig.Exchange.class,
                 OptimizerConfig.Type.class, OptimizerConfig.Schedule.class, OptimizerConfig.ClipMode.class)) {
             for (Enum<?> c : e.getEnumConstants()) {
                 out.add(ValueReader.spell(c));
