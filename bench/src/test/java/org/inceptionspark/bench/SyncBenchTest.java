@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class SyncBenchTest {
     private static final Pattern RESULT = Pattern.compile(
             "(?m)^RESULT overhead_ms=-?\\d+ dl4j_overhead_ms=-?\\d+ driver_bytes_n4_over_n2=(\\d+\\.\\d{3}|NaN|Infinity)"
-                    + " model=inception_v3 parameters=\\d+ driver_mb_per_step_n2=\\d+\\.\\d driver_state_mb=\\d+\\.\\d$");
+                    + " model=inception_v3 parameters=\\d+ driver_mb_per_step_n2=\\d+\\.\\d driver_state_mb=\\d+\\.\\d exchange=spark$");
 
     @Test
     void tinyBenchOnLocalModePrintsTablesAndResultLine() throws Exception {
@@ -28,6 +28,18 @@ class SyncBenchTest {
         assertTrue(RESULT.matcher(out).find(), "RESULT line in:\n" + out);
         assertTrue(out.contains("slowest replica weight fetch"), "--timeline's driver line");
         assertTrue(out.matches("(?s).*stage \\d+ \\(2 tasks\\).*exec \\S+ .*shuffle write.*"), "--timeline's stages");
+    }
+
+    /** {@code --exchange direct}: the same tables through the barrier stage's own connections. */
+    @Test
+    void tinyBenchRunsTheDirectExchange() throws Exception {
+        CapturedStdout c = CapturedStdout.of(() -> new SyncBench().run(new String[] {"--master", "local[2]",
+                "--replicas", "1,2", "--steps", "1", "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5",
+                "--no-dl4j", "--exchange", "direct"}));
+        assertEquals(0, c.rc());
+        assertTrue(c.out().contains("N=2 replicas x 1 image(s)"), "table for N=2");
+        assertTrue(Pattern.compile("(?m)^RESULT overhead_ms=-?\\d+ .* exchange=direct$").matcher(c.out()).find(),
+                "RESULT line in:\n" + c.out());
     }
 
     @Test
