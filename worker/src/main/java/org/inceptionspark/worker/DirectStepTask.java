@@ -87,6 +87,10 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             if (owner != block) {
                 float[] part = endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.WEIGHT_PART, s, owner), ctx,
                         "weight slice " + s + " from block " + owner + " at " + peers[owner].text());
+                if (part.length != weightRanges.size(s)) {
+                    throw new IllegalStateException("weight slice " + s + " from block " + owner + " has " + part.length
+                            + " values, expected " + weightRanges.size(s));
+                }
                 System.arraycopy(part, 0, weights, weightRanges.from(s), part.length);
             }
         }
@@ -113,9 +117,14 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             FaultHooks.atReduce();
             PairwiseSum sum = new PairwiseSum();
             for (int b = 0; b < blocks; b++) {
-                sum.add(b == block ? Arrays.copyOfRange(message, ranges.from(s), ranges.from(s) + ranges.size(s))
+                float[] part = b == block ? Arrays.copyOfRange(message, ranges.from(s), ranges.from(s) + ranges.size(s))
                         : endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.GRADIENT_PART, s, b), ctx,
-                        "slice " + s + " of block " + b + "'s gradient from " + peers[b].text()));
+                        "slice " + s + " of block " + b + "'s gradient from " + peers[b].text());
+                if (part.length != ranges.size(s)) {
+                    throw new IllegalStateException("slice " + s + " of block " + b + "'s gradient has " + part.length
+                            + " values, expected " + ranges.size(s));
+                }
+                sum.add(part);
             }
             float[] result = sum.result();
             summedAt = System.nanoTime();
