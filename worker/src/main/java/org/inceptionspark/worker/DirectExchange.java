@@ -372,21 +372,14 @@ public final class DirectExchange {
      * {@code into}; fails naming a slice that never arrived.
      */
     public static void gather(Endpoint driver, List<Summed> reported, SliceRanges ranges, float[] into, long step) {
-        boolean[] seen = new boolean[ranges.slices()];
+        Map<Integer, float[]> summed = new HashMap<>();
         for (Summed s : reported) {
             float[] values = driver.take(new Key(s.stage(), s.attempt(), SUM, s.slice(), -1), null, "slice " + s.slice());
-            if (values == null || values.length != ranges.size(s.slice())) {
-                throw new IllegalStateException("step " + step + ": slice " + s.slice() + " of the gradient "
-                        + (values == null ? "never arrived" : "has " + values.length + " values, expected " + ranges.size(s.slice())));
-            }
-            System.arraycopy(values, 0, into, ranges.from(s.slice()), values.length);
-            seen[s.slice()] = true;
-        }
-        for (int s = 0; s < seen.length; s++) {
-            if (!seen[s]) {
-                throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
+            if (values != null) {
+                summed.put(s.slice(), values);
             }
         }
+        ranges.assemble(summed, into, step);
         if (!reported.isEmpty()) {
             driver.pruneBefore(reported.get(0).stage() + 1);
         }

@@ -17,4 +17,21 @@ public record SliceRanges(int length, int slices) implements Serializable {
     public int size(int slice) {
         return from(slice + 1) - from(slice);
     }
+
+    /**
+     * The summed slices written into {@code into}, one message; fails naming a slice that never
+     * arrived (absent from {@code summed}) or has the wrong size.
+     */
+    public void assemble(java.util.Map<Integer, float[]> summed, float[] into, long step) {
+        for (int s = 0; s < slices; s++) {
+            float[] values = summed.get(s);
+            if (values == null) {
+                throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
+            }
+            if (values.length != size(s)) {
+                throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + size(s));
+            }
+            System.arraycopy(values, 0, into, from(s), values.length);
+        }
+    }
 }

@@ -98,22 +98,10 @@ public final class StepExchange {
      * handed back for reuse; fails naming a slice that is missing or of the wrong size.
      */
     public static void gather(List<Tuple2<Integer, GradientSlice>> parts, SliceRanges ranges, float[] into, long step) {
-        boolean[] seen = new boolean[ranges.slices()];
-        for (Tuple2<Integer, GradientSlice> part : parts) {
-            int s = part._1();
-            float[] values = part._2().values();
-            if (values.length != ranges.size(s)) {
-                throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + ranges.size(s));
-            }
-            System.arraycopy(values, 0, into, ranges.from(s), values.length);
-            MessageBuffers.giveBack(values);
-            seen[s] = true;
-        }
-        for (int s = 0; s < seen.length; s++) {
-            if (!seen[s]) {
-                throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
-            }
-        }
+        Map<Integer, float[]> summed = new java.util.HashMap<>();
+        parts.forEach(p -> summed.put(p._1(), p._2().values()));
+        ranges.assemble(summed, into, step);
+        summed.values().forEach(MessageBuffers::giveBack);
     }
 
     /** Hands back the arrays of summed slices that will not be gathered (a run of the step that is discarded). */

@@ -118,7 +118,10 @@ public final class SynchronousStep {
      */
     public int replicasPerTask() {
         int perTask = configuredPerTask > 0 ? configuredPerTask : TaskSlots.replicasPerTask(sc, job.replicas());
-        return direct == null ? perTask : Math.max(perTask, TaskSlots.replicasPerBarrierTask(job.replicas(), TaskSlots.of(sc)));
+        if (direct == null) {
+            return perTask;
+        }
+        return Math.max(perTask, TaskSlots.replicasPerBarrierTask(job.replicas(), TaskSlots.of(sc)));
     }
 
     public Result run(long step, float[] weights, String description) {
