@@ -57,10 +57,27 @@ public final class DirectExchange {
     /** kind, stage, attempt, slice, block, from, length. */
     private static final int HEADER = 1 + 8 + 4 + 4 + 4 + 4 + 4;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /**
+     * The most floats one message carries. Whatever the replica count, the weights and the
+     * message travel in pieces of at most 4 MB: a task forwards a piece to the others as soon as
+     * it has it, and neither end holds or copies a buffer of a whole slice of the vector.
+     */
+    static final int PIECE_FLOATS = 1 << 20;
     /** How often a task waiting for a peer checks whether Spark killed it. */
     private static final long POLL_MS = 50;
 
     private DirectExchange() {
+    }
+
+    /**
+     * How the direct exchange cuts a vector of {@code length} floats among {@code blocks} tasks:
+     * into pieces of at most {@link #PIECE_FLOATS}, and at least one per task; piece {@code p}
+     * belongs to block {@code p % blocks}. Element by element the sums are those of Spark's
+     * exchange whatever the cut: every element is summed over the blocks in the same order.
+     */
+    public static SliceRanges pieces(int length, int blocks) {
+        long bounded = (length + (long) PIECE_FLOATS - 1) / PIECE_FLOATS;
+        return new SliceRanges(length, (int) Math.min(length, Math.max(Math.max(1, blocks), bounded)));
     }
 
     /** Where an endpoint listens. */

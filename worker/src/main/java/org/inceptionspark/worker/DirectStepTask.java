@@ -11,9 +11,10 @@ import scala.collection.JavaConverters;
 
 /**
  * One task of a synchronous step's barrier stage under {@code cluster.exchange = direct}
- * ({@link DirectExchange}): block {@code b} of {@code B} owns the slices {@code s} with
- * {@code s % B == b}. It gathers the step's weights (its own slices from the driver, the others
- * from their owners), trains its block's replicas ({@link ReplicaStepTask#blockMessage}), sends
+ * ({@link DirectExchange}): block {@code b} of {@code B} owns the slices ({@link
+ * DirectExchange#pieces}) {@code s} with {@code s % B == b}. It gathers the step's weights (its
+ * own slices from the driver, the others from their owners), trains its block's replicas
+ * ({@link ReplicaStepTask#blockMessage}), sends
  * each slice of the block's message to the slice's owner, sums the B parts of its own slices in
  * {@link PairwiseSum} order over the block numbers, exactly as {@link SliceSum} does, and sends
  * the sums to the driver. It returns only which sums it sent.
@@ -24,13 +25,12 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirectStepTask.class);
     private final ReplicaStepTask replicas;
     private final DirectExchange.Address driver;
-    /** The weights cut into the same number of slices as the message, so a task owns both. */
-    private final SliceRanges weightRanges;
+    private final int weightCount;
 
     public DirectStepTask(ReplicaStepTask replicas, DirectExchange.Address driver, int weightCount) {
         this.replicas = replicas;
         this.driver = driver;
-        this.weightRanges = new SliceRanges(weightCount, replicas.job().slices().slices());
+        this.weightCount = weightCount;
     }
 
     @Override
@@ -52,6 +52,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         DirectExchange.Endpoint endpoint = DirectExchange.executorEndpoint();
         endpoint.pruneBefore(stage);
         DirectExchange.Address[] peers = endpoint.meet(driver, stage, attempt, block, blocks, ctx);
+        SliceRanges weightRanges = DirectExchange.pieces(weightCount, blocks);
         int slices = weightRanges.slices();
 
         long fetchStart = System.nanoTime();
@@ -101,7 +102,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long computeStart = System.nanoTime();
         float[] message = replicas.blockMessage(block, weights, fetchNanos);
         long computed = System.nanoTime();
-        SliceRanges ranges = replicas.job().slices();
+        SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
+        slices = ranges.slices();
         for (int s = 0; s < slices; s++) {
             int owner = s % blocks;
             if (owner != block) {

@@ -179,9 +179,10 @@ public final class SynchronousStep {
         try {
             sc.setJobDescription(description);
             List<DirectExchange.Summed> reported;
+            ReplicaBlocks stepBlocks;
             for (int run = 1; ; run++) {
                 // the blocks are decided again for every run: a run after a lost executor fits the slots left
-                ReplicaBlocks stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
+                stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
                 DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, stepBlocks, graphJson, null, step, meters,
                         timers), direct.address(), weights.length);
                 scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
@@ -204,7 +205,7 @@ public final class SynchronousStep {
             if (summed == null) {
                 summed = new float[job.slices().length()];
             }
-            DirectExchange.gather(direct, reported, job.slices(), summed, step);
+            DirectExchange.gather(direct, reported, DirectExchange.pieces(summed.length, stepBlocks.count()), summed, step);
             return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), (t1 - t0) / 1e9,
                     (t2 - t1) / 1e9);
         } finally {
