@@ -1,5 +1,6 @@
 package org.inceptionspark.bench;
 
+import org.inceptionspark.config.ClusterConfig;
 import org.inceptionspark.driver.commands.Command;
 
 import java.util.ArrayList;
@@ -15,30 +16,33 @@ import org.inceptionspark.train.PairwiseSum;
 
 /**
  * {@code plan --replicas N --step-compute-ms C --network-gbps B [--slots N] [--images-per-replica 32]
- * [--model inception_v3] [--calibrate [--master URL] [--workers 2] [--spark-conf k=v,...]]}
+ * [--model inception_v3] [--exchange spark|direct] [--calibrate [--master URL] [--workers 2] [--spark-conf k=v,...]]}
  * projects a synchronous step with {@link StepModel}: its parts, images/s, scaling efficiency and
- * the time of one ImageNet epoch. The costs are {@link StepModel.Costs#DEFAULTS} unless
+ * the time of one ImageNet epoch, through the exchange {@code inception.cluster.exchange} would
+ * choose (default spark). The costs are {@link StepModel.Costs#defaults} unless
  * {@code --calibrate} measures them with a short {@code bench sync} run (2 replicas) on the cluster
  * at hand ({@code --master}; without it, a loopback standalone cluster as {@code bench sync} starts).
  *
- * <p>{@code plan --check [--check-replicas 2,4] [--steps 4] [--timeline] [--peer SCRIPT]} tests the model on the cluster at
+ * <p>{@code plan --check [--check-replicas 2,4] [--steps 4] [--warmup 2] [--first-warmup 8] [--timeline] [--peer SCRIPT]}
+ * tests the model on the cluster at
  * hand: one {@code bench sync} run over the replica counts, costs calibrated from the smallest,
  * every count's step and overhead projected (with its measured compute, no wire: loopback) and
  * set beside the measured ones, with the error.
  */
 public final class PlanCommand implements Command {
     private static final List<String> BENCH_OPTIONS = List.of("master", "workers", "spark-conf", "executor-memory", "peer",
-            "peer-python");
+            "peer-python", "exchange");
 
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "step-compute-ms", "network-gbps", "slots",
                         "images-per-replica", "model", "master", "workers", "spark-conf", "executor-memory",
-                        "check-replicas", "steps", "peer", "peer-python", "input-images-per-core"),
+                        "check-replicas", "steps", "warmup", "first-warmup", "peer", "peer-python", "input-images-per-core", "exchange"),
                 Set.of("calibrate", "check", "timeline"));
         String model = args.option("model").orElse("inception_v3");
+        ClusterConfig.Exchange exchange = SyncBench.exchange(args);
         if (args.flag("check")) {
-            return check(args, model);
+            return check(args, model, exchange);
         }
         int replicas = positiveInt(args, "replicas", null);
         double computeMs = positiveDouble(args, "step-compute-ms");
@@ -53,15 +57,15 @@ public final class PlanCommand implements Command {
         if (args.flag("calibrate")) {
             SyncBench.Measurement m = new SyncBench().measure(benchArgs(args, model, "2", 3));
             parameters = m.parameters();
-            costs = calibrate(m, m.ours().keySet().stream().min(Integer::compare).orElseThrow());
+            costs = calibrate(m, m.ours().keySet().stream().min(Integer::compare).orElseThrow(), exchange);
             source = "calibrated just now (bench sync, 2 replicas, on this cluster)";
         } else {
             parameters = SyncBench.parameters(model);
-            costs = StepModel.Costs.DEFAULTS;
+            costs = StepModel.Costs.defaults(exchange);
             source = "defaults (the development machine's loopback cluster, docs/performance.md)";
         }
-        StepModel.Projection p = new StepModel(parameters, costs).project(replicas, slots, computeMs, gbps, images);
-        print(model, parameters, costs, source, gbps, p, inputRate);
+        StepModel.Projection p = new StepModel(parameters, costs, exchange).project(replicas, slots, computeMs, gbps, images);
+        print(model, exchange, parameters, costs, source, gbps, p, inputRate);
         return 0;
     }
 
@@ -71,14 +75,19 @@ public final class PlanCommand implements Command {
      */
     static final double INPUT_IMAGES_PER_CORE = 205;
 
-    static void print(String model, long parameters, StepModel.Costs costs, String source, double gbps,
-                      StepModel.Projection p, double inputImagesPerCore) {
+    /** Unmeasured steps before each replica count's measured ones ({@code --warmup}), and before the first's. */
+    static final int WARMUP_STEPS = 2;
+    static final int FIRST_WARMUP_STEPS = 8;
+
+    static void print(String model, ClusterConfig.Exchange exchange, long parameters, StepModel.Costs costs, String source,
+                      double gbps, StepModel.Projection p, double inputImagesPerCore) {
         System.out.printf(Locale.ROOT, "plan: %s, %,d parameters: weights %.1f MB and gradient message %.1f MB per step;"
                         + " %d replicas on %d task slots (%d per task, %d blocks, %d slices), %d images per replica,"
-                        + " compute %.0f ms per replica step, network %.1f Gbit/s%n", model, parameters, 4 * parameters / 1e6,
+                        + " compute %.0f ms per replica step, network %.1f Gbit/s; cluster.exchange = %s%n", model, parameters,
+                4 * parameters / 1e6,
                 4.0 * GradientMessage.length(parameters) / 1e6, p.replicas(), p.slots(), p.replicasPerTask(), p.blocks(),
-                p.slices(), p.imagesPerReplica(), p.computePerReplicaMs(), gbps);
-        System.out.println("costs: " + costs + "; " + source);
+                p.slices(), p.imagesPerReplica(), p.computePerReplicaMs(), gbps, exchange.name().toLowerCase(Locale.ROOT));
+        System.out.println("costs: " + costs.describe(exchange) + "; " + source);
         for (Map.Entry<String, Double> e : p.partsMs().entrySet()) {
             System.out.printf(Locale.ROOT, "  %-14s %9.0f ms%n", e.getKey(), e.getValue());
         }
@@ -99,9 +108,9 @@ public final class PlanCommand implements Command {
     }
 
     /** Calibrates from one replica count of a bench sync run (its medians); the sum cost is timed here. */
-    static StepModel.Costs calibrate(SyncBench.Measurement m, int n) {
+    static StepModel.Costs calibrate(SyncBench.Measurement m, int n, ClusterConfig.Exchange exchange) {
         SyncBench.Summary s = m.ours().get(n);
-        return StepModel.calibrate(m.parameters(), n, m.replicasPerTask().get(n), s.broadcastMs(), s.weightFetchMs(),
+        return StepModel.calibrate(exchange, m.parameters(), n, m.replicasPerTask().get(n), s.broadcastMs(), s.weightFetchMs(),
                 s.computeMs(), s.jobMs(), s.driverUpdateMs(), m.noop().get(n).wallMs(), sumNsPerByte(m.parameters()));
     }
 
@@ -120,17 +129,17 @@ public final class PlanCommand implements Command {
         return best / (4.0 * length);
     }
 
-    private int check(CliArgs args, String model) throws Exception {
+    private int check(CliArgs args, String model, ClusterConfig.Exchange exchange) throws Exception {
         int[] counts = Arrays.stream(args.option("check-replicas").orElse("2,4").split(",")).map(String::trim)
                 .mapToInt(Integer::parseInt).sorted().toArray();
         SyncBench.Measurement m = new SyncBench().measure(benchArgs(args, model,
                 String.join(",", Arrays.stream(counts).mapToObj(String::valueOf).toList()), args.intOption("steps", 4)));
         int calibrateAt = counts[0];
-        StepModel.Costs costs = calibrate(m, calibrateAt);
-        StepModel model0 = new StepModel(m.parameters(), costs);
+        StepModel.Costs costs = calibrate(m, calibrateAt, exchange);
+        StepModel model0 = new StepModel(m.parameters(), costs, exchange);
         int slots = m.executors() * m.cores();
-        System.out.printf(Locale.ROOT, "%nplan check: costs calibrated at N=%d: %s; %d task slots, loopback (no wire time)%n",
-                calibrateAt, costs, slots);
+        System.out.printf(Locale.ROOT, "%nplan check (cluster.exchange = %s): costs calibrated at N=%d: %s; %d task slots,"
+                        + " loopback (no wire time)%n", exchange.name().toLowerCase(Locale.ROOT), calibrateAt, costs.describe(exchange), slots);
         System.out.printf(Locale.ROOT, "  %3s %14s %14s %7s %16s %16s %7s%n", "N", "step ms model", "step ms bench",
                 "error", "overhead model", "overhead bench", "error");
         List<String> fields = new ArrayList<>();
@@ -144,13 +153,17 @@ public final class PlanCommand implements Command {
                     100 * stepError, p.overheadMs(), s.overheadMs(), 100 * overheadError);
             fields.add(String.format(Locale.ROOT, "step_error_n%d=%.3f overhead_error_n%d=%.3f", n, stepError, n, overheadError));
         }
-        ResultLine.print(System.out, "%s calibrated_at=%d", String.join(" ", fields), calibrateAt);
+        ResultLine.print(System.out, "%s calibrated_at=%d exchange=%s", String.join(" ", fields), calibrateAt,
+                exchange.name().toLowerCase(Locale.ROOT));
         return 0;
     }
 
     private static String[] benchArgs(CliArgs args, String model, String replicas, int steps) {
+        // a fresh cluster's first steps run before the JIT has compiled the exchange's paths: their
+        // weight fetch measured 2-5x the later ones', which would calibrate a slow network
         List<String> a = new ArrayList<>(List.of("--replicas", replicas, "--no-dl4j", "--steps", String.valueOf(steps),
-                "--warmup", "1", "--model", model));
+                "--warmup", String.valueOf(args.intOption("warmup", WARMUP_STEPS)), "--first-warmup",
+                String.valueOf(args.intOption("first-warmup", FIRST_WARMUP_STEPS)), "--model", model));
         for (String k : BENCH_OPTIONS) {
             args.option(k).ifPresent(v -> {
                 a.add("--" + k);

@@ -2,8 +2,10 @@ package org.inceptionspark.bench;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.inceptionspark.config.ClusterConfig;
 import org.inceptionspark.driver.train.TaskSlots;
 import org.inceptionspark.train.GradientMessage;
+import org.inceptionspark.worker.DirectExchange;
 
 /**
  * A synchronous step's time from the bytes the engine moves and what each byte and task costs.
@@ -29,6 +31,14 @@ import org.inceptionspark.train.GradientMessage;
  * The parts are added: the engine overlaps none of them. The per-byte costs are CPU time on the
  * host that does the work (on a loopback cluster they include the copy through the kernel that a
  * network would replace with wire time); only scheduling grows with N.
+ *
+ * <p>Under {@code cluster.exchange = direct} the same bytes move over the tasks' own connections
+ * in one barrier stage of k tasks: the driver copies W into its send buffer (publish = W x
+ * publish cost); each task receives W, its own slices from the driver and the rest from their
+ * owners (weight gather = W x gather cost + W / B); the gradient part is the reduce-scatter among
+ * the k tasks and the summed slices into the driver, with the same wire terms as above; scheduling
+ * is one stage x stage cost + k tasks x task cost. The per-byte costs of the two exchanges are
+ * measured apart ({@link Costs#defaults}).
  */
 public final class StepModel {
     /** ImageNet's training set (ILSVRC-2012). */
@@ -49,14 +59,32 @@ public final class StepModel {
          * the stage cost.
          */
         public static final Costs DEFAULTS = new Costs(2.77, 18.88, 10.07, 0.07, 4.52, 551.0, 2.0);
+        /**
+         * The same under {@code cluster.exchange = direct} (the broadcast cost is the driver's
+         * publish, the fetch cost the tasks' weight gather), calibrated at N=2 by {@code plan
+         * --check --exchange direct} on the same machine (docs/performance.md, 2026-12-06).
+         */
+        public static final Costs DIRECT_DEFAULTS = new Costs(0.17, 2.33, 0.00, 0.06, 1.52, 366.0, 2.0);
         /** The task cost calibration assumes (see {@link #DEFAULTS}). */
         public static final double TASK_MS = 2.0;
 
+        /** The defaults measured for {@code exchange}. */
+        public static Costs defaults(ClusterConfig.Exchange exchange) {
+            return exchange == ClusterConfig.Exchange.DIRECT ? DIRECT_DEFAULTS : DEFAULTS;
+        }
+
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "broadcast %.2f ns/B, weight fetch %.2f ns/B, gradient %.2f ns/B,"
-                            + " sum %.2f ns/B, update %.2f ns/parameter, %.0f ms/stage, %.1f ms/task", broadcastNsPerByte,
-                    fetchNsPerByte, gradientNsPerByte, sumNsPerByte, updateNsPerParameter, stageMs, taskMs);
+            return describe(ClusterConfig.Exchange.SPARK);
+        }
+
+        /** The costs named as the parts of {@code exchange}'s step are. */
+        public String describe(ClusterConfig.Exchange exchange) {
+            boolean direct = exchange == ClusterConfig.Exchange.DIRECT;
+            return String.format(java.util.Locale.ROOT, "%s %.2f ns/B, %s %.2f ns/B, gradient %.2f ns/B,"
+                            + " sum %.2f ns/B, update %.2f ns/parameter, %.0f ms/stage, %.1f ms/task",
+                    direct ? PUBLISH : BROADCAST, broadcastNsPerByte, direct ? WEIGHT_GATHER : WEIGHT_FETCH, fetchNsPerByte,
+                    gradientNsPerByte, sumNsPerByte, updateNsPerParameter, stageMs, taskMs);
         }
     }
 
@@ -97,16 +125,30 @@ public final class StepModel {
     public static final String GRADIENT = "gradient";
     public static final String UPDATE = "driver update";
     public static final String SCHEDULING = "scheduling";
+    /** The direct exchange's parts in place of the broadcast and the weight fetch. */
+    public static final String PUBLISH = "publish";
+    public static final String WEIGHT_GATHER = "weight gather";
 
     private final long parameters;
     private final Costs costs;
+    private final ClusterConfig.Exchange exchange;
 
+    /** The model of Spark's exchange ({@code cluster.exchange = spark}, the default). */
     public StepModel(long parameters, Costs costs) {
+        this(parameters, costs, ClusterConfig.Exchange.SPARK);
+    }
+
+    public StepModel(long parameters, Costs costs, ClusterConfig.Exchange exchange) {
         if (parameters <= 0) {
             throw new IllegalArgumentException("parameters must be positive, got " + parameters);
         }
         this.parameters = parameters;
         this.costs = costs;
+        this.exchange = exchange;
+    }
+
+    public ClusterConfig.Exchange exchange() {
+        return exchange;
     }
 
     public long weightBytes() {
@@ -132,39 +174,55 @@ public final class StepModel {
         }
         int g = TaskSlots.replicasPerTask(replicas, slots);
         int blocks = (replicas + g - 1) / g;
-        int slices = replicas;
+        boolean direct = exchange == ClusterConfig.Exchange.DIRECT;
+        int slices = direct ? DirectExchange.pieces(GradientMessage.length(parameters), blocks).slices() : replicas;
         double w = weightBytes();
         double m = messageBytes();
         double bytesPerMs = networkGbps * 1e9 / 8 / 1e3;
         Map<String, Double> parts = new LinkedHashMap<>();
         parts.put(COMPUTE, g * computeMs);
-        parts.put(BROADCAST, w * costs.broadcastNsPerByte() / 1e6);
-        parts.put(WEIGHT_FETCH, w * costs.fetchNsPerByte() / 1e6 + w / bytesPerMs);
+        parts.put(direct ? PUBLISH : BROADCAST, w * costs.broadcastNsPerByte() / 1e6);
+        parts.put(direct ? WEIGHT_GATHER : WEIGHT_FETCH, w * costs.fetchNsPerByte() / 1e6 + w / bytesPerMs);
         parts.put(GRADIENT, m * costs.gradientNsPerByte() / 1e6 + (g - 1) * m * costs.sumNsPerByte() / 1e6
                 + m * (blocks - 1) / blocks / bytesPerMs + m / bytesPerMs);
         parts.put(UPDATE, parameters * costs.updateNsPerParameter() / 1e6);
-        parts.put(SCHEDULING, 2 * costs.stageMs() + (blocks + slices) * costs.taskMs());
+        parts.put(SCHEDULING, stages(exchange) * costs.stageMs() + (blocks + (direct ? 0 : slices)) * costs.taskMs());
         return new Projection(replicas, slots, g, blocks, slices, computeMs, imagesPerReplica, parts);
+    }
+
+    /** Spark stages per step: a shuffle map and a reduce stage, or the direct exchange's one barrier stage. */
+    private static int stages(ClusterConfig.Exchange exchange) {
+        return exchange == ClusterConfig.Exchange.DIRECT ? 1 : 2;
+    }
+
+    /** {@link #calibrate(ClusterConfig.Exchange, long, int, int, double, double, double, double, double, double, double)} of Spark's exchange. */
+    public static Costs calibrate(long parameters, int replicas, int replicasPerTask, double broadcastMs,
+                                  double weightFetchMs, double computeMs, double jobMs, double updateMs, double noopJobMs,
+                                  double sumNsPerByte) {
+        return calibrate(ClusterConfig.Exchange.SPARK, parameters, replicas, replicasPerTask, broadcastMs, weightFetchMs,
+                computeMs, jobMs, updateMs, noopJobMs, sumNsPerByte);
     }
 
     /**
      * Costs from one measured step configuration on the cluster at hand: the medians of a
-     * {@code bench sync} run at {@code replicas} replicas with {@code replicasPerTask}, its no-op
-     * job of {@code replicas} tasks (one stage: the stage cost, less {@link Costs#TASK_MS} per
-     * task), and a sum cost measured separately.
+     * {@code bench sync} run at {@code replicas} replicas with {@code replicasPerTask} through
+     * {@code exchange}, its no-op job of {@code replicas} tasks (one stage: the stage cost, less
+     * {@link Costs#TASK_MS} per task), and a sum cost measured separately.
      *
+     * @param broadcastMs the driver's broadcast, or its publish under the direct exchange
      * @param computeMs   the busiest executor's compute (g replicas)
-     * @param jobMs       the Spark job (weight fetch, compute, shuffle, reduce, collect)
+     * @param jobMs       the Spark job (weight fetch, compute, gradient path, sums to the driver)
      */
-    public static Costs calibrate(long parameters, int replicas, int replicasPerTask, double broadcastMs,
-                                  double weightFetchMs, double computeMs, double jobMs, double updateMs, double noopJobMs,
-                                  double sumNsPerByte) {
+    public static Costs calibrate(ClusterConfig.Exchange exchange, long parameters, int replicas, int replicasPerTask,
+                                  double broadcastMs, double weightFetchMs, double computeMs, double jobMs, double updateMs,
+                                  double noopJobMs, double sumNsPerByte) {
         double w = 4.0 * parameters;
         double m = 4.0 * GradientMessage.length(parameters);
         int blocks = (replicas + replicasPerTask - 1) / replicasPerTask;
         double taskMs = Costs.TASK_MS;
         double stageMs = Math.max(0, noopJobMs - replicas * taskMs);
-        double scheduling = 2 * stageMs + (blocks + replicas) * taskMs;
+        double scheduling = stages(exchange) * stageMs
+                + (blocks + (exchange == ClusterConfig.Exchange.DIRECT ? 0 : replicas)) * taskMs;
         double gradientMs = jobMs - weightFetchMs - computeMs - (replicasPerTask - 1) * m * sumNsPerByte / 1e6 - scheduling;
         return new Costs(broadcastMs * 1e6 / w, weightFetchMs * 1e6 / w, Math.max(0, gradientMs) * 1e6 / m, sumNsPerByte,
                 updateMs * 1e6 / parameters, stageMs, taskMs);

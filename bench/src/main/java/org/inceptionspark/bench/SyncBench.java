@@ -42,8 +42,8 @@ import org.inceptionspark.train.UpdateRule;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * {@code bench sync --replicas 2,4 [--model inception_v3] [--steps K] [--warmup W] [--batch B] [--size 79]
- * [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
+ * {@code bench sync --replicas 2,4 [--model inception_v3] [--steps K] [--warmup W] [--first-warmup W0] [--batch B]
+ * [--size 79] [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
  * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]
  * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]] [--exchange spark|direct]}
  *
@@ -107,9 +107,17 @@ public final class SyncBench implements Command {
         return 0;
     }
 
+    /** {@code --exchange spark|direct} (default spark, the product's default). */
+    static org.inceptionspark.config.ClusterConfig.Exchange exchange(CliArgs args) {
+        String name = args.option("exchange").orElse("spark");
+        return Arrays.stream(org.inceptionspark.config.ClusterConfig.Exchange.values())
+                .filter(e -> e.name().equalsIgnoreCase(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--exchange must be spark or direct, got " + name));
+    }
+
     /** Runs the benchmark as {@code bench sync} with these arguments; returns what it measured. */
     public Measurement measure(String[] argv) throws Exception {
-        CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "batch", "size", "workers", "master",
+        CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "first-warmup", "batch", "size", "workers", "master",
                 "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
                 "peer", "peer-python", "exchange"),
                 Set.of("no-spark-settings", "timeline", "no-dl4j", "open-cluster", "no-metrics-plugin"));
@@ -117,17 +125,15 @@ public final class SyncBench implements Command {
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
         int steps = args.intOption("steps", 5);
         int warmup = args.intOption("warmup", 1);
+        // the cluster's JVMs compile the exchange's paths during the first steps they ever run
+        int firstWarmup = Math.max(warmup, args.intOption("first-warmup", warmup));
         int batch = args.intOption("batch", 2);
         String model = args.option("model").orElse(ModelConfig.INCEPTION_V3);
         int size = args.intOption("size", model.equals(ModelConfig.INCEPTION_V3) ? 79 : 224);
         int workers = args.intOption("workers", 2);
         int slices = args.intOption("slices", 0);
         int perTask = args.intOption("replicas-per-task", 0);
-        String exchangeName = args.option("exchange").orElse("spark");
-        org.inceptionspark.config.ClusterConfig.Exchange exchange = java.util.Arrays.stream(
-                        org.inceptionspark.config.ClusterConfig.Exchange.values())
-                .filter(e -> e.name().equalsIgnoreCase(exchangeName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("--exchange must be spark or direct, got " + exchangeName));
+        org.inceptionspark.config.ClusterConfig.Exchange exchange = exchange(args);
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
         double width = args.doubleOption("width", 1.0);
@@ -178,7 +184,7 @@ public final class SyncBench implements Command {
         try {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
-            return measure(sc, graph, spec, replicaCounts, steps, warmup, batch, slices, perTask, seed, executors,
+            return measure(sc, graph, spec, replicaCounts, steps, warmup, firstWarmup, batch, slices, perTask, seed, executors,
                     cores, args.flag("timeline"), !args.flag("no-dl4j"), peer, exchange);
         } finally {
             sc.stop();
@@ -189,7 +195,7 @@ public final class SyncBench implements Command {
     }
 
     static Measurement measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelConfig spec,
-                               int[] replicaCounts, int steps, int warmup, int batch, int slices, int perTask, long seed,
+                               int[] replicaCounts, int steps, int warmup, int firstWarmup, int batch, int slices, int perTask, long seed,
                                int executors, int cores, boolean timeline, boolean withDl4j, PeerAllReduce peer,
                                org.inceptionspark.config.ClusterConfig.Exchange exchange)
             throws Exception {
@@ -247,9 +253,10 @@ public final class SyncBench implements Command {
                     driverState = DriverState.of(trainer.state());
                     System.out.println(driverState);
                 }
-                for (int i = 0; i < warmup + steps; i++) {
-                    boolean measured = i >= warmup;
-                    String tag = (measured ? "step " + (i - warmup + 1) : "warm-up " + (i + 1));
+                int unmeasured = n == replicaCounts[0] ? firstWarmup : warmup;
+                for (int i = 0; i < unmeasured + steps; i++) {
+                    boolean measured = i >= unmeasured;
+                    String tag = (measured ? "step " + (i - unmeasured + 1) : "warm-up " + (i + 1));
                     // alternate who goes first, so neither always runs right after the other's GC or cleanup
                     Step a;
                     Step b;

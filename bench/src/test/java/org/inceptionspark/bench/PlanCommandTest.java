@@ -1,11 +1,13 @@
 package org.inceptionspark.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.inceptionspark.config.ClusterConfig;
 import org.inceptionspark.driver.CapturedStdout;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +41,27 @@ class PlanCommandTest {
             assertTrue(out.contains("  " + part + " "), part + " in:\n" + out);
         }
         assertTrue(out.contains("one ImageNet epoch (1,281,167 images)"), out);
+    }
+
+    @Test
+    void theDirectExchangesPlanHasItsOwnPartsAndCosts() throws Exception {
+        CapturedStdout c = CapturedStdout.of(() -> new PlanCommand().run(new String[] {"--replicas", "50",
+                "--step-compute-ms", "120", "--network-gbps", "25", "--exchange", "direct"}));
+        assertEquals(0, c.rc());
+        String out = c.out();
+        Matcher m = RESULT.matcher(out);
+        assertTrue(m.find(), "RESULT line in:\n" + out);
+        StepModel.Projection p = new StepModel(SyncBench.parameters("inception_v3"), StepModel.Costs.DIRECT_DEFAULTS,
+                ClusterConfig.Exchange.DIRECT).project(50, 50, 120, 25, 32);
+        assertEquals(Math.round(p.stepMs()), Long.parseLong(m.group(1)), out);
+        assertTrue(out.contains("cluster.exchange = direct"), out);
+        for (String part : new String[] {"publish", "weight gather", "gradient", "driver update", "scheduling"}) {
+            assertTrue(out.contains("  " + part + " "), part + " in:\n" + out);
+        }
+        assertFalse(out.contains("  broadcast "), out);
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new PlanCommand().run(new String[] {
+                "--replicas", "4", "--step-compute-ms", "50", "--network-gbps", "25", "--exchange", "gloo"}));
+        assertTrue(bad.getMessage().contains("--exchange") && bad.getMessage().contains("gloo"), bad.getMessage());
     }
 
     @Test

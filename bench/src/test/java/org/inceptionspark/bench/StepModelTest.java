@@ -1,9 +1,12 @@
 package org.inceptionspark.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.inceptionspark.config.ClusterConfig;
 import org.inceptionspark.train.GradientMessage;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +80,40 @@ class StepModelTest {
         assertEquals(COSTS.updateNsPerParameter(), back.updateNsPerParameter(), 1e-9);
         assertEquals(COSTS.stageMs(), back.stageMs(), 1e-9);
         assertEquals(COSTS.taskMs(), back.taskMs(), 1e-9);
+    }
+
+    @Test
+    void theDirectExchangeRunsOneStageOfItsTasksAndMovesTheSameBytes() {
+        StepModel spark = new StepModel(P, COSTS);
+        StepModel direct = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT);
+        StepModel.Projection s = spark.project(50, 25, 120, 25, 32);
+        StepModel.Projection d = direct.project(50, 25, 120, 25, 32);
+        assertEquals(2, d.replicasPerTask());
+        assertEquals(25, d.blocks());
+        assertEquals(s.partsMs().get(StepModel.BROADCAST), d.partsMs().get(StepModel.PUBLISH), 1e-9);
+        assertEquals(s.partsMs().get(StepModel.WEIGHT_FETCH), d.partsMs().get(StepModel.WEIGHT_GATHER), 1e-9);
+        assertEquals(s.partsMs().get(StepModel.GRADIENT), d.partsMs().get(StepModel.GRADIENT), 1e-9);
+        assertNull(d.partsMs().get(StepModel.BROADCAST));
+        // one barrier stage of 25 tasks, against a map stage of 25 and a reduce stage of 50
+        assertEquals(100.0 + 25 * StepModel.Costs.TASK_MS, d.partsMs().get(StepModel.SCHEDULING), 1e-9);
+        assertEquals(2 * 100.0 + 75 * StepModel.Costs.TASK_MS, s.partsMs().get(StepModel.SCHEDULING), 1e-9);
+    }
+
+    @Test
+    void calibratingADirectStepGivesItsCostsBack() {
+        StepModel m = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT);
+        StepModel.Projection p = m.project(4, 2, 300, Double.POSITIVE_INFINITY, 32);
+        double gather = p.partsMs().get(StepModel.WEIGHT_GATHER);
+        double job = gather + 2 * 300 + p.partsMs().get(StepModel.GRADIENT) + p.partsMs().get(StepModel.SCHEDULING);
+        StepModel.Costs back = StepModel.calibrate(ClusterConfig.Exchange.DIRECT, P, 4, 2, p.partsMs().get(StepModel.PUBLISH),
+                gather, 2 * 300, job, p.partsMs().get(StepModel.UPDATE), COSTS.stageMs() + 4 * COSTS.taskMs(),
+                COSTS.sumNsPerByte());
+        assertEquals(COSTS.broadcastNsPerByte(), back.broadcastNsPerByte(), 1e-9);
+        assertEquals(COSTS.fetchNsPerByte(), back.fetchNsPerByte(), 1e-9);
+        assertEquals(COSTS.gradientNsPerByte(), back.gradientNsPerByte(), 1e-9);
+        assertEquals(COSTS.stageMs(), back.stageMs(), 1e-9);
+        assertSame(StepModel.Costs.DIRECT_DEFAULTS, StepModel.Costs.defaults(ClusterConfig.Exchange.DIRECT));
+        assertSame(StepModel.Costs.DEFAULTS, StepModel.Costs.defaults(ClusterConfig.Exchange.SPARK));
     }
 
     @Test
