@@ -261,14 +261,14 @@ public final class SyncBench implements Command {
                     Step a;
                     Step b;
                     if (dl4j == null) {
-                        a = oursStep(sc, trainer, listener, stages, n, cores, tag);
+                        a = oursStep(sc, trainer, listener, stages, n, cores, tag, exchange);
                         b = NOT_RUN;
                     } else if (i % 2 == 0) {
-                        a = oursStep(sc, trainer, listener, stages, n, cores, tag);
+                        a = oursStep(sc, trainer, listener, stages, n, cores, tag, exchange);
                         b = dl4jStep(dl4j, rdd, n, cores);
                     } else {
                         b = dl4jStep(dl4j, rdd, n, cores);
-                        a = oursStep(sc, trainer, listener, stages, n, cores, tag);
+                        a = oursStep(sc, trainer, listener, stages, n, cores, tag, exchange);
                     }
 
                     System.out.printf(Locale.ROOT, "  N=%d %-10s ours: wall %7.0f ms compute %7.0f overhead %7.0f (driver update %5.0f) in %7.1f MB out %7.1f MB"
@@ -389,7 +389,8 @@ public final class SyncBench implements Command {
     }
 
     private static Step oursStep(JavaSparkContext sc, SyncTrainer trainer, ComputeListener listener,
-                                 StageTimeline stages, int n, int cores, String tag)
+                                 StageTimeline stages, int n, int cores, String tag,
+                                 org.inceptionspark.config.ClusterConfig.Exchange exchange)
             throws InterruptedException {
         listener.clear();
         DriverIo io0 = DriverIo.now();
@@ -402,10 +403,14 @@ public final class SyncBench implements Command {
         List<ComputeListener.Sample> samples = listener.await(n, 10_000);
         double slowest = t.slowestReplicaSeconds() * 1e3;
         double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
+        boolean direct = exchange == org.inceptionspark.config.ClusterConfig.Exchange.DIRECT;
         String timeline = stages == null ? null : String.format(Locale.ROOT,
-                "    driver: broadcast %.0f ms, job %.0f ms, update %.0f ms; slowest replica weight fetch %.0f ms%n",
-                t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3, t.driverUpdateSeconds() * 1e3,
-                t.slowestWeightFetchSeconds() * 1e3) + stages.describeJob(description, 10_000);
+                "    driver: %s %.0f ms, job %.0f ms, update %.0f ms; slowest replica weight %s %.0f ms%s%n",
+                direct ? "publish" : "broadcast", t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3,
+                t.driverUpdateSeconds() * 1e3, direct ? "gather" : "fetch", t.slowestWeightFetchSeconds() * 1e3,
+                direct ? String.format(Locale.ROOT, ", slowest task's gradient exchange %.0f ms (its message to its sums"
+                        + " at the driver)", t.slowestGradientExchangeSeconds() * 1e3) : "")
+                + stages.describeJob(description, 10_000);
         return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
                 t.driverUpdateSeconds() * 1e3, t.broadcastSeconds() * 1e3, t.slowestWeightFetchSeconds() * 1e3,
                 t.jobSeconds() * 1e3, timeline);

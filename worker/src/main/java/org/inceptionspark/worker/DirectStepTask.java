@@ -136,6 +136,9 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         }
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
         DirectExchange.await(sums, ctx, "sending summed slices to the driver at " + driver.text());
+        if (replicas.timers() != null) {
+            replicas.timers().gradients().add(System.nanoTime() - computed);
+        }
         if (LOG.isDebugEnabled()) {
             LOG.debug("step {} block {} of {}: meeting {} ms, weights {} ms, replicas {} ms, parts sent {} ms, summed {} ms,"
                             + " sums sent {} ms", step, block, blocks, (fetchStart - start) / 1_000_000, fetchNanos / 1_000_000,

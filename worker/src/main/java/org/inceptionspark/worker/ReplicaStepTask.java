@@ -31,9 +31,12 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
      * Per-task times in nanoseconds, one entry per replica: its forward/backward, and fetching and
      * setting the step's weights. Shown in the Spark UI; the driver reports the slowest of each.
      * {@code devices}: where each replica ran, "replica R executor E gpu A" (A empty without GPUs).
+     * {@code gradients}: under the direct exchange, one entry per task, from its block's message
+     * to its sums delivered to the driver (the reduce-scatter, waiting for the other tasks included).
      */
     public record Timers(CollectionAccumulator<Long> compute, CollectionAccumulator<Long> weights,
-                         CollectionAccumulator<String> devices) implements java.io.Serializable {
+                         CollectionAccumulator<String> devices, CollectionAccumulator<Long> gradients)
+            implements java.io.Serializable {
     }
 
     /**
@@ -84,6 +87,11 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
      * @param directWeights the step's weights when the task gathered them itself (direct
      *                      exchange), fetched in {@code fetchNanos}; null = from the broadcast
      */
+    /** Where this step's tasks record their times; null when nothing does. */
+    Timers timers() {
+        return timers;
+    }
+
     float[] blockMessage(int block, float[] directWeights, long fetchNanos) {
         PairwiseSum sum = new PairwiseSum();
         List<float[]> buffers = new ArrayList<>();

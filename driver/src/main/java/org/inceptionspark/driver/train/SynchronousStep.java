@@ -66,7 +66,8 @@ public final class SynchronousStep {
         this.graphJson = sc.broadcast(graphJson);
         this.meters = meters;
         this.timers = new ReplicaStepTask.Timers(sc.sc().collectionAccumulator("replica compute ns"),
-                sc.sc().collectionAccumulator("replica weight fetch ns"), sc.sc().collectionAccumulator("replica devices"));
+                sc.sc().collectionAccumulator("replica weight fetch ns"), sc.sc().collectionAccumulator("replica devices"),
+                sc.sc().collectionAccumulator("task gradient exchange ns"));
         sc.sc().addSparkListener(watch);
     }
 
@@ -86,11 +87,11 @@ public final class SynchronousStep {
      * step object reuses: valid until the next {@link #run}), and where the time went.
      */
     public record Result(float[] summed, double slowestReplicaSeconds, double slowestWeightFetchSeconds,
-                         double broadcastSeconds, double jobSeconds) {
+                         double slowestGradientExchangeSeconds, double broadcastSeconds, double jobSeconds) {
         /** This step's timings, completed with what the driver measured around it. */
         StepTimings timings(double wallSeconds, double driverUpdateSeconds) {
-            return new StepTimings(wallSeconds, slowestReplicaSeconds, slowestWeightFetchSeconds, broadcastSeconds,
-                    jobSeconds, driverUpdateSeconds);
+            return new StepTimings(wallSeconds, slowestReplicaSeconds, slowestWeightFetchSeconds,
+                    slowestGradientExchangeSeconds, broadcastSeconds, jobSeconds, driverUpdateSeconds);
         }
     }
 
@@ -157,7 +158,7 @@ public final class SynchronousStep {
                 summed = new float[job.slices().length()];
             }
             StepExchange.gather(parts, job.slices(), summed, step);
-            return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), (t1 - t0) / 1e9,
+            return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), 0, (t1 - t0) / 1e9,
                     (t2 - t1) / 1e9);
         } finally {
             sc.setJobDescription(null);
@@ -206,7 +207,8 @@ public final class SynchronousStep {
                 summed = new float[job.slices().length()];
             }
             DirectExchange.gather(direct, reported, DirectExchange.pieces(summed.length, stepBlocks.count()), summed, step);
-            return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), (t1 - t0) / 1e9,
+            return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), slowest(timers.gradients()),
+                    (t1 - t0) / 1e9,
                     (t2 - t1) / 1e9);
         } finally {
             sc.setJobDescription(null);
@@ -217,6 +219,7 @@ public final class SynchronousStep {
         timers.compute().reset();
         timers.weights().reset();
         timers.devices().reset();
+        timers.gradients().reset();
     }
 
     private JavaRDD<Integer> blockIds(int blocks) {

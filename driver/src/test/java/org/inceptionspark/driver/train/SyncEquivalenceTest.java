@@ -132,6 +132,10 @@ class SyncEquivalenceTest {
                     StepOutcome o = t.step(run + " step " + i);
                     assertTrue(o.applied());
                     assertEquals(40, o.images());
+                    // every task's reduce-scatter and sums to the driver, timed for the Spark UI and bench sync
+                    StepTimings timings = t.lastTimings();
+                    assertTrue(timings.slowestGradientExchangeSeconds() > 0
+                            && timings.slowestGradientExchangeSeconds() < timings.jobSeconds(), timings.toString());
                 }
                 if (first == null) {
                     first = t.state().params().clone();
@@ -158,6 +162,7 @@ class SyncEquivalenceTest {
                 assertEquals(perTask, t.replicasPerTask());
                 for (int i = 0; i < 2; i++) {
                     assertEquals(40, t.step("per task " + perTask + " step " + i).images());
+                    assertEquals(0, t.lastTimings().slowestGradientExchangeSeconds(), "Spark's exchange has no such phase");
                 }
                 if (reference == null) {
                     reference = t.state().params().clone();
