@@ -23,9 +23,9 @@ import org.inceptionspark.train.PairwiseSum;
  * {@code --calibrate} measures them with a short {@code bench sync} run (2 replicas) on the cluster
  * at hand ({@code --master}; without it, a loopback standalone cluster as {@code bench sync} starts).
  *
- * <p>{@code plan --check [--check-replicas 2,4] [--steps 4] [--warmup 2] [--first-warmup 8] [--timeline] [--peer SCRIPT]}
- * tests the model on the cluster at
- * hand: one {@code bench sync} run over the replica counts, costs calibrated from the smallest,
+ * <p>{@code plan --check [--check-replicas 2,4] [--steps 4] [--warmup 2] [--first-warmup 8] [--timeline]
+ * [--peer SCRIPT]} tests the model on the cluster at hand: one {@code bench sync} run over the
+ * replica counts, costs calibrated from the smallest,
  * every count's step and overhead projected (with its measured compute, no wire: loopback) and
  * set beside the measured ones, with the error.
  */
@@ -37,7 +37,8 @@ public final class PlanCommand implements Command {
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "step-compute-ms", "network-gbps", "slots",
                         "images-per-replica", "model", "master", "workers", "spark-conf", "executor-memory",
-                        "check-replicas", "steps", "warmup", "first-warmup", "peer", "peer-python", "input-images-per-core", "exchange"),
+                        "check-replicas", "steps", "warmup", "first-warmup", "peer", "peer-python", "input-images-per-core",
+                        "exchange"),
                 Set.of("calibrate", "check", "timeline"));
         String model = args.option("model").orElse("inception_v3");
         ClusterConfig.Exchange exchange = SyncBench.exchange(args);
@@ -84,9 +85,9 @@ public final class PlanCommand implements Command {
         System.out.printf(Locale.ROOT, "plan: %s, %,d parameters: weights %.1f MB and gradient message %.1f MB per step;"
                         + " %d replicas on %d task slots (%d per task, %d blocks, %d slices), %d images per replica,"
                         + " compute %.0f ms per replica step, network %.1f Gbit/s; cluster.exchange = %s%n", model, parameters,
-                4 * parameters / 1e6,
-                4.0 * GradientMessage.length(parameters) / 1e6, p.replicas(), p.slots(), p.replicasPerTask(), p.blocks(),
-                p.slices(), p.imagesPerReplica(), p.computePerReplicaMs(), gbps, exchange.name().toLowerCase(Locale.ROOT));
+                4 * parameters / 1e6, 4.0 * GradientMessage.length(parameters) / 1e6, p.replicas(), p.slots(),
+                p.replicasPerTask(), p.blocks(), p.slices(), p.imagesPerReplica(), p.computePerReplicaMs(), gbps,
+                SyncBench.name(exchange));
         System.out.println("costs: " + costs.describe(exchange) + "; " + source);
         for (Map.Entry<String, Double> e : p.partsMs().entrySet()) {
             System.out.printf(Locale.ROOT, "  %-14s %9.0f ms%n", e.getKey(), e.getValue());
@@ -139,7 +140,7 @@ public final class PlanCommand implements Command {
         StepModel model0 = new StepModel(m.parameters(), costs, exchange);
         int slots = m.executors() * m.cores();
         System.out.printf(Locale.ROOT, "%nplan check (cluster.exchange = %s): costs calibrated at N=%d: %s; %d task slots,"
-                        + " loopback (no wire time)%n", exchange.name().toLowerCase(Locale.ROOT), calibrateAt, costs.describe(exchange), slots);
+                        + " loopback (no wire time)%n", SyncBench.name(exchange), calibrateAt, costs.describe(exchange), slots);
         System.out.printf(Locale.ROOT, "  %3s %14s %14s %7s %16s %16s %7s%n", "N", "step ms model", "step ms bench",
                 "error", "overhead model", "overhead bench", "error");
         List<String> fields = new ArrayList<>();
@@ -154,7 +155,7 @@ public final class PlanCommand implements Command {
             fields.add(String.format(Locale.ROOT, "step_error_n%d=%.3f overhead_error_n%d=%.3f", n, stepError, n, overheadError));
         }
         ResultLine.print(System.out, "%s calibrated_at=%d exchange=%s", String.join(" ", fields), calibrateAt,
-                exchange.name().toLowerCase(Locale.ROOT));
+                SyncBench.name(exchange));
         return 0;
     }
 

@@ -80,10 +80,9 @@ public final class StepModel {
 
         /** The costs named as the parts of {@code exchange}'s step are. */
         public String describe(ClusterConfig.Exchange exchange) {
-            boolean direct = exchange == ClusterConfig.Exchange.DIRECT;
             return String.format(java.util.Locale.ROOT, "%s %.2f ns/B, %s %.2f ns/B, gradient %.2f ns/B,"
                             + " sum %.2f ns/B, update %.2f ns/parameter, %.0f ms/stage, %.1f ms/task",
-                    direct ? PUBLISH : BROADCAST, broadcastNsPerByte, direct ? WEIGHT_GATHER : WEIGHT_FETCH, fetchNsPerByte,
+                    weightsOut(exchange), broadcastNsPerByte, weightsIn(exchange), fetchNsPerByte,
                     gradientNsPerByte, sumNsPerByte, updateNsPerParameter, stageMs, taskMs);
         }
     }
@@ -147,10 +146,6 @@ public final class StepModel {
         this.exchange = exchange;
     }
 
-    public ClusterConfig.Exchange exchange() {
-        return exchange;
-    }
-
     public long weightBytes() {
         return 4 * parameters;
     }
@@ -174,33 +169,40 @@ public final class StepModel {
         }
         int g = TaskSlots.replicasPerTask(replicas, slots);
         int blocks = (replicas + g - 1) / g;
-        boolean direct = exchange == ClusterConfig.Exchange.DIRECT;
-        int slices = direct ? DirectExchange.pieces(GradientMessage.length(parameters), blocks).slices() : replicas;
+        int slices = exchange == ClusterConfig.Exchange.DIRECT
+                ? DirectExchange.pieces(GradientMessage.length(parameters), blocks).slices() : replicas;
         double w = weightBytes();
         double m = messageBytes();
         double bytesPerMs = networkGbps * 1e9 / 8 / 1e3;
         Map<String, Double> parts = new LinkedHashMap<>();
         parts.put(COMPUTE, g * computeMs);
-        parts.put(direct ? PUBLISH : BROADCAST, w * costs.broadcastNsPerByte() / 1e6);
-        parts.put(direct ? WEIGHT_GATHER : WEIGHT_FETCH, w * costs.fetchNsPerByte() / 1e6 + w / bytesPerMs);
+        parts.put(weightsOut(exchange), w * costs.broadcastNsPerByte() / 1e6);
+        parts.put(weightsIn(exchange), w * costs.fetchNsPerByte() / 1e6 + w / bytesPerMs);
         parts.put(GRADIENT, m * costs.gradientNsPerByte() / 1e6 + (g - 1) * m * costs.sumNsPerByte() / 1e6
                 + m * (blocks - 1) / blocks / bytesPerMs + m / bytesPerMs);
         parts.put(UPDATE, parameters * costs.updateNsPerParameter() / 1e6);
-        parts.put(SCHEDULING, stages(exchange) * costs.stageMs() + (blocks + (direct ? 0 : slices)) * costs.taskMs());
+        parts.put(SCHEDULING, schedulingMs(exchange, costs.stageMs(), costs.taskMs(), blocks, slices));
         return new Projection(replicas, slots, g, blocks, slices, computeMs, imagesPerReplica, parts);
     }
 
-    /** Spark stages per step: a shuffle map and a reduce stage, or the direct exchange's one barrier stage. */
-    private static int stages(ClusterConfig.Exchange exchange) {
-        return exchange == ClusterConfig.Exchange.DIRECT ? 1 : 2;
+    /** The part that puts the weights on the driver's side of the wire: Spark's broadcast, or the direct exchange's publish. */
+    public static String weightsOut(ClusterConfig.Exchange exchange) {
+        return exchange == ClusterConfig.Exchange.DIRECT ? PUBLISH : BROADCAST;
     }
 
-    /** {@link #calibrate(ClusterConfig.Exchange, long, int, int, double, double, double, double, double, double, double)} of Spark's exchange. */
-    public static Costs calibrate(long parameters, int replicas, int replicasPerTask, double broadcastMs,
-                                  double weightFetchMs, double computeMs, double jobMs, double updateMs, double noopJobMs,
-                                  double sumNsPerByte) {
-        return calibrate(ClusterConfig.Exchange.SPARK, parameters, replicas, replicasPerTask, broadcastMs, weightFetchMs,
-                computeMs, jobMs, updateMs, noopJobMs, sumNsPerByte);
+    /** The part that brings the weights to the replicas: their fetch of the broadcast, or the tasks' gather. */
+    public static String weightsIn(ClusterConfig.Exchange exchange) {
+        return exchange == ClusterConfig.Exchange.DIRECT ? WEIGHT_GATHER : WEIGHT_FETCH;
+    }
+
+    /**
+     * A step's Spark stages and tasks: a map stage of the blocks and a reduce stage of the slices,
+     * or the direct exchange's one barrier stage of the blocks.
+     */
+    private static double schedulingMs(ClusterConfig.Exchange exchange, double stageMs, double taskMs, int blocks,
+                                       int slices) {
+        return exchange == ClusterConfig.Exchange.DIRECT ? stageMs + blocks * taskMs
+                : 2 * stageMs + (blocks + slices) * taskMs;
     }
 
     /**
@@ -221,8 +223,7 @@ public final class StepModel {
         int blocks = (replicas + replicasPerTask - 1) / replicasPerTask;
         double taskMs = Costs.TASK_MS;
         double stageMs = Math.max(0, noopJobMs - replicas * taskMs);
-        double scheduling = stages(exchange) * stageMs
-                + (blocks + (exchange == ClusterConfig.Exchange.DIRECT ? 0 : replicas)) * taskMs;
+        double scheduling = schedulingMs(exchange, stageMs, taskMs, blocks, replicas);
         double gradientMs = jobMs - weightFetchMs - computeMs - (replicasPerTask - 1) * m * sumNsPerByte / 1e6 - scheduling;
         return new Costs(broadcastMs * 1e6 / w, weightFetchMs * 1e6 / w, Math.max(0, gradientMs) * 1e6 / m, sumNsPerByte,
                 updateMs * 1e6 / parameters, stageMs, taskMs);

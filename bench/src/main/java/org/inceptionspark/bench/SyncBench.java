@@ -115,10 +115,15 @@ public final class SyncBench implements Command {
                 .orElseThrow(() -> new IllegalArgumentException("--exchange must be spark or direct, got " + name));
     }
 
+    /** The exchange as {@code cluster.exchange} spells it, for printouts and RESULT lines. */
+    static String name(org.inceptionspark.config.ClusterConfig.Exchange exchange) {
+        return exchange.name().toLowerCase(Locale.ROOT);
+    }
+
     /** Runs the benchmark as {@code bench sync} with these arguments; returns what it measured. */
     public Measurement measure(String[] argv) throws Exception {
-        CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "first-warmup", "batch", "size", "workers", "master",
-                "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
+        CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "first-warmup", "batch", "size", "workers",
+                "master", "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
                 "peer", "peer-python", "exchange"),
                 Set.of("no-spark-settings", "timeline", "no-dl4j", "open-cluster", "no-metrics-plugin"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
@@ -195,8 +200,9 @@ public final class SyncBench implements Command {
     }
 
     static Measurement measure(JavaSparkContext sc, ComputationGraphConfiguration graph, ModelConfig spec,
-                               int[] replicaCounts, int steps, int warmup, int firstWarmup, int batch, int slices, int perTask, long seed,
-                               int executors, int cores, boolean timeline, boolean withDl4j, PeerAllReduce peer,
+                               int[] replicaCounts, int steps, int warmup, int firstWarmup, int batch, int slices,
+                               int perTask, long seed, int executors, int cores, boolean timeline, boolean withDl4j,
+                               PeerAllReduce peer,
                                org.inceptionspark.config.ClusterConfig.Exchange exchange)
             throws Exception {
         ComputeListener listener = new ComputeListener();
@@ -303,7 +309,7 @@ public final class SyncBench implements Command {
         ResultLine.print(System.out, "overhead_ms=%.0f%s driver_bytes_n4_over_n2=%.3f model=%s parameters=%d"
                         + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f exchange=%s%s",
                 ours.get(max).overheadMs(), dl4jField, ratio, spec.name(), params, max, ours.get(max).bytes() / 1e6,
-                driverState.totalBytes() / 1e6, exchange.name().toLowerCase(Locale.ROOT), peerField);
+                driverState.totalBytes() / 1e6, name(exchange), peerField);
         return new Measurement(params, executors, cores, ours, noops, perTaskUsed);
     }
 
@@ -403,13 +409,13 @@ public final class SyncBench implements Command {
         List<ComputeListener.Sample> samples = listener.await(n, 10_000);
         double slowest = t.slowestReplicaSeconds() * 1e3;
         double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
-        boolean direct = exchange == org.inceptionspark.config.ClusterConfig.Exchange.DIRECT;
         String timeline = stages == null ? null : String.format(Locale.ROOT,
-                "    driver: %s %.0f ms, job %.0f ms, update %.0f ms; slowest replica weight %s %.0f ms%s%n",
-                direct ? "publish" : "broadcast", t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3,
-                t.driverUpdateSeconds() * 1e3, direct ? "gather" : "fetch", t.slowestWeightFetchSeconds() * 1e3,
-                direct ? String.format(Locale.ROOT, ", slowest task's gradient exchange %.0f ms (its message to its sums"
-                        + " at the driver)", t.slowestGradientExchangeSeconds() * 1e3) : "")
+                "    driver: %s %.0f ms, job %.0f ms, update %.0f ms; slowest replica %s %.0f ms%s%n",
+                StepModel.weightsOut(exchange), t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3,
+                t.driverUpdateSeconds() * 1e3, StepModel.weightsIn(exchange), t.slowestWeightFetchSeconds() * 1e3,
+                exchange == org.inceptionspark.config.ClusterConfig.Exchange.DIRECT ? String.format(Locale.ROOT,
+                        ", slowest task's gradient exchange %.0f ms (its message to its sums at the driver)",
+                        t.slowestGradientExchangeSeconds() * 1e3) : "")
                 + stages.describeJob(description, 10_000);
         return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
                 t.driverUpdateSeconds() * 1e3, t.broadcastSeconds() * 1e3, t.slowestWeightFetchSeconds() * 1e3,

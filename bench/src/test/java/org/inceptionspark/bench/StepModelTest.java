@@ -72,8 +72,8 @@ class StepModelTest {
         double scheduling = p.partsMs().get(StepModel.SCHEDULING);
         // the Spark job holds the weight fetch, the compute, the gradient path and the tasks
         double job = fetch + 300 + p.partsMs().get(StepModel.GRADIENT) + scheduling;
-        StepModel.Costs back = StepModel.calibrate(P, 2, 1, p.partsMs().get(StepModel.BROADCAST), fetch, 300, job,
-                p.partsMs().get(StepModel.UPDATE), COSTS.stageMs() + 2 * COSTS.taskMs(), COSTS.sumNsPerByte());
+        StepModel.Costs back = StepModel.calibrate(ClusterConfig.Exchange.SPARK, P, 2, 1, p.partsMs().get(StepModel.BROADCAST),
+                fetch, 300, job, p.partsMs().get(StepModel.UPDATE), COSTS.stageMs() + 2 * COSTS.taskMs(), COSTS.sumNsPerByte());
         assertEquals(COSTS.broadcastNsPerByte(), back.broadcastNsPerByte(), 1e-9);
         assertEquals(COSTS.fetchNsPerByte(), back.fetchNsPerByte(), 1e-9);
         assertEquals(COSTS.gradientNsPerByte(), back.gradientNsPerByte(), 1e-9);

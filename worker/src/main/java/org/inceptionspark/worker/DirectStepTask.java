@@ -103,8 +103,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         float[] message = replicas.blockMessage(block, weights, fetchNanos);
         long computed = System.nanoTime();
         SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
-        slices = ranges.slices();
-        for (int s = 0; s < slices; s++) {
+        int pieces = ranges.slices();
+        for (int s = 0; s < pieces; s++) {
             int owner = s % blocks;
             if (owner != block) {
                 sent.add(endpoint.send(peers[owner], DirectExchange.message(DirectExchange.GRADIENT_PART, stage, attempt, s,
@@ -115,7 +115,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long summedAt = partsSent;
         List<DirectExchange.Summed> out = new ArrayList<>();
         List<CompletableFuture<Void>> sums = new ArrayList<>();
-        for (int s = block; s < slices; s += blocks) {
+        for (int s = block; s < pieces; s += blocks) {
             FaultHooks.atReduce();
             PairwiseSum sum = new PairwiseSum();
             for (int b = 0; b < blocks; b++) {
@@ -136,9 +136,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         }
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
         DirectExchange.await(sums, ctx, "sending summed slices to the driver at " + driver.text());
-        if (replicas.timers() != null) {
-            replicas.timers().gradients().add(System.nanoTime() - computed);
-        }
+        replicas.timers().gradients().add(System.nanoTime() - computed);
         if (LOG.isDebugEnabled()) {
             LOG.debug("step {} block {} of {}: meeting {} ms, weights {} ms, replicas {} ms, parts sent {} ms, summed {} ms,"
                             + " sums sent {} ms", step, block, blocks, (fetchStart - start) / 1_000_000, fetchNanos / 1_000_000,

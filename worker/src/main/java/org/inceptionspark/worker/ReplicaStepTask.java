@@ -87,7 +87,7 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
      * @param directWeights the step's weights when the task gathered them itself (direct
      *                      exchange), fetched in {@code fetchNanos}; null = from the broadcast
      */
-    /** Where this step's tasks record their times; null when nothing does. */
+    /** Where this step's tasks record their times. */
     Timers timers() {
         return timers;
     }

@@ -208,8 +208,7 @@ public final class SynchronousStep {
             }
             DirectExchange.gather(direct, reported, DirectExchange.pieces(summed.length, stepBlocks.count()), summed, step);
             return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), slowest(timers.gradients()),
-                    (t1 - t0) / 1e9,
-                    (t2 - t1) / 1e9);
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         } finally {
             sc.setJobDescription(null);
         }
