@@ -18,14 +18,16 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.network.TransportContext;
+import org.apache.spark.network.buffer.ManagedBuffer;
+import org.apache.spark.network.buffer.NioManagedBuffer;
 import org.apache.spark.network.client.RpcResponseCallback;
+import org.apache.spark.network.client.StreamCallbackWithID;
 import org.apache.spark.network.client.TransportClient;
 import org.apache.spark.network.client.TransportClientBootstrap;
 import org.apache.spark.network.client.TransportClientFactory;
 import org.apache.spark.network.crypto.AuthClientBootstrap;
 import org.apache.spark.network.crypto.AuthServerBootstrap;
 import org.apache.spark.network.netty.SparkTransportConf;
-import org.apache.spark.network.server.OneForOneStreamManager;
 import org.apache.spark.network.server.RpcHandler;
 import org.apache.spark.network.server.StreamManager;
 import org.apache.spark.network.server.TransportServer;
@@ -49,7 +51,6 @@ import org.apache.spark.network.util.TransportConf;
  * rerun of a step never mixes with the run it replaces.
  */
 public final class DirectExchange {
-    static final byte WEIGHTS = 1;
     static final byte WEIGHT_PART = 2;
     static final byte GRADIENT_PART = 3;
     static final byte SUM = 4;
@@ -99,15 +100,92 @@ public final class DirectExchange {
     record Key(long stage, int attempt, byte kind, int slice, int block) {
     }
 
-    /** A message: header and {@code length} floats of {@code values} from {@code from}. */
-    static ByteBuffer message(byte kind, long stage, int attempt, int slice, int block, float[] values, int from, int length) {
-        ByteBuffer b = ByteBuffer.allocate(HEADER + 4 * length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(kind).putLong(stage).putInt(attempt).putInt(slice).putInt(block).putInt(from).putInt(length);
-        if (values != null) {
-            b.asFloatBuffer().put(values, from, length);
-            b.position(b.position() + 4 * length);
+    /** A message's header: what the {@code length} floats that follow it are. */
+    static ByteBuffer header(byte kind, long stage, int attempt, int slice, int block, int from, int length) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        return b.put(kind).putLong(stage).putInt(attempt).putInt(slice).putInt(block).putInt(from).putInt(length).flip();
+    }
+
+    /** {@code length} floats of {@code values} from {@code from} as little-endian bytes. */
+    static ByteBuffer body(float[] values, int from, int length) {
+        ByteBuffer b = ByteBuffer.allocate(4 * length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values, from, length);
+        return b;
+    }
+
+    /** The name under which the driver streams weights {@code from..from+length} of {@code step}. */
+    static String weightStream(long step, int from, int length) {
+        return "weights/" + step + "/" + from + "/" + length;
+    }
+
+    /**
+     * Decodes a stream of little-endian floats into {@code into[from..from+length)} as its
+     * network buffers arrive, so a message is never assembled in one buffer and copied again; a
+     * float split between two buffers is carried over.
+     */
+    static final class FloatSink implements StreamCallbackWithID {
+        private final String id;
+        private final float[] into;
+        private final int end;
+        private int next;
+        private final ByteBuffer carry = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        private final Consumer<FloatSink> complete;
+        private final Consumer<Throwable> failed;
+
+        FloatSink(String id, float[] into, int from, int length, Consumer<FloatSink> complete, Consumer<Throwable> failed) {
+            this.id = id;
+            this.into = into;
+            this.next = from;
+            this.end = from + length;
+            this.complete = complete;
+            this.failed = failed;
         }
-        return b.flip();
+
+        @Override
+        public String getID() {
+            return id;
+        }
+
+        @Override
+        public void onData(String streamId, ByteBuffer buf) throws IOException {
+            ByteBuffer in = buf.order(ByteOrder.LITTLE_ENDIAN);
+            if (carry.position() > 0) {
+                while (carry.hasRemaining() && in.hasRemaining()) {
+                    carry.put(in.get());
+                }
+                if (carry.hasRemaining()) {
+                    return;
+                }
+                put(1);
+                into[next - 1] = carry.getFloat(0);
+                carry.clear();
+            }
+            int whole = in.remaining() / 4;
+            put(whole);
+            in.asFloatBuffer().get(into, next - whole, whole);
+            in.position(in.position() + 4 * whole);
+            carry.put(in);
+        }
+
+        private void put(int floats) throws IOException {
+            if (next + floats > end) {
+                throw new IOException(id + " carries more than its " + (end - next) + " remaining floats");
+            }
+            next += floats;
+        }
+
+        @Override
+        public void onComplete(String streamId) throws IOException {
+            if (next != end || carry.position() != 0) {
+                throw new IOException(id + " ended " + (end - next) + " floats short");
+            }
+            complete.accept(this);
+        }
+
+        @Override
+        public void onFailure(String streamId, Throwable cause) {
+            failed.accept(cause);
+        }
     }
 
     /** One JVM's server and connections; the driver's also serves the step's weights. */
@@ -238,21 +316,59 @@ public final class DirectExchange {
             }
         }
 
-        /** Sends {@code message} to {@code to}; the future completes when the receiver has taken it. */
+        /** Sends {@code message} to {@code to} as one request; the future completes with the answer read. */
         CompletableFuture<Void> send(Address to, ByteBuffer message, Consumer<ByteBuffer> response) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            TransportClient client;
+            TransportClient client = client(to, done);
+            if (client != null) {
+                client.sendRpc(message, answered(to, done, response));
+            }
+            return done;
+        }
+
+        /**
+         * Sends {@code length} floats of {@code values} from {@code from} to {@code to} as a
+         * stream the receiver decodes as it arrives; the future completes when the receiver has
+         * them all. The floats are copied before this returns.
+         */
+        CompletableFuture<Void> sendFloats(Address to, byte kind, long stage, int attempt, int slice, int block,
+                                           float[] values, int from, int length) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            TransportClient client = client(to, done);
+            if (client != null) {
+                client.uploadStream(new NioManagedBuffer(header(kind, stage, attempt, slice, block, 0, length)),
+                        new NioManagedBuffer(body(values, from, length)), answered(to, done, null));
+            }
+            return done;
+        }
+
+        /** Streams the driver's weights {@code from..from+length} of {@code step} into the same range of {@code into}. */
+        CompletableFuture<Void> fetchWeights(Address driver, long step, float[] into, int from, int length) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            TransportClient client = client(driver, done);
+            if (client != null) {
+                String id = weightStream(step, from, length);
+                client.stream(id, new FloatSink(id, into, from, length, sink -> done.complete(null),
+                        e -> done.completeExceptionally(new IOException(driver.text() + ": " + e.getMessage(), e))));
+            }
+            return done;
+        }
+
+        /** A connection to {@code to}, or null with {@code failed} completed by why there is none. */
+        private TransportClient client(Address to, CompletableFuture<Void> failed) {
             try {
-                client = clients.createClient(to.host(), to.port());
+                return clients.createClient(to.host(), to.port());
             } catch (IOException e) {
-                done.completeExceptionally(new IOException("cannot connect to " + to.text() + ": " + e.getMessage(), e));
-                return done;
+                failed.completeExceptionally(new IOException("cannot connect to " + to.text() + ": " + e.getMessage(), e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                done.completeExceptionally(e);
-                return done;
+                failed.completeExceptionally(e);
             }
-            client.sendRpc(message, new RpcResponseCallback() {
+            return null;
+        }
+
+        private static RpcResponseCallback answered(Address to, CompletableFuture<Void> done, Consumer<ByteBuffer> response) {
+            return new RpcResponseCallback() {
                 @Override
                 public void onSuccess(ByteBuffer r) {
                     try {
@@ -269,8 +385,7 @@ public final class DirectExchange {
                 public void onFailure(Throwable e) {
                     done.completeExceptionally(new IOException(to.text() + ": " + e.getMessage(), e));
                 }
-            });
-            return done;
+            };
         }
 
         @Override
@@ -281,7 +396,22 @@ public final class DirectExchange {
         }
 
         private final class Handler extends RpcHandler {
-            private final StreamManager streams = new OneForOneStreamManager();
+            private final StreamManager streams = new StreamManager() {
+                @Override
+                public ManagedBuffer getChunk(long streamId, int chunkIndex) {
+                    throw new UnsupportedOperationException("the direct exchange serves no chunks");
+                }
+
+                @Override
+                public ManagedBuffer openStream(String streamId) {
+                    String[] part = streamId.split("/");
+                    if (part.length != 4 || !part[0].equals("weights")) {
+                        throw new IllegalArgumentException("no stream " + streamId);
+                    }
+                    return new NioManagedBuffer(weights(Long.parseLong(part[1]), Integer.parseInt(part[2]),
+                            Integer.parseInt(part[3])));
+                }
+            };
 
             @Override
             public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
@@ -290,36 +420,46 @@ public final class DirectExchange {
                     byte kind = m.get();
                     long stage = m.getLong();
                     int attempt = m.getInt();
-                    int slice = m.getInt();
+                    m.getInt();
                     int block = m.getInt();
-                    int from = m.getInt();
+                    int blocks = m.getInt();
                     int length = m.getInt();
-                    if (kind == WEIGHTS) {
-                        callback.onSuccess(weights(stage, from, length));
-                        return;
+                    if (kind != HELLO) {
+                        throw new IllegalArgumentException("a request of kind " + kind + " (floats travel as streams)");
                     }
-                    if (kind == HELLO) {
-                        byte[] text = new byte[length];
-                        m.get(text);
-                        hello(stage, attempt, block, from, new String(text, java.nio.charset.StandardCharsets.UTF_8), callback);
-                        return;
-                    }
-                    if (m.remaining() != 4L * length) {
-                        throw new IllegalArgumentException("a message of kind " + kind + " for " + length + " floats carries "
-                                + m.remaining() + " bytes");
-                    }
-                    float[] values = new float[length];
-                    m.asFloatBuffer().get(values);
-                    synchronized (mailbox) {
-                        if (stage >= oldestStage) {
-                            mailbox.put(new Key(stage, attempt, kind, slice, block), values);
-                            mailbox.notifyAll();
-                        }
-                    }
-                    callback.onSuccess(EMPTY);
+                    byte[] text = new byte[length];
+                    m.get(text);
+                    hello(stage, attempt, block, blocks, new String(text, java.nio.charset.StandardCharsets.UTF_8), callback);
                 } catch (RuntimeException e) {
                     callback.onFailure(e);
                 }
+            }
+
+            @Override
+            public StreamCallbackWithID receiveStream(TransportClient client, ByteBuffer header, RpcResponseCallback callback) {
+                ByteBuffer m = header.order(ByteOrder.LITTLE_ENDIAN);
+                byte kind = m.get();
+                long stage = m.getLong();
+                int attempt = m.getInt();
+                int slice = m.getInt();
+                int block = m.getInt();
+                m.getInt();
+                int length = m.getInt();
+                if (kind != WEIGHT_PART && kind != GRADIENT_PART && kind != SUM) {
+                    throw new IllegalArgumentException("a stream of kind " + kind);
+                }
+                Key key = new Key(stage, attempt, kind, slice, block);
+                float[] values = MessageBuffers.take(length);
+                return new FloatSink(key.toString(), values, 0, length, sink -> {
+                    synchronized (mailbox) {
+                        if (stage >= oldestStage) {
+                            mailbox.put(key, values);
+                            mailbox.notifyAll();
+                            return;
+                        }
+                    }
+                    MessageBuffers.giveBack(values);
+                }, e -> MessageBuffers.giveBack(values));
             }
 
             private ByteBuffer weights(long step, int from, int length) {
@@ -397,6 +537,7 @@ public final class DirectExchange {
             }
         }
         ranges.assemble(summed, into, step);
+        summed.values().forEach(MessageBuffers::giveBack);
         if (!reported.isEmpty()) {
             driver.pruneBefore(reported.get(0).stage() + 1);
         }

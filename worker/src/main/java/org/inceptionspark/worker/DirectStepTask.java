@@ -2,7 +2,6 @@ package org.inceptionspark.worker;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.BarrierTaskContext;
@@ -39,6 +38,13 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
                 .asScala();
     }
 
+    /** This block's own part of a piece of its message, in an array the sum may overwrite. */
+    private static float[] own(float[] message, int from, int length) {
+        float[] part = MessageBuffers.take(length);
+        System.arraycopy(message, from, part, 0, length);
+        return part;
+    }
+
     private java.util.Iterator<DirectExchange.Summed> run(java.util.Iterator<Integer> blockIds) {
         TaskThreads.bindToTask();
         GpuBinding.bindToTask();
@@ -61,25 +67,17 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         // every owned slice asked of the driver at once; each forwarded to the others as it arrives
         List<CompletableFuture<Void>> fetched = new ArrayList<>();
         for (int s = block; s < slices; s += blocks) {
-            int slice = s;
             int from = weightRanges.from(s);
             int size = weightRanges.size(s);
-            fetched.add(endpoint.send(driver, DirectExchange.message(DirectExchange.WEIGHTS, step, 0, s, block, null, from, size),
-                    r -> {
-                        if (r.remaining() != 4 * size) {
-                            throw new IllegalStateException("the driver sent " + r.remaining() + " bytes for the "
-                                    + size + " weights of slice " + slice);
-                        }
-                        r.asFloatBuffer().get(weights, from, size);
-                    }));
+            fetched.add(endpoint.fetchWeights(driver, step, weights, from, size));
         }
         for (int s = block, i = 0; s < slices; s += blocks, i++) {
             DirectExchange.await(List.of(fetched.get(i)), ctx, "fetching weight slice " + s + " of step " + step
                     + " from the driver at " + driver.text());
             for (int peer = 0; peer < blocks; peer++) {
                 if (peer != block) {
-                    sent.add(endpoint.send(peers[peer], DirectExchange.message(DirectExchange.WEIGHT_PART, stage, attempt, s,
-                            block, weights, weightRanges.from(s), weightRanges.size(s)), null));
+                    sent.add(endpoint.sendFloats(peers[peer], DirectExchange.WEIGHT_PART, stage, attempt, s, block, weights,
+                            weightRanges.from(s), weightRanges.size(s)));
                 }
             }
         }
@@ -93,6 +91,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
                             + " values, expected " + weightRanges.size(s));
                 }
                 System.arraycopy(part, 0, weights, weightRanges.from(s), part.length);
+                MessageBuffers.giveBack(part);
             }
         }
         DirectExchange.await(sent, ctx, "sending weight slices");
@@ -107,8 +106,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         for (int s = 0; s < pieces; s++) {
             int owner = s % blocks;
             if (owner != block) {
-                sent.add(endpoint.send(peers[owner], DirectExchange.message(DirectExchange.GRADIENT_PART, stage, attempt, s,
-                        block, message, ranges.from(s), ranges.size(s)), null));
+                sent.add(endpoint.sendFloats(peers[owner], DirectExchange.GRADIENT_PART, stage, attempt, s, block, message,
+                        ranges.from(s), ranges.size(s)));
             }
         }
         long partsSent = System.nanoTime();
@@ -118,20 +117,23 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         for (int s = block; s < pieces; s += blocks) {
             FaultHooks.atReduce();
             PairwiseSum sum = new PairwiseSum();
+            List<float[]> parts = new ArrayList<>(blocks);
             for (int b = 0; b < blocks; b++) {
-                float[] part = b == block ? Arrays.copyOfRange(message, ranges.from(s), ranges.from(s) + ranges.size(s))
+                float[] part = b == block ? own(message, ranges.from(s), ranges.size(s))
                         : endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.GRADIENT_PART, s, b), ctx,
                         "slice " + s + " of block " + b + "'s gradient from " + peers[b].text());
                 if (part.length != ranges.size(s)) {
                     throw new IllegalStateException("slice " + s + " of block " + b + "'s gradient has " + part.length
                             + " values, expected " + ranges.size(s));
                 }
+                parts.add(part);
                 sum.add(part);
             }
             float[] result = sum.result();
             summedAt = System.nanoTime();
-            sums.add(endpoint.send(driver, DirectExchange.message(DirectExchange.SUM, stage, attempt, s, -1, result, 0,
-                    result.length), null));
+            sums.add(endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, s, -1, result, 0, result.length));
+            // the sum is one of the parts, summed into in place; sending copied it
+            parts.forEach(MessageBuffers::giveBack);
             out.add(new DirectExchange.Summed(s, stage, attempt));
         }
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
