@@ -38,10 +38,15 @@ public final class PlanCommand implements Command {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "step-compute-ms", "network-gbps", "slots",
                         "images-per-replica", "model", "master", "workers", "spark-conf", "executor-memory",
                         "check-replicas", "steps", "warmup", "first-warmup", "peer", "peer-python", "input-images-per-core",
-                        "exchange"),
+                        "exchange", "steps-per-job"),
                 Set.of("calibrate", "check", "timeline"));
         String model = args.option("model").orElse("inception_v3");
         ClusterConfig.Exchange exchange = SyncBench.exchange(args);
+        int stepsPerJob = positiveInt(args, "steps-per-job", 1);
+        if (stepsPerJob > 1 && (exchange != ClusterConfig.Exchange.DIRECT || args.flag("check"))) {
+            throw new IllegalArgumentException("--steps-per-job " + stepsPerJob + " projects the direct exchange's"
+                    + " scheduling shared by several steps: it needs --exchange direct, and plan --check measures a job per step");
+        }
         if (args.flag("check")) {
             return check(args, model, exchange);
         }
@@ -65,8 +70,9 @@ public final class PlanCommand implements Command {
             costs = StepModel.Costs.defaults(exchange);
             source = "defaults (the development machine's loopback cluster, docs/performance.md)";
         }
-        StepModel.Projection p = new StepModel(parameters, costs, exchange).project(replicas, slots, computeMs, gbps, images);
-        print(model, exchange, parameters, costs, source, gbps, p, inputRate);
+        StepModel.Projection p = new StepModel(parameters, costs, exchange, stepsPerJob).project(replicas, slots, computeMs, gbps,
+                images);
+        print(model, exchange, stepsPerJob, parameters, costs, source, gbps, p, inputRate);
         return 0;
     }
 
@@ -80,14 +86,14 @@ public final class PlanCommand implements Command {
     static final int WARMUP_STEPS = 2;
     static final int FIRST_WARMUP_STEPS = 8;
 
-    static void print(String model, ClusterConfig.Exchange exchange, long parameters, StepModel.Costs costs, String source,
+    static void print(String model, ClusterConfig.Exchange exchange, int stepsPerJob, long parameters, StepModel.Costs costs, String source,
                       double gbps, StepModel.Projection p, double inputImagesPerCore) {
         System.out.printf(Locale.ROOT, "plan: %s, %,d parameters: weights %.1f MB and gradient message %.1f MB per step;"
                         + " %d replicas on %d task slots (%d per task, %d blocks, %d slices), %d images per replica,"
-                        + " compute %.0f ms per replica step, network %.1f Gbit/s; cluster.exchange = %s%n", model, parameters,
+                        + " compute %.0f ms per replica step, network %.1f Gbit/s; cluster.exchange = %s%s%n", model, parameters,
                 4 * parameters / 1e6, 4.0 * GradientMessage.length(parameters) / 1e6, p.replicas(), p.slots(),
                 p.replicasPerTask(), p.blocks(), p.slices(), p.imagesPerReplica(), p.computePerReplicaMs(), gbps,
-                SyncBench.name(exchange));
+                SyncBench.name(exchange), stepsPerJob > 1 ? ", cluster.steps-per-job = " + stepsPerJob : "");
         System.out.println("costs: " + costs.describe(exchange) + "; " + source);
         for (Map.Entry<String, Double> e : p.partsMs().entrySet()) {
             System.out.printf(Locale.ROOT, "  %-14s %9.0f ms%n", e.getKey(), e.getValue());

@@ -131,6 +131,7 @@ public final class StepModel {
     private final long parameters;
     private final Costs costs;
     private final ClusterConfig.Exchange exchange;
+    private final int stepsPerJob;
 
     /** The model of Spark's exchange ({@code cluster.exchange = spark}, the default). */
     public StepModel(long parameters, Costs costs) {
@@ -138,12 +139,25 @@ public final class StepModel {
     }
 
     public StepModel(long parameters, Costs costs, ClusterConfig.Exchange exchange) {
+        this(parameters, costs, exchange, 1);
+    }
+
+    /**
+     * @param stepsPerJob {@code cluster.steps-per-job}: under the direct exchange one job's
+     *                    scheduling is shared by this many steps
+     */
+    public StepModel(long parameters, Costs costs, ClusterConfig.Exchange exchange, int stepsPerJob) {
         if (parameters <= 0) {
             throw new IllegalArgumentException("parameters must be positive, got " + parameters);
+        }
+        if (stepsPerJob < 1 || stepsPerJob > 1 && exchange != ClusterConfig.Exchange.DIRECT) {
+            throw new IllegalArgumentException("steps per job must be at least 1, and above 1 only through the direct"
+                    + " exchange, got " + stepsPerJob);
         }
         this.parameters = parameters;
         this.costs = costs;
         this.exchange = exchange;
+        this.stepsPerJob = stepsPerJob;
     }
 
     public long weightBytes() {
@@ -181,7 +195,7 @@ public final class StepModel {
         parts.put(GRADIENT, m * costs.gradientNsPerByte() / 1e6 + (g - 1) * m * costs.sumNsPerByte() / 1e6
                 + m * (blocks - 1) / blocks / bytesPerMs + m / bytesPerMs);
         parts.put(UPDATE, parameters * costs.updateNsPerParameter() / 1e6);
-        parts.put(SCHEDULING, schedulingMs(exchange, costs.stageMs(), costs.taskMs(), blocks, slices));
+        parts.put(SCHEDULING, schedulingMs(exchange, costs.stageMs(), costs.taskMs(), blocks, slices) / stepsPerJob);
         return new Projection(replicas, slots, g, blocks, slices, computeMs, imagesPerReplica, parts);
     }
 

@@ -45,7 +45,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code bench sync --replicas 2,4 [--model inception_v3] [--steps K] [--warmup W] [--first-warmup W0] [--batch B]
  * [--size 79] [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
  * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]
- * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]] [--exchange spark|direct]}
+ * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]] [--exchange spark|direct]
+ * [--steps-per-job K]}
  *
  * <p>The synchronisation cost of one training step of a full-width network (default Inception-v3,
  * 23.9M parameters; {@code --model vgg_d} moves VGG-16's 138M, at its fixed 224x224 input),
@@ -64,7 +65,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code --spark-conf spark.network.crypto.enabled=false,spark.io.encryption.enabled=false}.
  * {@code --peer SCRIPT} runs a peer's all-reduce ({@link PeerAllReduce}) for the same float count
  * and replica counts after our steps, and the RESULT line carries its time and our ratio to it.
- * {@code --exchange} is {@code cluster.exchange} for our engine (default spark).
+ * {@code --exchange} is {@code cluster.exchange} for our engine (default spark), {@code --steps-per-job}
+ * its {@code cluster.steps-per-job} (default 1).
  */
 public final class SyncBench implements Command {
     private static final String RUN_KEY = "bench-sync";
@@ -124,7 +126,7 @@ public final class SyncBench implements Command {
     public Measurement measure(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "first-warmup", "batch", "size", "workers",
                 "master", "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
-                "peer", "peer-python", "exchange"),
+                "peer", "peer-python", "exchange", "steps-per-job"),
                 Set.of("no-spark-settings", "timeline", "no-dl4j", "open-cluster", "no-metrics-plugin"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
@@ -139,6 +141,11 @@ public final class SyncBench implements Command {
         int slices = args.intOption("slices", 0);
         int perTask = args.intOption("replicas-per-task", 0);
         org.inceptionspark.config.ClusterConfig.Exchange exchange = exchange(args);
+        int stepsPerJob = args.intOption("steps-per-job", 1);
+        if (stepsPerJob < 1 || stepsPerJob > 1 && exchange != org.inceptionspark.config.ClusterConfig.Exchange.DIRECT) {
+            throw new IllegalArgumentException("--steps-per-job " + stepsPerJob + ": at least 1, and above 1 only with"
+                    + " --exchange direct");
+        }
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
         double width = args.doubleOption("width", 1.0);
@@ -190,7 +197,7 @@ public final class SyncBench implements Command {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
             return measure(sc, graph, spec, replicaCounts, steps, warmup, firstWarmup, batch, slices, perTask, seed, executors,
-                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer, exchange);
+                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer, exchange, stepsPerJob);
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -203,7 +210,7 @@ public final class SyncBench implements Command {
                                int[] replicaCounts, int steps, int warmup, int firstWarmup, int batch, int slices,
                                int perTask, long seed, int executors, int cores, boolean timeline, boolean withDl4j,
                                PeerAllReduce peer,
-                               org.inceptionspark.config.ClusterConfig.Exchange exchange)
+                               org.inceptionspark.config.ClusterConfig.Exchange exchange, int stepsPerJob)
             throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
@@ -251,6 +258,7 @@ public final class SyncBench implements Command {
             SparkComputationGraph dl4j = withDl4j ? dl4jEngine(sc, graph, n, batch, seed) : null;
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
                 trainer.exchange(exchange);
+                trainer.stepsPerJob(stepsPerJob);
                 System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
                         n, trainer.replicasPerTask(), TaskSlots.of(sc));
                 perTaskUsed.put(n, trainer.replicasPerTask());
@@ -307,9 +315,9 @@ public final class SyncBench implements Command {
         String dl4jField = withDl4j ? String.format(Locale.ROOT, " dl4j_overhead_ms=%.0f", theirs.get(max).overheadMs()) : "";
         String peerField = peer == null ? "" : peerFields(peer, params, replicaCounts, ours);
         ResultLine.print(System.out, "overhead_ms=%.0f%s driver_bytes_n4_over_n2=%.3f model=%s parameters=%d"
-                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f exchange=%s%s",
+                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f exchange=%s steps_per_job=%d%s",
                 ours.get(max).overheadMs(), dl4jField, ratio, spec.name(), params, max, ours.get(max).bytes() / 1e6,
-                driverState.totalBytes() / 1e6, name(exchange), peerField);
+                driverState.totalBytes() / 1e6, name(exchange), stepsPerJob, peerField);
         return new Measurement(params, executors, cores, ours, noops, perTaskUsed);
     }
 
@@ -406,9 +414,15 @@ public final class SyncBench implements Command {
         long t1 = System.nanoTime();
         DriverIo io = DriverIo.now().minus(io0);
         StepTimings t = trainer.lastTimings();
-        List<ComputeListener.Sample> samples = listener.await(n, 10_000);
         double slowest = t.slowestReplicaSeconds() * 1e3;
-        double busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
+        double busiest;
+        if (t.busiestTaskComputeSeconds() > 0) {
+            // a job of several steps: its tasks end only with it, and reported their compute with the step
+            busiest = t.busiestTaskComputeSeconds() * 1e3;
+        } else {
+            List<ComputeListener.Sample> samples = listener.await(n, 10_000);
+            busiest = samples.size() >= n ? ComputeListener.busiestExecutor(samples) / 1e6 / cores : slowest;
+        }
         String timeline = stages == null ? null : String.format(Locale.ROOT,
                 "    driver: %s %.0f ms, job %.0f ms, update %.0f ms; slowest replica %s %.0f ms%s%n",
                 StepModel.weightsOut(exchange), t.broadcastSeconds() * 1e3, t.jobSeconds() * 1e3,
@@ -416,7 +430,8 @@ public final class SyncBench implements Command {
                 exchange == org.inceptionspark.config.ClusterConfig.Exchange.DIRECT ? String.format(Locale.ROOT,
                         ", slowest task's gradient exchange %.0f ms (its message to its sums at the driver)",
                         t.slowestGradientExchangeSeconds() * 1e3) : "")
-                + stages.describeJob(description, 10_000);
+                + (t.busiestTaskComputeSeconds() > 0 ? "    (one job runs several steps: no stages of this step's own)\n"
+                : stages.describeJob(description, 10_000));
         return new Step((t1 - t0) / 1e6, Math.max(slowest, busiest), slowest, io.read(), io.written(),
                 t.driverUpdateSeconds() * 1e3, t.broadcastSeconds() * 1e3, t.slowestWeightFetchSeconds() * 1e3,
                 t.jobSeconds() * 1e3, timeline);

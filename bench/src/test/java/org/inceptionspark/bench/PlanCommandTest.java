@@ -62,6 +62,16 @@ class PlanCommandTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> new PlanCommand().run(new String[] {
                 "--replicas", "4", "--step-compute-ms", "50", "--network-gbps", "25", "--exchange", "gloo"}));
         assertTrue(bad.getMessage().contains("--exchange") && bad.getMessage().contains("gloo"), bad.getMessage());
+        CapturedStdout k = CapturedStdout.of(() -> new PlanCommand().run(new String[] {"--replicas", "50",
+                "--step-compute-ms", "120", "--network-gbps", "25", "--exchange", "direct", "--steps-per-job", "8"}));
+        assertTrue(k.out().contains("cluster.steps-per-job = 8"), k.out());
+        Matcher km = RESULT.matcher(k.out());
+        assertTrue(km.find(), k.out());
+        assertTrue(Long.parseLong(km.group(1)) < Math.round(p.stepMs()), k.out());
+        IllegalArgumentException sparkK = assertThrows(IllegalArgumentException.class, () -> new PlanCommand().run(new String[] {
+                "--replicas", "4", "--step-compute-ms", "50", "--network-gbps", "25", "--steps-per-job", "8"}));
+        assertTrue(sparkK.getMessage().contains("--steps-per-job") && sparkK.getMessage().contains("--exchange direct"),
+                sparkK.getMessage());
     }
 
     @Test

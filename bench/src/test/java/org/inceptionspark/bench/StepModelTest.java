@@ -100,6 +100,18 @@ class StepModelTest {
     }
 
     @Test
+    void severalStepsPerJobShareOneJobsScheduling() {
+        StepModel.Projection one = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT).project(50, 50, 120, 25, 32);
+        StepModel.Projection eight = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT, 8).project(50, 50, 120, 25, 32);
+        assertEquals(one.partsMs().get(StepModel.SCHEDULING) / 8, eight.partsMs().get(StepModel.SCHEDULING), 1e-9);
+        assertEquals(one.partsMs().get(StepModel.WEIGHT_GATHER), eight.partsMs().get(StepModel.WEIGHT_GATHER), 1e-9);
+        assertTrue(eight.stepMs() < one.stepMs());
+        IllegalArgumentException spark = assertThrows(IllegalArgumentException.class,
+                () -> new StepModel(P, COSTS, ClusterConfig.Exchange.SPARK, 8));
+        assertTrue(spark.getMessage().contains("direct"), spark.getMessage());
+    }
+
+    @Test
     void calibratingADirectStepGivesItsCostsBack() {
         StepModel m = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT);
         StepModel.Projection p = m.project(4, 2, 300, Double.POSITIVE_INFINITY, 32);

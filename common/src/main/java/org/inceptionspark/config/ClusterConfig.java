@@ -10,9 +10,11 @@ import java.io.Serializable;
  * @param stepTimeout        a step whose job runs longer is cancelled and run again; zero = no limit
  * @param stepTimeoutRetries runs of a step after its first has timed out, before the run stops
  * @param exchange           how a step's weights and gradients travel
+ * @param stepsPerJob        under the direct exchange, steps one barrier job runs (1 = a job per step)
  */
 public record ClusterConfig(int replicas, int batchPerReplica, Combine combine, int reduceSlices,
-                            int replicasPerTask, java.time.Duration stepTimeout, int stepTimeoutRetries, Exchange exchange)
+                            int replicasPerTask, java.time.Duration stepTimeout, int stepTimeoutRetries, Exchange exchange,
+                            int stepsPerJob)
         implements Serializable {
 
     /** {@code replicas = 0}: the replica count is the number of executors found at start-up. */

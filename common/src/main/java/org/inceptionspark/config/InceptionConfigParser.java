@@ -163,6 +163,11 @@ final class InceptionConfigParser {
         int perTask = r.integer("cluster.replicas-per-task", c -> c.cluster().replicasPerTask(), atLeast(0));
         r.require(perTask == ClusterConfig.PER_TASK_FROM_SLOTS || Integer.bitCount(perTask) == 1,
                 "cluster.replicas-per-task", "must be 0 (from the task slots) or a power of two (1, 2, 4, ...)");
+        ClusterConfig.Exchange exchange = r.choice("cluster.exchange", c -> c.cluster().exchange(), ClusterConfig.Exchange.class);
+        int stepsPerJob = r.integer("cluster.steps-per-job", c -> c.cluster().stepsPerJob(), atLeast(1));
+        r.require(stepsPerJob == 1 || exchange == ClusterConfig.Exchange.DIRECT, "cluster.steps-per-job",
+                "runs several steps in one barrier job, which only cluster.exchange = direct does: set it to 1 or the"
+                        + " exchange to direct");
         return new ClusterConfig(
                 r.integer("cluster.replicas", c -> c.cluster().replicas(), atLeast(0)),
                 r.integer("cluster.batch-per-replica", c -> c.cluster().batchPerReplica(), atLeast(1)),
@@ -171,7 +176,7 @@ final class InceptionConfigParser {
                 perTask,
                 r.duration("cluster.step-timeout", c -> c.cluster().stepTimeout()),
                 r.integer("cluster.step-timeout-retries", c -> c.cluster().stepTimeoutRetries(), atLeast(0)),
-                r.choice("cluster.exchange", c -> c.cluster().exchange(), ClusterConfig.Exchange.class));
+                exchange, stepsPerJob);
     }
 
     private OptimizerConfig optimizer() {

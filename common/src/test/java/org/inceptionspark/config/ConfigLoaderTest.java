@@ -203,6 +203,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void severalStepsPerJobNeedTheDirectExchange() {
+        ConfigError e = only(invalid(null, Map.of("inception.cluster.steps-per-job", "8")));
+        assertEquals("inception.cluster.steps-per-job", e.key());
+        assertTrue(e.message().contains("cluster.exchange = direct"), e.message());
+        ConfigError zero = only(invalid(null, Map.of("inception.cluster.steps-per-job", "0", "inception.cluster.exchange",
+                "direct")));
+        assertEquals("inception.cluster.steps-per-job", zero.key());
+        assertEquals(8, ConfigLoader.load(null, Map.of("inception.cluster.steps-per-job", "8", "inception.cluster.exchange",
+                "direct")).config().cluster().stepsPerJob());
+    }
+
+    @Test
     void wrongTypeNamesKeyValueAndExpectedType() throws IOException {
         ConfigError e = only(invalid(conf("inception.model.classes = \"many\"\n"), Map.of()));
         assertEquals(ConfigError.Kind.WRONG_TYPE, e.kind());

@@ -55,8 +55,17 @@ public final class DirectExchange {
     static final byte GRADIENT_PART = 3;
     static final byte SUM = 4;
     static final byte HELLO = 5;
-    /** kind, stage, attempt, slice, block, from, length. */
-    private static final int HEADER = 1 + 8 + 4 + 4 + 4 + 4 + 4;
+    /** A task of a multi-step job asks for its next step; answered {@link #GO}, {@link #STOP} or {@link #AGAIN}. */
+    static final byte NEXT = 6;
+    /** A task of a multi-step job reports what its step measured ({@link StepStats}). */
+    static final byte STATS = 7;
+    static final byte GO = 1;
+    static final byte STOP = 0;
+    static final byte AGAIN = 2;
+    /** How long the driver holds a task's {@link #NEXT} before answering {@link #AGAIN}: well within Spark's network timeout. */
+    static final long NEXT_HOLD_MS = 10_000;
+    /** kind, stage, attempt, step, slice, block, from, length. */
+    private static final int HEADER = 1 + 8 + 4 + 8 + 4 + 4 + 4 + 4;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /**
      * The most floats one message carries. Whatever the replica count, the weights and the
@@ -97,13 +106,34 @@ public final class DirectExchange {
     public record Summed(int slice, long stage, int attempt) implements Serializable {
     }
 
-    record Key(long stage, int attempt, byte kind, int slice, int block) {
+    record Key(long stage, int attempt, long step, byte kind, int slice, int block) {
+    }
+
+    /** A stage attempt whose tasks have all met at the driver. */
+    public record Meeting(long stage, int attempt) {
     }
 
     /** A message's header: what the {@code length} floats that follow it are. */
-    static ByteBuffer header(byte kind, long stage, int attempt, int slice, int block, int from, int length) {
-        ByteBuffer b = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        return b.put(kind).putLong(stage).putInt(attempt).putInt(slice).putInt(block).putInt(from).putInt(length).flip();
+    static ByteBuffer header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length) {
+        return header(kind, stage, attempt, step, slice, block, from, length, 0).flip();
+    }
+
+    /** A header with room for {@code extra} more bytes, positioned after the header. */
+    private static ByteBuffer header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length,
+                                     int extra) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + extra).order(ByteOrder.LITTLE_ENDIAN);
+        return b.put(kind).putLong(stage).putInt(attempt).putLong(step).putInt(slice).putInt(block).putInt(from).putInt(length);
+    }
+
+    /** A parsed header. */
+    private record Header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length) {
+        static Header read(ByteBuffer m) {
+            return new Header(m.get(), m.getLong(), m.getInt(), m.getLong(), m.getInt(), m.getInt(), m.getInt(), m.getInt());
+        }
+
+        Key key() {
+            return new Key(stage, attempt, step, kind, slice, block);
+        }
     }
 
     /** {@code length} floats of {@code values} from {@code from} as little-endian bytes. */
@@ -194,12 +224,22 @@ public final class DirectExchange {
         private final TransportServer server;
         private final TransportClientFactory clients;
         private final Address address;
-        private final Map<Key, float[]> mailbox = new HashMap<>();
+        private final Map<Key, Object> mailbox = new HashMap<>();
         /** The driver: the endpoints of each stage attempt's tasks, and who waits for them. */
         private final Map<Key, Rendezvous> rendezvous = new HashMap<>();
         /** Messages of stages below this are stale runs: dropped on arrival. */
         private long oldestStage;
         private volatile Published published;
+        /** The driver: tasks of multi-step jobs waiting for their next step's weights (guarded by itself). */
+        private final List<Waiting> waitingNext = new ArrayList<>();
+        /** The driver: a {@link #NEXT} from a stage at or below this is told to stop. */
+        private long stoppedThrough = -1;
+        /** The driver: the stage attempt whose tasks met last. */
+        private volatile Meeting latest = new Meeting(-1, 0);
+        private java.util.concurrent.ScheduledExecutorService holdTimer;
+
+        private record Waiting(long stage, long step, RpcResponseCallback callback, long since) {
+        }
 
         private record Published(long step, ByteBuffer bytes, int length) {
         }
@@ -220,8 +260,7 @@ public final class DirectExchange {
          */
         Address[] meet(Address driver, long stage, int attempt, int block, int blocks, TaskContext task) {
             byte[] text = address.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            ByteBuffer m = ByteBuffer.allocate(HEADER + text.length).order(ByteOrder.LITTLE_ENDIAN);
-            m.put(HELLO).putLong(stage).putInt(attempt).putInt(0).putInt(block).putInt(blocks).putInt(text.length).put(text);
+            ByteBuffer m = header(HELLO, stage, attempt, 0, 0, block, blocks, text.length, text.length).put(text);
             String[][] all = new String[1][];
             await(List.of(send(driver, m.flip(), r -> {
                 byte[] b = new byte[r.remaining()];
@@ -243,7 +282,7 @@ public final class DirectExchange {
                     }
                     return stale;
                 });
-                Rendezvous r = rendezvous.computeIfAbsent(new Key(stage, attempt, HELLO, 0, 0), k -> new Rendezvous(blocks));
+                Rendezvous r = rendezvous.computeIfAbsent(new Key(stage, attempt, 0, HELLO, 0, 0), k -> new Rendezvous(blocks));
                 if (block < 0 || block >= r.addresses.length) {
                     throw new IllegalArgumentException("block " + block + " of a stage of " + r.addresses.length + " tasks");
                 }
@@ -252,7 +291,10 @@ public final class DirectExchange {
                 if (r.waiting.size() == r.addresses.length) {
                     release = r.waiting;
                     addresses = r.addresses;
-                    rendezvous.remove(new Key(stage, attempt, HELLO, 0, 0));
+                    rendezvous.remove(new Key(stage, attempt, 0, HELLO, 0, 0));
+                    if (stage > latest.stage() || stage == latest.stage() && attempt > latest.attempt()) {
+                        latest = new Meeting(stage, attempt);
+                    }
                 }
             }
             if (addresses != null) {
@@ -286,7 +328,81 @@ public final class DirectExchange {
                     : ByteBuffer.allocateDirect(4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
             bytes.clear();
             bytes.asFloatBuffer().put(weights);
-            published = new Published(step, bytes, weights.length);
+            synchronized (waitingNext) {
+                published = new Published(step, bytes, weights.length);
+                waitingNext.removeIf(w -> w.step() <= step && answer(w.callback(), w.step() == step ? GO : STOP));
+            }
+        }
+
+        /**
+         * The driver: the tasks of every multi-step job that has met so far finish the step they
+         * are in and end, instead of waiting for another (another Spark job needs their slots).
+         */
+        public void stop() {
+            synchronized (waitingNext) {
+                stoppedThrough = Math.max(stoppedThrough, latest.stage());
+                waitingNext.removeIf(w -> answer(w.callback(), STOP));
+            }
+        }
+
+        /** The driver: the stage attempt whose tasks met last. */
+        public Meeting latestMeeting() {
+            return latest;
+        }
+
+        private static boolean answer(RpcResponseCallback callback, byte answer) {
+            callback.onSuccess(ByteBuffer.wrap(new byte[] {answer}));
+            return true;
+        }
+
+        private void next(long stage, long step, RpcResponseCallback callback) {
+            synchronized (waitingNext) {
+                Published p = published;
+                if (stage <= stoppedThrough || p != null && p.step() > step) {
+                    answer(callback, STOP);
+                } else if (p != null && p.step() == step) {
+                    answer(callback, GO);
+                } else {
+                    waitingNext.add(new Waiting(stage, step, callback, System.nanoTime()));
+                    if (holdTimer == null) {
+                        holdTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                            Thread t = new Thread(r, "direct-exchange-hold");
+                            t.setDaemon(true);
+                            return t;
+                        });
+                        holdTimer.scheduleWithFixedDelay(this::releaseHeld, 1, 1, TimeUnit.SECONDS);
+                    }
+                }
+            }
+        }
+
+        private void releaseHeld() {
+            long now = System.nanoTime();
+            synchronized (waitingNext) {
+                waitingNext.removeIf(w -> now - w.since() > TimeUnit.MILLISECONDS.toNanos(NEXT_HOLD_MS) && answer(w.callback(), AGAIN));
+            }
+        }
+
+        /**
+         * A task of a multi-step job: waits until the driver serves the weights of {@code step};
+         * false when the driver ends the job instead.
+         */
+        boolean next(Address driver, long stage, int attempt, long step, int block, TaskContext task) {
+            while (true) {
+                byte[] answer = new byte[1];
+                await(List.of(send(driver, header(NEXT, stage, attempt, step, 0, block, 0, 0), r -> answer[0] = r.get())), task,
+                        "waiting at the driver " + driver.text() + " for the weights of step " + step);
+                if (answer[0] != AGAIN) {
+                    return answer[0] == GO;
+                }
+            }
+        }
+
+        /** A task of a multi-step job: tells the driver what its block measured in {@code step}. */
+        void sendStats(Address driver, long stage, int attempt, long step, int block, StepStats stats, TaskContext task) {
+            byte[] bytes = stats.toBytes();
+            await(List.of(send(driver, header(STATS, stage, attempt, step, 0, block, 0, bytes.length, bytes.length).put(bytes).flip(),
+                    null)), task, "sending step " + step + "'s measurements to the driver " + driver.text());
         }
 
         /** Forgets every message of stages before {@code stage}: runs that will never be read. */
@@ -294,6 +410,26 @@ public final class DirectExchange {
             synchronized (mailbox) {
                 oldestStage = Math.max(oldestStage, stage);
                 mailbox.keySet().removeIf(k -> k.stage() < stage);
+            }
+        }
+
+        /** The message under {@code key} if it arrives within {@code millis}, else null. */
+        Object poll(Key key, long millis) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            synchronized (mailbox) {
+                while (!mailbox.containsKey(key)) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (left <= 0) {
+                        return null;
+                    }
+                    try {
+                        mailbox.wait(left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for " + key, e);
+                    }
+                }
+                return mailbox.remove(key);
             }
         }
 
@@ -312,7 +448,7 @@ public final class DirectExchange {
                         throw new IllegalStateException("interrupted while waiting for " + what, e);
                     }
                 }
-                return mailbox.remove(key);
+                return (float[]) mailbox.remove(key);
             }
         }
 
@@ -331,12 +467,12 @@ public final class DirectExchange {
          * stream the receiver decodes as it arrives; the future completes when the receiver has
          * them all. The floats are copied before this returns.
          */
-        CompletableFuture<Void> sendFloats(Address to, byte kind, long stage, int attempt, int slice, int block,
+        CompletableFuture<Void> sendFloats(Address to, byte kind, long stage, int attempt, long step, int slice, int block,
                                            float[] values, int from, int length) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             TransportClient client = client(to, done);
             if (client != null) {
-                client.uploadStream(new NioManagedBuffer(header(kind, stage, attempt, slice, block, 0, length)),
+                client.uploadStream(new NioManagedBuffer(header(kind, stage, attempt, step, slice, block, 0, length)),
                         new NioManagedBuffer(body(values, from, length)), answered(to, done, null));
             }
             return done;
@@ -390,6 +526,11 @@ public final class DirectExchange {
 
         @Override
         public void close() {
+            synchronized (waitingNext) {
+                if (holdTimer != null) {
+                    holdTimer.shutdownNow();
+                }
+            }
             clients.close();
             server.close();
             context.close();
@@ -417,48 +558,51 @@ public final class DirectExchange {
             public void receive(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
                 try {
                     ByteBuffer m = message.order(ByteOrder.LITTLE_ENDIAN);
-                    byte kind = m.get();
-                    long stage = m.getLong();
-                    int attempt = m.getInt();
-                    m.getInt();
-                    int block = m.getInt();
-                    int blocks = m.getInt();
-                    int length = m.getInt();
-                    if (kind != HELLO) {
-                        throw new IllegalArgumentException("a request of kind " + kind + " (floats travel as streams)");
+                    Header h = Header.read(m);
+                    if (h.kind() == HELLO) {
+                        byte[] text = new byte[h.length()];
+                        m.get(text);
+                        hello(h.stage(), h.attempt(), h.block(), h.from(), new String(text, java.nio.charset.StandardCharsets.UTF_8),
+                                callback);
+                    } else if (h.kind() == NEXT) {
+                        next(h.stage(), h.step(), callback);
+                    } else if (h.kind() == STATS) {
+                        byte[] bytes = new byte[h.length()];
+                        m.get(bytes);
+                        deliver(h.key(), StepStats.fromBytes(bytes));
+                        callback.onSuccess(EMPTY);
+                    } else {
+                        throw new IllegalArgumentException("a request of kind " + h.kind() + " (floats travel as streams)");
                     }
-                    byte[] text = new byte[length];
-                    m.get(text);
-                    hello(stage, attempt, block, blocks, new String(text, java.nio.charset.StandardCharsets.UTF_8), callback);
                 } catch (RuntimeException e) {
                     callback.onFailure(e);
                 }
             }
 
+            /** Puts a message in the mailbox; false when it belongs to a stale stage and was dropped. */
+            private boolean deliver(Key key, Object message) {
+                synchronized (mailbox) {
+                    if (key.stage() < oldestStage) {
+                        return false;
+                    }
+                    mailbox.put(key, message);
+                    mailbox.notifyAll();
+                    return true;
+                }
+            }
+
             @Override
             public StreamCallbackWithID receiveStream(TransportClient client, ByteBuffer header, RpcResponseCallback callback) {
-                ByteBuffer m = header.order(ByteOrder.LITTLE_ENDIAN);
-                byte kind = m.get();
-                long stage = m.getLong();
-                int attempt = m.getInt();
-                int slice = m.getInt();
-                int block = m.getInt();
-                m.getInt();
-                int length = m.getInt();
-                if (kind != WEIGHT_PART && kind != GRADIENT_PART && kind != SUM) {
-                    throw new IllegalArgumentException("a stream of kind " + kind);
+                Header h = Header.read(header.order(ByteOrder.LITTLE_ENDIAN));
+                if (h.kind() != WEIGHT_PART && h.kind() != GRADIENT_PART && h.kind() != SUM) {
+                    throw new IllegalArgumentException("a stream of kind " + h.kind());
                 }
-                Key key = new Key(stage, attempt, kind, slice, block);
-                float[] values = MessageBuffers.take(length);
-                return new FloatSink(key.toString(), values, 0, length, sink -> {
-                    synchronized (mailbox) {
-                        if (stage >= oldestStage) {
-                            mailbox.put(key, values);
-                            mailbox.notifyAll();
-                            return;
-                        }
+                Key key = h.key();
+                float[] values = MessageBuffers.take(h.length());
+                return new FloatSink(key.toString(), values, 0, h.length(), sink -> {
+                    if (!deliver(key, values)) {
+                        MessageBuffers.giveBack(values);
                     }
-                    MessageBuffers.giveBack(values);
                 }, e -> MessageBuffers.giveBack(values));
             }
 
@@ -531,7 +675,7 @@ public final class DirectExchange {
     public static void gather(Endpoint driver, List<Summed> reported, SliceRanges ranges, float[] into, long step) {
         Map<Integer, float[]> summed = new HashMap<>();
         for (Summed s : reported) {
-            float[] values = driver.take(new Key(s.stage(), s.attempt(), SUM, s.slice(), -1), null, "slice " + s.slice());
+            float[] values = driver.take(new Key(s.stage(), s.attempt(), step, SUM, s.slice(), -1), null, "slice " + s.slice());
             if (values != null) {
                 summed.put(s.slice(), values);
             }
@@ -540,6 +684,52 @@ public final class DirectExchange {
         summed.values().forEach(MessageBuffers::giveBack);
         if (!reported.isEmpty()) {
             driver.pruneBefore(reported.get(0).stage() + 1);
+        }
+    }
+
+    /**
+     * The driver's side of one step of a multi-step job ({@code cluster.steps-per-job}): the
+     * summed pieces of {@code step} written into {@code into}, and what each of the {@code
+     * blocks} tasks measured, from the first stage attempt to meet after {@code since}. Between
+     * waits it runs {@code alive}, which throws to give up (the job failed, ended or timed out).
+     */
+    public static List<StepStats> gatherStep(Endpoint driver, Meeting since, long step, SliceRanges ranges, int blocks,
+                                             float[] into, Runnable alive) {
+        Meeting met = driver.latestMeeting();
+        while (met.stage() <= since.stage()) {
+            alive.run();
+            try {
+                Thread.sleep(POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for step " + step + "'s tasks to meet", e);
+            }
+            met = driver.latestMeeting();
+        }
+        driver.pruneBefore(met.stage());
+        Map<Integer, float[]> summed = new HashMap<>();
+        try {
+            for (int p = 0; p < ranges.slices(); p++) {
+                summed.put(p, (float[]) awaitMessage(driver, new Key(met.stage(), met.attempt(), step, SUM, p, -1), alive));
+            }
+            ranges.assemble(summed, into, step);
+        } finally {
+            summed.values().forEach(MessageBuffers::giveBack);
+        }
+        List<StepStats> stats = new ArrayList<>(blocks);
+        for (int b = 0; b < blocks; b++) {
+            stats.add((StepStats) awaitMessage(driver, new Key(met.stage(), met.attempt(), step, STATS, 0, b), alive));
+        }
+        return stats;
+    }
+
+    private static Object awaitMessage(Endpoint driver, Key key, Runnable alive) {
+        while (true) {
+            Object m = driver.poll(key, POLL_MS);
+            if (m != null) {
+                return m;
+            }
+            alive.run();
         }
     }
 }

@@ -25,11 +25,18 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
     private final ReplicaStepTask replicas;
     private final DirectExchange.Address driver;
     private final int weightCount;
+    private final int steps;
 
-    public DirectStepTask(ReplicaStepTask replicas, DirectExchange.Address driver, int weightCount) {
+    /**
+     * @param steps the most steps this task runs, from {@code replicas}' step on ({@code
+     *              cluster.steps-per-job}); after the first it waits for the driver to serve each
+     *              next step's weights, and ends early when the driver says so
+     */
+    public DirectStepTask(ReplicaStepTask replicas, DirectExchange.Address driver, int weightCount, int steps) {
         this.replicas = replicas;
         this.driver = driver;
         this.weightCount = weightCount;
+        this.steps = steps;
     }
 
     @Override
@@ -53,11 +60,30 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         int blocks = ctx.numPartitions();
         long stage = ctx.stageId();
         int attempt = ctx.stageAttemptNumber();
-        long step = replicas.step();
-        long start = System.nanoTime();
+        long first = replicas.step();
         DirectExchange.Endpoint endpoint = DirectExchange.executorEndpoint();
         endpoint.pruneBefore(stage);
+        long start = System.nanoTime();
         DirectExchange.Address[] peers = endpoint.meet(driver, stage, attempt, block, blocks, ctx);
+        long meeting = System.nanoTime() - start;
+        List<DirectExchange.Summed> out = new ArrayList<>();
+        for (long step = first; step < first + steps; step++) {
+            if (step > first && !endpoint.next(driver, stage, attempt, step, block, ctx)) {
+                break;
+            }
+            ReplicaStepTask task = replicas.at(step);
+            out.addAll(step(task, endpoint, peers, ctx, block, blocks, stage, attempt, step == first ? meeting : 0));
+            if (steps > 1) {
+                endpoint.sendStats(driver, stage, attempt, step, block, StepStats.drain(task.meters(), task.timers()), ctx);
+            }
+        }
+        return out.iterator();
+    }
+
+    private List<DirectExchange.Summed> step(ReplicaStepTask replicas, DirectExchange.Endpoint endpoint,
+                                             DirectExchange.Address[] peers, BarrierTaskContext ctx, int block, int blocks,
+                                             long stage, int attempt, long meeting) {
+        long step = replicas.step();
         SliceRanges weightRanges = DirectExchange.pieces(weightCount, blocks);
         int slices = weightRanges.slices();
 
@@ -76,7 +102,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
                     + " from the driver at " + driver.text());
             for (int peer = 0; peer < blocks; peer++) {
                 if (peer != block) {
-                    sent.add(endpoint.sendFloats(peers[peer], DirectExchange.WEIGHT_PART, stage, attempt, s, block, weights,
+                    sent.add(endpoint.sendFloats(peers[peer], DirectExchange.WEIGHT_PART, stage, attempt, step, s, block, weights,
                             weightRanges.from(s), weightRanges.size(s)));
                 }
             }
@@ -84,7 +110,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         for (int s = 0; s < slices; s++) {
             int owner = s % blocks;
             if (owner != block) {
-                float[] part = endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.WEIGHT_PART, s, owner), ctx,
+                float[] part = endpoint.take(new DirectExchange.Key(stage, attempt, step, DirectExchange.WEIGHT_PART, s, owner), ctx,
                         "weight slice " + s + " from block " + owner + " at " + peers[owner].text());
                 if (part.length != weightRanges.size(s)) {
                     throw new IllegalStateException("weight slice " + s + " from block " + owner + " has " + part.length
@@ -99,14 +125,15 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long fetchNanos = System.nanoTime() - fetchStart;
 
         long computeStart = System.nanoTime();
-        float[] message = replicas.blockMessage(block, weights, fetchNanos);
+        List<float[]> buffers = new ArrayList<>();
+        float[] message = replicas.blockMessage(block, weights, fetchNanos, buffers);
         long computed = System.nanoTime();
         SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
         int pieces = ranges.slices();
         for (int s = 0; s < pieces; s++) {
             int owner = s % blocks;
             if (owner != block) {
-                sent.add(endpoint.sendFloats(peers[owner], DirectExchange.GRADIENT_PART, stage, attempt, s, block, message,
+                sent.add(endpoint.sendFloats(peers[owner], DirectExchange.GRADIENT_PART, stage, attempt, step, s, block, message,
                         ranges.from(s), ranges.size(s)));
             }
         }
@@ -120,7 +147,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             List<float[]> parts = new ArrayList<>(blocks);
             for (int b = 0; b < blocks; b++) {
                 float[] part = b == block ? own(message, ranges.from(s), ranges.size(s))
-                        : endpoint.take(new DirectExchange.Key(stage, attempt, DirectExchange.GRADIENT_PART, s, b), ctx,
+                        : endpoint.take(new DirectExchange.Key(stage, attempt, step, DirectExchange.GRADIENT_PART, s, b), ctx,
                         "slice " + s + " of block " + b + "'s gradient from " + peers[b].text());
                 if (part.length != ranges.size(s)) {
                     throw new IllegalStateException("slice " + s + " of block " + b + "'s gradient has " + part.length
@@ -131,20 +158,22 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             }
             float[] result = sum.result();
             summedAt = System.nanoTime();
-            sums.add(endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, s, -1, result, 0, result.length));
+            sums.add(endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, step, s, -1, result, 0, result.length));
             // the sum is one of the parts, summed into in place; sending copied it
             parts.forEach(MessageBuffers::giveBack);
             out.add(new DirectExchange.Summed(s, stage, attempt));
         }
+        // every part of the message was copied when it was sent or summed
+        buffers.forEach(MessageBuffers::giveBack);
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
         DirectExchange.await(sums, ctx, "sending summed slices to the driver at " + driver.text());
         replicas.timers().gradients().add(System.nanoTime() - computed);
         if (LOG.isDebugEnabled()) {
             LOG.debug("step {} block {} of {}: meeting {} ms, weights {} ms, replicas {} ms, parts sent {} ms, summed {} ms,"
-                            + " sums sent {} ms", step, block, blocks, (fetchStart - start) / 1_000_000, fetchNanos / 1_000_000,
+                            + " sums sent {} ms", step, block, blocks, meeting / 1_000_000, fetchNanos / 1_000_000,
                     (computed - computeStart) / 1_000_000, (partsSent - computed) / 1_000_000, (summedAt - partsSent) / 1_000_000,
                     (System.nanoTime() - summedAt) / 1_000_000);
         }
-        return out.iterator();
+        return out;
     }
 }

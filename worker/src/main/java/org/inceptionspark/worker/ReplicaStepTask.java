@@ -75,32 +75,44 @@ public final class ReplicaStepTask implements PairFlatMapFunction<Iterator<Integ
         List<Tuple2<Integer, GradientSlice>> out = new ArrayList<>();
         while (blockIds.hasNext()) {
             int block = blockIds.next();
-            StepExchange.slicesOf(block, blockMessage(block, null, 0), where(), job.slices(), out);
+            List<float[]> buffers = new ArrayList<>();
+            StepExchange.slicesOf(block, blockMessage(block, null, 0, buffers), where(), job.slices(), out);
+            // the shuffle writer, whichever Spark chose, has written them once the task completes
+            MessageBuffers.giveBackWhenTaskCompletes(buffers);
         }
         return out.iterator();
     }
 
-    /**
-     * The block's replicas trained in turn and their messages summed in {@link PairwiseSum} order;
-     * the arrays go back to {@link MessageBuffers} when the task completes.
-     *
-     * @param directWeights the step's weights when the task gathered them itself (direct
-     *                      exchange), fetched in {@code fetchNanos}; null = from the broadcast
-     */
     /** Where this step's tasks record their times. */
     Timers timers() {
         return timers;
     }
 
-    float[] blockMessage(int block, float[] directWeights, long fetchNanos) {
+    /** What this step's tasks count. */
+    Meters meters() {
+        return meters;
+    }
+
+    /** The same task for step {@code step}: a multi-step job's next step. */
+    ReplicaStepTask at(long step) {
+        return new ReplicaStepTask(job, blocks, graphJson, weights, step, meters, timers);
+    }
+
+    /**
+     * The block's replicas trained in turn and their messages summed in {@link PairwiseSum} order;
+     * the arrays it took from {@link MessageBuffers}, the result among them, are added to {@code
+     * buffers} for the caller to give back once nothing reads them.
+     *
+     * @param directWeights the step's weights when the task gathered them itself (direct
+     *                      exchange), fetched in {@code fetchNanos}; null = from the broadcast
+     */
+    float[] blockMessage(int block, float[] directWeights, long fetchNanos, List<float[]> buffers) {
         PairwiseSum sum = new PairwiseSum();
-        List<float[]> buffers = new ArrayList<>();
         for (int replica = blocks.firstReplica(block); replica < blocks.endReplica(block); replica++) {
             float[] message = computeMessage(replica, directWeights, fetchNanos);
             buffers.add(message);
             sum.add(message);
         }
-        MessageBuffers.giveBackWhenTaskCompletes(buffers);
         return sum.result();
     }
 

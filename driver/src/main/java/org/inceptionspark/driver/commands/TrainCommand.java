@@ -122,7 +122,7 @@ public final class TrainCommand implements Command {
                 loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)),
                 c.checkpoint().everyMinutes(), c.data().maxSkippedFraction(),
                 c.schedule().maxConsecutiveSkippedSteps(), c.run().allowedChanges(), c.cluster().stepTimeout(),
-                c.cluster().stepTimeoutRetries(), c.cluster().exchange());
+                c.cluster().stepTimeoutRetries(), c.cluster().exchange(), c.cluster().stepsPerJob());
         Validator validator = c.data().hasValidation()
                 ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
                 c.augment().evalCentralFraction(), c.eval().maxImages(), c.data().decodeLimits(),

@@ -15,19 +15,20 @@ import java.util.Set;
  * @param stepTimeout                {@code cluster.step-timeout}, zero = none
  * @param stepTimeoutRetries         {@code cluster.step-timeout-retries}
  * @param exchange                   {@code cluster.exchange}
+ * @param stepsPerJob                {@code cluster.steps-per-job}
  */
 public record RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                          int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
                          double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges,
                          java.time.Duration stepTimeout, int stepTimeoutRetries,
-                         org.inceptionspark.config.ClusterConfig.Exchange exchange) {
+                         org.inceptionspark.config.ClusterConfig.Exchange exchange, int stepsPerJob) {
     /** Without a step timeout, through Spark's exchange. */
     public RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                       int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
                       double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges) {
         this(runDir, totalSteps, logEverySteps, checkpointEverySteps, checkpointKeep, evalEverySteps, configText,
                 checkpointEveryMinutes, maxSkippedFraction, maxConsecutiveSkippedSteps, allowedChanges,
-                java.time.Duration.ZERO, 0, org.inceptionspark.config.ClusterConfig.Exchange.SPARK);
+                java.time.Duration.ZERO, 0, org.inceptionspark.config.ClusterConfig.Exchange.SPARK, 1);
     }
 
     /** Without the safeguards' limits: no stop on skipped images or steps, checkpoints by steps only, no step timeout. */

@@ -93,6 +93,11 @@ public final class SyncTrainer implements AutoCloseable {
         step.exchange(exchange);
     }
 
+    /** {@code cluster.steps-per-job} ({@link SynchronousStep#stepsPerJob}). */
+    public void stepsPerJob(int steps) {
+        step.stepsPerJob(steps);
+    }
+
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
         return step(description, o -> { });

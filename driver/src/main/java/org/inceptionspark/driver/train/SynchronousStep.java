@@ -51,6 +51,39 @@ public final class SynchronousStep {
     private int timeoutRetries;
     /** The driver's endpoint under {@code cluster.exchange = direct}; null = Spark's exchange. */
     private DirectExchange.Endpoint direct;
+    /** {@code cluster.steps-per-job}: steps one direct job runs before it ends. */
+    private int stepsPerJob = 1;
+    /** The direct job running several steps, null when none. */
+    private Session session;
+    /** Ends a multi-step job when any other job starts: that job needs the task slots it holds. */
+    private final org.apache.spark.scheduler.SparkListener otherJobs = new org.apache.spark.scheduler.SparkListener() {
+        @Override
+        public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+            DirectExchange.Endpoint d = direct;
+            if (d != null && !SESSION_GROUP.equals(start.properties().getProperty("spark.jobGroup.id"))) {
+                d.stop();
+            }
+        }
+    };
+    static final String SESSION_GROUP = "inception-direct-steps";
+
+    /** A running multi-step job: its tasks run {@code next} when the driver serves it, up to {@code lastStep}. */
+    private static final class Session {
+        final org.apache.spark.api.java.JavaFutureAction<List<DirectExchange.Summed>> job;
+        final ReplicaBlocks blocks;
+        final long lastStep;
+        final DirectExchange.Meeting since;
+        long next;
+
+        Session(org.apache.spark.api.java.JavaFutureAction<List<DirectExchange.Summed>> job, ReplicaBlocks blocks, long first,
+                long lastStep, DirectExchange.Meeting since) {
+            this.job = job;
+            this.blocks = blocks;
+            this.next = first;
+            this.lastStep = lastStep;
+            this.since = since;
+        }
+    }
 
     /**
      * @param configuredPerTask replicas per task, a power of two, or 0: the largest that still gives every
@@ -69,6 +102,19 @@ public final class SynchronousStep {
                 sc.sc().collectionAccumulator("replica weight fetch ns"), sc.sc().collectionAccumulator("replica devices"),
                 sc.sc().collectionAccumulator("task gradient exchange ns"));
         sc.sc().addSparkListener(watch);
+        sc.sc().addSparkListener(otherJobs);
+    }
+
+    /**
+     * {@code cluster.steps-per-job}: under the direct exchange, one barrier job runs up to this
+     * many steps, its tasks waiting between steps for the driver's next weights, instead of one
+     * job per step (whose scheduling, task launch and meeting every step pays). 1 = a job per step.
+     */
+    public void stepsPerJob(int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("inception.cluster.steps-per-job = " + steps + ": at least 1");
+        }
+        this.stepsPerJob = steps;
     }
 
     /**
@@ -87,11 +133,13 @@ public final class SynchronousStep {
      * step object reuses: valid until the next {@link #run}), and where the time went.
      */
     public record Result(float[] summed, double slowestReplicaSeconds, double slowestWeightFetchSeconds,
-                         double slowestGradientExchangeSeconds, double broadcastSeconds, double jobSeconds) {
+                         double slowestGradientExchangeSeconds, double broadcastSeconds, double jobSeconds,
+                         double busiestTaskComputeSeconds) {
         /** This step's timings, completed with what the driver measured around it. */
         StepTimings timings(double wallSeconds, double driverUpdateSeconds) {
             return new StepTimings(wallSeconds, slowestReplicaSeconds, slowestWeightFetchSeconds,
-                    slowestGradientExchangeSeconds, broadcastSeconds, jobSeconds, driverUpdateSeconds);
+                    slowestGradientExchangeSeconds, broadcastSeconds, jobSeconds, driverUpdateSeconds,
+                    busiestTaskComputeSeconds);
         }
     }
 
@@ -108,6 +156,7 @@ public final class SynchronousStep {
             }
             direct = DirectExchange.driverEndpoint(sc.getConf());
         } else if (exchange == ClusterConfig.Exchange.SPARK && direct != null) {
+            endSession();
             direct.close();
             direct = null;
         }
@@ -159,7 +208,7 @@ public final class SynchronousStep {
             }
             StepExchange.gather(parts, job.slices(), summed, step);
             return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), 0, (t1 - t0) / 1e9,
-                    (t2 - t1) / 1e9);
+                    (t2 - t1) / 1e9, 0);
         } finally {
             sc.setJobDescription(null);
             w.destroy();
@@ -173,6 +222,9 @@ public final class SynchronousStep {
      * by Spark, and only the sums of the attempt that succeeded are read.
      */
     private Result runDirect(long step, float[] weights, String description) {
+        if (stepsPerJob > 1) {
+            return runInSession(step, weights, description);
+        }
         long t0 = System.nanoTime();
         direct.publish(step, weights);
         long t1 = System.nanoTime();
@@ -185,7 +237,7 @@ public final class SynchronousStep {
                 // the blocks are decided again for every run: a run after a lost executor fits the slots left
                 stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
                 DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, stepBlocks, graphJson, null, step, meters,
-                        timers), direct.address(), weights.length);
+                        timers), direct.address(), weights.length, 1);
                 scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
                 JavaRDD<DirectExchange.Summed> sums = JavaRDD.fromRDD(blockIds(stepBlocks.count()).rdd().barrier()
                         .mapPartitions(task, false, tag), tag);
@@ -208,9 +260,153 @@ public final class SynchronousStep {
             }
             DirectExchange.gather(direct, reported, DirectExchange.pieces(summed.length, stepBlocks.count()), summed, step);
             return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), slowest(timers.gradients()),
-                    (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, 0);
         } finally {
             sc.setJobDescription(null);
+        }
+    }
+
+    /**
+     * The step in the running multi-step job, or in a new one when none runs, it ended (its last
+     * step, or stopped for another job) or failed. A failed or timed-out job is rerun from this
+     * step as {@link #runDirect} and {@link #collectWithinTimeout} rerun a one-step job.
+     */
+    private Result runInSession(long step, float[] weights, String description) {
+        long t0 = System.nanoTime();
+        direct.publish(step, weights);
+        long t1 = System.nanoTime();
+        resetTimers();
+        if (summed == null) {
+            summed = new float[job.slices().length()];
+        }
+        int failures = 0;
+        int timeouts = 0;
+        while (true) {
+            boolean fresh = false;
+            // a step skipped for non-finite gradients is run again under the same number: a new job
+            if (session == null || session.job.isDone() || step != session.next || step > session.lastStep) {
+                endSession();
+                session = startSession(step, description, weights.length);
+                fresh = true;
+            }
+            Session s = session;
+            long started = System.nanoTime();
+            try {
+                List<org.inceptionspark.worker.StepStats> stats = DirectExchange.gatherStep(direct, s.since, step,
+                        DirectExchange.pieces(summed.length, s.blocks.count()), s.blocks.count(), summed,
+                        () -> checkSession(s, step, started));
+                s.next = step + 1;
+                stats.forEach(x -> x.addTo(meters, timers));
+                long busiest = stats.stream().mapToLong(x -> x.compute().stream().mapToLong(Long::longValue).sum()).max()
+                        .orElse(0);
+                long t2 = System.nanoTime();
+                return new Result(summed, slowest(timers.compute()), slowest(timers.weights()), slowest(timers.gradients()),
+                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, busiest / 1e9);
+            } catch (SessionEnded e) {
+                session = null;
+                if (fresh) {
+                    throw new IllegalStateException("step " + (step + 1) + ": its job ended before the step's sums arrived");
+                }
+            } catch (SessionTimedOut e) {
+                endSession();
+                if (timeouts++ == timeoutRetries) {
+                    throw new StepTimeoutException(String.format(java.util.Locale.ROOT,
+                            "step %d did not finish within inception.cluster.step-timeout = %s in %d run%s; %s."
+                                    + " Check those executors (their logs, GC, disks), or raise the timeout if steps are"
+                                    + " this slow normally", step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout),
+                            timeouts, timeouts == 1 ? "" : "s", e.getMessage()));
+                }
+                LOG.warn("step {} did not finish within {}: {}; cancelled its job and running the step again ({} of {} retries)",
+                        step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout), e.getMessage(), timeouts,
+                        timeoutRetries);
+                resetTimers();
+            } catch (Exception e) {
+                // a SparkException: the job failed (a lost executor, a task's error)
+                session = null;
+                if (!(e instanceof org.apache.spark.SparkException) || ++failures == MAX_DIRECT_RUNS) {
+                    throw e;
+                }
+                LOG.warn("step {}: its job failed ({}); running the step again in a new job ({} of {} runs)", step + 1,
+                        e.getMessage(), failures + 1, MAX_DIRECT_RUNS);
+                resetTimers();
+            }
+        }
+    }
+
+    private Session startSession(long step, String description, int weightCount) {
+        ReplicaBlocks blocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
+        DirectExchange.Meeting since = direct.latestMeeting();
+        DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, blocks, graphJson, null, step, meters, timers),
+                direct.address(), weightCount, stepsPerJob);
+        scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
+        sc.setJobGroup(SESSION_GROUP, description + " and up to " + (stepsPerJob - 1) + " more", true);
+        try {
+            return new Session(JavaRDD.fromRDD(blockIds(blocks.count()).rdd().barrier().mapPartitions(task, false, tag), tag)
+                    .collectAsync(), blocks, step, step + stepsPerJob - 1, since);
+        } finally {
+            sc.clearJobGroup();
+        }
+    }
+
+    /** Throws when the step's job cannot deliver it: failed (its SparkException), ended, or past the timeout. */
+    private void checkSession(Session s, long step, long started) {
+        if (s.job.isDone()) {
+            try {
+                s.job.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw rethrow(e.getCause());
+            } catch (java.util.concurrent.CancellationException e) {
+                throw new SessionEnded();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for step " + (step + 1), e);
+            }
+            throw new SessionEnded();
+        }
+        if (!timeout.isZero() && System.nanoTime() - started > timeout.toNanos()) {
+            List<String> stragglers = watch.runningTasks(s.blocks);
+            throw new SessionTimedOut(stragglers.isEmpty() ? "no task was running (the job waited for executors)"
+                    : "still running: " + String.join("; ", stragglers));
+        }
+    }
+
+    /** Ends the multi-step job, if one runs: its tasks finish their step and stop; cancelled if they do not soon. */
+    private void endSession() {
+        Session s = session;
+        session = null;
+        if (s == null || s.job.isDone()) {
+            return;
+        }
+        direct.stop();
+        try {
+            s.job.get(SESSION_END_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.CancellationException e) {
+            s.job.cancel(true);
+        } catch (InterruptedException e) {
+            s.job.cancel(true);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How long a multi-step job's tasks get to finish their step once told to stop. */
+    static final long SESSION_END_MS = 10_000;
+
+    /** The multi-step job ended before the step: start another. */
+    private static final class SessionEnded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SessionEnded() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The step did not arrive within the timeout: what was still running. */
+    private static final class SessionTimedOut extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SessionTimedOut(String stillRunning) {
+            super(stillRunning, null, false, false);
         }
     }
 
@@ -300,6 +496,7 @@ public final class SynchronousStep {
     public void close() {
         exchange(ClusterConfig.Exchange.SPARK);
         sc.sc().removeSparkListener(watch);
+        sc.sc().removeSparkListener(otherJobs);
         graphJson.destroy(false);
     }
 

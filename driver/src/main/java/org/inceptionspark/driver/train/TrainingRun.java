@@ -96,6 +96,7 @@ public final class TrainingRun {
             trainer.stopWhenSkippedShareAbove(options.maxSkippedFraction());
             trainer.stepTimeout(options.stepTimeout(), options.stepTimeoutRetries());
             trainer.exchange(options.exchange());
+            trainer.stepsPerJob(options.stepsPerJob());
             ParameterServerState state = trainer.state();
             if (state.plateau() != null && (validator == null || options.evalEverySteps() <= 0)) {
                 throw new IllegalStateException("inception.optimizer.schedule = plateau decides the learning rate from the"

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
@@ -147,6 +148,54 @@ class ExecutorKillOnClusterIT {
     @Test
     void executorKilledDuringADirectStepChangesNoBit() throws Exception {
         runKillingAt("kill-direct", FaultHooks.REPLICA_PAUSE_MS, false, org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+    }
+
+    /**
+     * {@code cluster.steps-per-job = 3}: all three steps would run in one barrier job; an executor
+     * is killed while its task computes the second. The job fails, the driver runs that step again
+     * in a new job on the executors there are, and the run ends bit-identical.
+     */
+    @Test
+    void executorKilledInAJobOfSeveralStepsChangesNoBit() throws Exception {
+        AtomicInteger done = new AtomicInteger();
+        CountDownLatch executorRemoved = new CountDownLatch(1);
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+                executorRemoved.countDown();
+            }
+        };
+        sc.sc().addSparkListener(listener);
+        ExecutorService driverThread = Executors.newSingleThreadExecutor();
+        try (SyncTrainer t = new SyncTrainer(sc, SyncEquivalenceTest.setup("kill-steps-per-job", REPLICAS, 11, 1))) {
+            t.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+            t.stepsPerJob(STEPS);
+            Future<?> running = driverThread.submit(() -> {
+                sc.setLocalProperty(FaultHooks.REPLICA_PAUSE_MS, "1500");
+                try {
+                    for (int i = 0; i < STEPS; i++) {
+                        assertTrue(t.step("steps per job " + i).applied());
+                        done.incrementAndGet();
+                    }
+                } finally {
+                    sc.setLocalProperty(FaultHooks.REPLICA_PAUSE_MS, null);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (done.get() < KILLED_STEP && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(KILLED_STEP, done.get(), "the steps before the killed one must have run");
+            Thread.sleep(1000);
+            long pid = killOneExecutor();
+            running.get(300, TimeUnit.SECONDS);
+            assertTrue(executorRemoved.await(60, TimeUnit.SECONDS), "Spark never noticed executor " + pid + " die");
+            assertArrayEquals(undisturbed, t.state().params(), "bit-identical to the undisturbed run");
+        } finally {
+            driverThread.shutdownNow();
+            sc.sc().removeSparkListener(listener);
+        }
+        assertEquals(2, ExecutorCount.await(sc, 2, Duration.ofSeconds(120)));
     }
 
     @Test

@@ -39,11 +39,24 @@ class NonFiniteStopTest {
 
     @Test
     void consecutiveNonFiniteStepsStopTheRunNamingTheReplica(@TempDir Path tmp) throws Exception {
+        stopsNamingTheReplica(tmp, new RunOptions(tmp.toUri().toString(), 20, 1, 100, 2, 0, "inception { }", 0, 1.0, 3, Set.of()));
+    }
+
+    /**
+     * The same under {@code cluster.steps-per-job = 4}: a skipped step runs again under the same
+     * number (a new job), and the replica is named from the tasks' own reports.
+     */
+    @Test
+    void aSkippedStepInAJobOfSeveralStepsRunsAgainNamingTheReplica(@TempDir Path tmp) throws Exception {
+        stopsNamingTheReplica(tmp, new RunOptions(tmp.toUri().toString(), 20, 1, 100, 2, 0, "inception { }", 0, 1.0, 3,
+                Set.of(), java.time.Duration.ofMinutes(2), 0, org.inceptionspark.config.ClusterConfig.Exchange.DIRECT, 4));
+    }
+
+    private static void stopsNamingTheReplica(Path tmp, RunOptions options) throws Exception {
         TrainingSetup clean = SyncEquivalenceTest.setup("non-finite", 2, 5);
         TrainingSetup poisoned = new TrainingSetup(clean.runKey(), clean.graph(), new PoisonedBatches(), clean.replicas(),
                 clean.batchPerReplica(), clean.classes(), clean.labelSmoothing(), clean.seed(), clean.rule(),
                 clean.schedule(), clean.optimizer(), 20, 0, 1);
-        RunOptions options = new RunOptions(tmp.toUri().toString(), 20, 1, 100, 2, 0, "inception { }", 0, 1.0, 3, Set.of());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (JavaSparkContext sc = new JavaSparkContext(SparkSettings.apply(new SparkConf().setMaster("local[2]")
                 .setAppName("non-finite").set("spark.ui.enabled", "false")))) {

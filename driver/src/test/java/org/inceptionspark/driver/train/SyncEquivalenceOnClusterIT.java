@@ -93,5 +93,14 @@ class SyncEquivalenceOnClusterIT {
             }
             assertArrayEquals(first, direct.state().params(), "the direct exchange must give the same bits");
         }
+        // several steps in one barrier job, its tasks on the executors' JVMs between steps
+        try (SyncTrainer jobs = new SyncTrainer(sc, SyncEquivalenceTest.setup("cluster-4-steps-per-job", 4, 5))) {
+            jobs.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+            jobs.stepsPerJob(steps);
+            for (int i = 0; i < steps; i++) {
+                assertTrue(jobs.step("steps per job " + i).applied());
+            }
+            assertArrayEquals(first, jobs.state().params(), "several steps per job must give the same bits");
+        }
     }
 }

@@ -149,6 +149,52 @@ class SyncEquivalenceTest {
     }
 
     /**
+     * {@code cluster.steps-per-job = 3}: five steps in barrier jobs of up to three steps give the
+     * single process's bits. Another Spark job between two steps ends the running job (it needs
+     * the slots), so the steps run as 2 + 3: two jobs, each step's measurements reported by the
+     * tasks themselves.
+     */
+    @Test
+    void severalStepsPerJobChangeNoBit() throws Exception {
+        int steps = 5;
+        java.util.List<Integer> jobs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener count = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                if (SynchronousStep.SESSION_GROUP.equals(start.properties().getProperty("spark.jobGroup.id"))) {
+                    jobs.add(start.jobId());
+                }
+            }
+        };
+        sc.sc().addSparkListener(count);
+        float[] params;
+        try (SyncTrainer t = new SyncTrainer(sc, setup("steps-per-job", 5, 19))) {
+            t.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+            t.stepsPerJob(3);
+            for (int i = 0; i < steps; i++) {
+                StepOutcome o = t.step("steps per job, step " + i);
+                assertTrue(o.applied());
+                assertEquals(40, o.images());
+                StepTimings timings = t.lastTimings();
+                assertTrue(timings.busiestTaskComputeSeconds() >= timings.slowestReplicaSeconds()
+                        && timings.slowestReplicaSeconds() > 0 && timings.slowestGradientExchangeSeconds() > 0, timings.toString());
+                assertEquals(5, t.lastReplicaDevices().size(), "each replica's device, reported with the step");
+                if (i == 1) {
+                    assertEquals(2L, sc.parallelize(java.util.List.of(1, 2), 2).count(), "another job between two steps");
+                }
+            }
+            params = t.state().params().clone();
+            assertTrue(t.meters().images().value() >= steps * 40L, "images counted from the tasks' reports");
+        } finally {
+            sc.sc().listenerBus().waitUntilEmpty();
+            sc.sc().removeSparkListener(count);
+        }
+        assertEquals(2, jobs.size(), "steps 1-2 in one job, ended by the other job; steps 3-5 in another: " + jobs);
+        assertArrayEquals(singleProcess(setup("steps-per-job-ref", 5, 19), steps).params(), params,
+                "several steps per job and the single process must agree bit for bit");
+    }
+
+    /**
      * Five replicas (a partial block at the end) trained one, two or four to a task: the tasks sum
      * their replicas before the shuffle, and the parameters still agree bit for bit.
      */
