@@ -88,7 +88,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         int slices = weightRanges.slices();
 
         long fetchStart = System.nanoTime();
-        float[] weights = new float[weightRanges.length()];
+        // every weight is overwritten by a piece: the array is reused from step to step
+        float[] weights = MessageBuffers.take(weightRanges.length());
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         // every owned slice asked of the driver at once; each forwarded to the others as it arrives
         List<CompletableFuture<Void>> fetched = new ArrayList<>();
@@ -127,6 +128,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long computeStart = System.nanoTime();
         List<float[]> buffers = new ArrayList<>();
         float[] message = replicas.blockMessage(block, weights, fetchNanos, buffers);
+        // the replicas copied the weights into their networks
+        MessageBuffers.giveBack(weights);
         long computed = System.nanoTime();
         SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
         int pieces = ranges.slices();

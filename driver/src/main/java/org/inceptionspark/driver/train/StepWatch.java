@@ -51,16 +51,17 @@ final class StepWatch extends SparkListener {
 
     /**
      * The tasks running now, longest first, e.g. "replicas 2..3 on executor 1 (127.0.0.3), running
-     * for 95 s"; empty when none is.
+     * for 95 s"; empty when none is. {@code direct}: the step is a barrier stage of blocks of
+     * replicas that sum among themselves (the direct exchange), not a map and a reduce stage.
      */
-    List<String> runningTasks(ReplicaBlocks blocks) {
+    List<String> runningTasks(ReplicaBlocks blocks, boolean direct) {
         long now = System.currentTimeMillis();
         List<Running> tasks = new ArrayList<>(running.values());
         tasks.sort(Comparator.comparingLong(Running::launchMillis));
         List<String> out = new ArrayList<>();
         for (Running r : tasks) {
             String what;
-            if (reduceStages.containsKey(r.stageId())) {
+            if (!direct && reduceStages.containsKey(r.stageId())) {
                 what = "the sum of slice " + r.index();
             } else if (r.index() < blocks.count()) {
                 int first = blocks.firstReplica(r.index());

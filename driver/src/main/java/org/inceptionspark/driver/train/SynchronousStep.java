@@ -364,7 +364,7 @@ public final class SynchronousStep {
             throw new SessionEnded();
         }
         if (!timeout.isZero() && System.nanoTime() - started > timeout.toNanos()) {
-            List<String> stragglers = watch.runningTasks(s.blocks);
+            List<String> stragglers = watch.runningTasks(s.blocks, true);
             throw new SessionTimedOut(stragglers.isEmpty() ? "no task was running (the job waited for executors)"
                     : "still running: " + String.join("; ", stragglers));
         }
@@ -432,7 +432,7 @@ public final class SynchronousStep {
             try {
                 return timeout.isZero() ? job.get() : job.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                List<String> stragglers = watch.runningTasks(blocks);
+                List<String> stragglers = watch.runningTasks(blocks, direct != null);
                 job.cancel(true);
                 String still = stragglers.isEmpty() ? "no task was running (the job waited for executors)"
                         : "still running: " + String.join("; ", stragglers);

@@ -194,4 +194,47 @@ class StragglerOnClusterIT {
             driverThread.shutdownNow();
         }
     }
+
+    /**
+     * {@code cluster.steps-per-job = 3}: an executor stopped (SIGSTOP) in the second step of a
+     * job of several steps; the step times out, its job is cancelled, and the run stops naming the
+     * executor and its replicas, the step not applied.
+     */
+    @Test
+    void aHungStepInAJobOfSeveralStepsStopsTheRunNamingTheExecutor() throws Exception {
+        application(SparkSettings.apply(cluster.conf("straggler-steps-per-job", 2, "1g").set("spark.speculation", "false")));
+        ExecutorService driverThread = Executors.newSingleThreadExecutor();
+        List<ProcessHandle> stopped = new java.util.ArrayList<>();
+        try (SyncTrainer t = new SyncTrainer(sc, SyncEquivalenceTest.setup("straggler-steps-per-job", REPLICAS, SEED, 1))) {
+            t.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+            t.stepsPerJob(3);
+            // the job's tasks keep the local properties of its first step: every step of it pauses
+            sc.setLocalProperty(FaultHooks.REPLICA_PAUSE_MS, "1500");
+            long before;
+            Future<?> hung;
+            try {
+                assertTrue(t.step("steps per job 0").applied());
+                before = t.state().step();
+                t.stepTimeout(Duration.ofSeconds(10), 0);
+                hung = driverThread.submit(() -> t.step("hung in a job of several steps"));
+                Thread.sleep(1000);
+                List<ProcessHandle> executors = cluster.executorsOf(0);
+                assertEquals(1, executors.size(), "worker 0's executor; logs in " + cluster.logs());
+                signal(executors.get(0), "STOP");
+                stopped.add(executors.get(0));
+            } finally {
+                sc.setLocalProperty(FaultHooks.REPLICA_PAUSE_MS, null);
+            }
+            ExecutionException e = assertThrows(ExecutionException.class, () -> hung.get(240, TimeUnit.SECONDS));
+            String message = String.valueOf(e.getCause().getMessage());
+            System.out.println("the step stopped the run: " + message);
+            assertTrue(e.getCause() instanceof SynchronousStep.StepTimeoutException, message);
+            assertTrue(message.contains("inception.cluster.step-timeout = 10s"), message);
+            assertTrue(message.contains("(" + cluster.workerHost(0) + ")"), "names the stopped executor's host: " + message);
+            assertTrue(message.contains("replica") && !message.contains("slice"), "names the replicas it was training: " + message);
+            assertEquals(before, t.state().step(), "a step that timed out is not applied");
+        } finally {
+            driverThread.shutdownNow();
+        }
+    }
 }
