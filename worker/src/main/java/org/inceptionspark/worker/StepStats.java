@@ -1,11 +1,9 @@
 package org.inceptionspark.worker;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,9 +15,7 @@ import java.util.List;
  */
 public record StepStats(long images, double lossSum, long skippedImages, List<String> skippedFiles,
                         List<String> nonFiniteReplicas, List<Long> compute, List<Long> weights, List<String> devices,
-                        List<Long> gradients) implements Serializable {
-    private static final long serialVersionUID = 1L;
-
+                        List<Long> gradients) {
     /** This task's values since the last call, which are then cleared. */
     static StepStats drain(ReplicaStepTask.Meters m, ReplicaStepTask.Timers t) {
         StepStats s = new StepStats(m.images().sum(), m.lossSum().sum(), m.skippedImages().sum(),
@@ -51,21 +47,76 @@ public record StepStats(long images, double lossSum, long skippedImages, List<St
         gradients.forEach(t.gradients()::add);
     }
 
+    /** Written field by field: nothing from the network is deserialized into objects of its choosing. */
     byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(this);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeLong(images);
+            out.writeDouble(lossSum);
+            out.writeLong(skippedImages);
+            writeStrings(out, skippedFiles);
+            writeStrings(out, nonFiniteReplicas);
+            writeLongs(out, compute);
+            writeLongs(out, weights);
+            writeStrings(out, devices);
+            writeLongs(out, gradients);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot serialize a step's measurements", e);
+            throw new IllegalStateException("cannot write a step's measurements", e);
         }
         return bytes.toByteArray();
     }
 
     static StepStats fromBytes(byte[] bytes) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return (StepStats) in.readObject();
-        } catch (IOException | ClassNotFoundException e) {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            StepStats s = new StepStats(in.readLong(), in.readDouble(), in.readLong(), readStrings(in), readStrings(in),
+                    readLongs(in), readLongs(in), readStrings(in), readLongs(in));
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " bytes after the last field");
+            }
+            return s;
+        } catch (IOException e) {
             throw new IllegalArgumentException("a step's measurements that cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    private static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
+        out.writeInt(values.size());
+        for (String v : values) {
+            out.writeUTF(v);
+        }
+    }
+
+    private static void writeLongs(DataOutputStream out, List<Long> values) throws IOException {
+        out.writeInt(values.size());
+        for (long v : values) {
+            out.writeLong(v);
+        }
+    }
+
+    private static List<String> readStrings(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<String> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(in.readUTF());
+        }
+        return List.copyOf(values);
+    }
+
+    private static List<Long> readLongs(DataInputStream in) throws IOException {
+        int n = count(in);
+        List<Long> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(in.readLong());
+        }
+        return List.copyOf(values);
+    }
+
+    /** A list's length, refused when the message could not hold that many entries. */
+    private static int count(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) {
+            throw new IOException("a list of " + n + " entries in a message with " + in.available() + " bytes left");
+        }
+        return n;
     }
 }
