@@ -47,8 +47,10 @@ import org.apache.spark.network.util.TransportConf;
  * slice's part to that slice's owner and sums the parts of its own slices in {@link
  * org.inceptionspark.train.PairwiseSum} order over the block numbers (a reduce-scatter), then
  * sends the sums to the driver. The driver sends one copy of the weights and receives one
- * message per step whatever N is. Every message is keyed by its barrier stage and attempt, so a
- * rerun of a step never mixes with the run it replaces.
+ * message per step whatever N is. Every message is keyed by its barrier stage, attempt and step,
+ * so a rerun of a step never mixes with the run it replaces. A stage may run several steps
+ * ({@code cluster.steps-per-job}): between them its tasks wait at the driver ({@link #NEXT}) and
+ * report each step's measurements themselves ({@link #STATS}).
  */
 public final class DirectExchange {
     static final byte WEIGHT_PART = 2;
@@ -559,6 +561,10 @@ public final class DirectExchange {
                 try {
                     ByteBuffer m = message.order(ByteOrder.LITTLE_ENDIAN);
                     Header h = Header.read(m);
+                    if ((h.kind() == HELLO || h.kind() == STATS) && (h.length() < 0 || h.length() != m.remaining())) {
+                        throw new IllegalArgumentException("a request of kind " + h.kind() + " says " + h.length()
+                                + " bytes follow its header, " + m.remaining() + " do");
+                    }
                     if (h.kind() == HELLO) {
                         byte[] text = new byte[h.length()];
                         m.get(text);
