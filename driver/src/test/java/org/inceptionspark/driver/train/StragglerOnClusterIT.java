@@ -182,17 +182,26 @@ class StragglerOnClusterIT {
             long before = t.state().step();
             t.stepTimeout(Duration.ofSeconds(10), 0);
             Future<?> hung = stepWithStoppedExecutor(driverThread, t, "hung for good", stopped);
-            ExecutionException e = assertThrows(ExecutionException.class, () -> hung.get(240, TimeUnit.SECONDS));
-            String message = String.valueOf(e.getCause().getMessage());
-            System.out.println("the step stopped the run: " + message);
-            assertTrue(e.getCause() instanceof SynchronousStep.StepTimeoutException, message);
-            assertTrue(message.contains("inception.cluster.step-timeout = 10s"), message);
-            assertTrue(message.contains("(" + cluster.workerHost(0) + ")"), "names the stopped executor's host: " + message);
-            assertTrue(message.contains("replica"), "names the replicas it was training: " + message);
-            assertEquals(before, t.state().step(), "a step that timed out is not applied");
+            assertTheRunStopped(hung, t, before);
         } finally {
             driverThread.shutdownNow();
         }
+    }
+
+    /**
+     * The hung step failed with a {@link SynchronousStep.StepTimeoutException} naming the timeout,
+     * the stopped executor's host and its replicas, and was not applied; returns its message.
+     */
+    private static String assertTheRunStopped(Future<?> hung, SyncTrainer t, long before) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> hung.get(240, TimeUnit.SECONDS));
+        String message = String.valueOf(e.getCause().getMessage());
+        System.out.println("the step stopped the run: " + message);
+        assertTrue(e.getCause() instanceof SynchronousStep.StepTimeoutException, message);
+        assertTrue(message.contains("inception.cluster.step-timeout = 10s"), message);
+        assertTrue(message.contains("(" + cluster.workerHost(0) + ")"), "names the stopped executor's host: " + message);
+        assertTrue(message.contains("replica"), "names the replicas it was training: " + message);
+        assertEquals(before, t.state().step(), "a step that timed out is not applied");
+        return message;
     }
 
     /**
@@ -225,14 +234,8 @@ class StragglerOnClusterIT {
             } finally {
                 sc.setLocalProperty(FaultHooks.REPLICA_PAUSE_MS, null);
             }
-            ExecutionException e = assertThrows(ExecutionException.class, () -> hung.get(240, TimeUnit.SECONDS));
-            String message = String.valueOf(e.getCause().getMessage());
-            System.out.println("the step stopped the run: " + message);
-            assertTrue(e.getCause() instanceof SynchronousStep.StepTimeoutException, message);
-            assertTrue(message.contains("inception.cluster.step-timeout = 10s"), message);
-            assertTrue(message.contains("(" + cluster.workerHost(0) + ")"), "names the stopped executor's host: " + message);
-            assertTrue(message.contains("replica") && !message.contains("slice"), "names the replicas it was training: " + message);
-            assertEquals(before, t.state().step(), "a step that timed out is not applied");
+            String message = assertTheRunStopped(hung, t, before);
+            assertTrue(!message.contains("slice"), "the direct exchange's tasks train replicas, they sum no slice: " + message);
         } finally {
             driverThread.shutdownNow();
         }
