@@ -416,7 +416,7 @@ public final class DirectExchange {
         }
 
         /** The message under {@code key} if it arrives within {@code millis}, else null. */
-        Object poll(Key key, long millis) {
+        Object poll(Key key, long millis, String what) {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
             synchronized (mailbox) {
                 while (!mailbox.containsKey(key)) {
@@ -428,7 +428,7 @@ public final class DirectExchange {
                         mailbox.wait(left);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while waiting for " + key, e);
+                        throw new IllegalStateException("interrupted while waiting for " + what, e);
                     }
                 }
                 return mailbox.remove(key);
@@ -437,20 +437,12 @@ public final class DirectExchange {
 
         /** The message under {@code key}, waiting for it while the task runs; null when none came (no task). */
         float[] take(Key key, TaskContext task, String what) {
-            synchronized (mailbox) {
-                while (!mailbox.containsKey(key)) {
-                    if (task == null) {
-                        return null;
-                    }
-                    task.killTaskIfInterrupted();
-                    try {
-                        mailbox.wait(POLL_MS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while waiting for " + what, e);
-                    }
+            while (true) {
+                Object m = poll(key, task == null ? 0 : POLL_MS, what);
+                if (m != null || task == null) {
+                    return (float[]) m;
                 }
-                return (float[]) mailbox.remove(key);
+                task.killTaskIfInterrupted();
             }
         }
 
@@ -731,7 +723,7 @@ public final class DirectExchange {
 
     private static Object awaitMessage(Endpoint driver, Key key, Runnable alive) {
         while (true) {
-            Object m = driver.poll(key, POLL_MS);
+            Object m = driver.poll(key, POLL_MS, key.toString());
             if (m != null) {
                 return m;
             }

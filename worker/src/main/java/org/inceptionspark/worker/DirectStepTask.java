@@ -66,13 +66,16 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long start = System.nanoTime();
         DirectExchange.Address[] peers = endpoint.meet(driver, stage, attempt, block, blocks, ctx);
         long meeting = System.nanoTime() - start;
+        SliceRanges weightRanges = DirectExchange.pieces(weightCount, blocks);
+        SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
         List<DirectExchange.Summed> out = new ArrayList<>();
         for (long step = first; step < first + steps; step++) {
             if (step > first && !endpoint.next(driver, stage, attempt, step, block, ctx)) {
                 break;
             }
             ReplicaStepTask task = replicas.at(step);
-            out.addAll(step(task, endpoint, peers, ctx, block, blocks, stage, attempt, step == first ? meeting : 0));
+            out.addAll(step(task, endpoint, peers, ctx, block, blocks, stage, attempt, weightRanges, ranges,
+                    step == first ? meeting : 0));
             if (steps > 1) {
                 endpoint.sendStats(driver, stage, attempt, step, block, StepStats.drain(task.meters(), task.timers()), ctx);
             }
@@ -82,9 +85,9 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
 
     private List<DirectExchange.Summed> step(ReplicaStepTask replicas, DirectExchange.Endpoint endpoint,
                                              DirectExchange.Address[] peers, BarrierTaskContext ctx, int block, int blocks,
-                                             long stage, int attempt, long meeting) {
+                                             long stage, int attempt, SliceRanges weightRanges, SliceRanges ranges,
+                                             long meeting) {
         long step = replicas.step();
-        SliceRanges weightRanges = DirectExchange.pieces(weightCount, blocks);
         int slices = weightRanges.slices();
 
         long fetchStart = System.nanoTime();
@@ -131,7 +134,6 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         // the replicas copied the weights into their networks
         MessageBuffers.giveBack(weights);
         long computed = System.nanoTime();
-        SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
         int pieces = ranges.slices();
         for (int s = 0; s < pieces; s++) {
             int owner = s % blocks;

@@ -54,12 +54,14 @@ public record StepStats(long images, double lossSum, long skippedImages, List<St
             out.writeLong(images);
             out.writeDouble(lossSum);
             out.writeLong(skippedImages);
-            writeStrings(out, skippedFiles);
-            writeStrings(out, nonFiniteReplicas);
-            writeLongs(out, compute);
-            writeLongs(out, weights);
-            writeStrings(out, devices);
-            writeLongs(out, gradients);
+            Writer<String> text = DataOutputStream::writeUTF;
+            Writer<Long> number = DataOutputStream::writeLong;
+            writeList(out, skippedFiles, text);
+            writeList(out, nonFiniteReplicas, text);
+            writeList(out, compute, number);
+            writeList(out, weights, number);
+            writeList(out, devices, text);
+            writeList(out, gradients, number);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write a step's measurements", e);
         }
@@ -68,8 +70,10 @@ public record StepStats(long images, double lossSum, long skippedImages, List<St
 
     static StepStats fromBytes(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-            StepStats s = new StepStats(in.readLong(), in.readDouble(), in.readLong(), readStrings(in), readStrings(in),
-                    readLongs(in), readLongs(in), readStrings(in), readLongs(in));
+            Reader<String> text = i -> i.readUTF();
+            Reader<Long> number = DataInputStream::readLong;
+            StepStats s = new StepStats(in.readLong(), in.readDouble(), in.readLong(), readList(in, text), readList(in, text),
+                    readList(in, number), readList(in, number), readList(in, text), readList(in, number));
             if (in.available() != 0) {
                 throw new IOException(in.available() + " bytes after the last field");
             }
@@ -79,34 +83,26 @@ public record StepStats(long images, double lossSum, long skippedImages, List<St
         }
     }
 
-    private static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
+    private interface Writer<T> {
+        void write(DataOutputStream out, T value) throws IOException;
+    }
+
+    private interface Reader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    private static <T> void writeList(DataOutputStream out, List<T> values, Writer<T> element) throws IOException {
         out.writeInt(values.size());
-        for (String v : values) {
-            out.writeUTF(v);
+        for (T v : values) {
+            element.write(out, v);
         }
     }
 
-    private static void writeLongs(DataOutputStream out, List<Long> values) throws IOException {
-        out.writeInt(values.size());
-        for (long v : values) {
-            out.writeLong(v);
-        }
-    }
-
-    private static List<String> readStrings(DataInputStream in) throws IOException {
+    private static <T> List<T> readList(DataInputStream in, Reader<T> element) throws IOException {
         int n = count(in);
-        List<String> values = new ArrayList<>(n);
+        List<T> values = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            values.add(in.readUTF());
-        }
-        return List.copyOf(values);
-    }
-
-    private static List<Long> readLongs(DataInputStream in) throws IOException {
-        int n = count(in);
-        List<Long> values = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            values.add(in.readLong());
+            values.add(element.read(in));
         }
         return List.copyOf(values);
     }

@@ -309,16 +309,7 @@ public final class SynchronousStep {
                 }
             } catch (SessionTimedOut e) {
                 endSession();
-                if (timeouts++ == timeoutRetries) {
-                    throw new StepTimeoutException(String.format(java.util.Locale.ROOT,
-                            "step %d did not finish within inception.cluster.step-timeout = %s in %d run%s; %s."
-                                    + " Check those executors (their logs, GC, disks), or raise the timeout if steps are"
-                                    + " this slow normally", step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout),
-                            timeouts, timeouts == 1 ? "" : "s", e.getMessage()));
-                }
-                LOG.warn("step {} did not finish within {}: {}; cancelled its job and running the step again ({} of {} retries)",
-                        step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout), e.getMessage(), timeouts,
-                        timeoutRetries);
+                retryOrFail(step, timeouts++, e.getMessage());
                 resetTimers();
             } catch (Exception e) {
                 // a SparkException: the job failed (a lost executor, a task's error)
@@ -364,9 +355,7 @@ public final class SynchronousStep {
             throw new SessionEnded();
         }
         if (!timeout.isZero() && System.nanoTime() - started > timeout.toNanos()) {
-            List<String> stragglers = watch.runningTasks(s.blocks, true);
-            throw new SessionTimedOut(stragglers.isEmpty() ? "no task was running (the job waited for executors)"
-                    : "still running: " + String.join("; ", stragglers));
+            throw new SessionTimedOut(stillRunning(s.blocks));
         }
     }
 
@@ -432,19 +421,9 @@ public final class SynchronousStep {
             try {
                 return timeout.isZero() ? job.get() : job.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                List<String> stragglers = watch.runningTasks(blocks, direct != null);
+                String still = stillRunning(blocks);
                 job.cancel(true);
-                String still = stragglers.isEmpty() ? "no task was running (the job waited for executors)"
-                        : "still running: " + String.join("; ", stragglers);
-                if (run == timeoutRetries) {
-                    throw new StepTimeoutException(String.format(java.util.Locale.ROOT,
-                            "step %d did not finish within inception.cluster.step-timeout = %s in %d run%s; %s."
-                                    + " Check those executors (their logs, GC, disks), or raise the timeout if steps are"
-                                    + " this slow normally", step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout), run + 1,
-                            run == 0 ? "" : "s", still));
-                }
-                LOG.warn("step {} did not finish within {}: {}; cancelled it and running it again ({} of {} retries)",
-                        step + 1, org.inceptionspark.config.ConfigValueFormat.duration(timeout), still, run + 1, timeoutRetries);
+                retryOrFail(step, run, still);
             } catch (InterruptedException e) {
                 job.cancel(true);
                 Thread.currentThread().interrupt();
@@ -453,6 +432,30 @@ public final class SynchronousStep {
                 throw rethrow(e.getCause());
             }
         }
+    }
+
+    /** What was running when a step timed out, for its message: the tasks that hold it up. */
+    private String stillRunning(ReplicaBlocks blocks) {
+        List<String> stragglers = watch.runningTasks(blocks, direct != null);
+        return stragglers.isEmpty() ? "no task was running (the job waited for executors)"
+                : "still running: " + String.join("; ", stragglers);
+    }
+
+    /**
+     * After run {@code run} (0-based) of {@code step} timed out with {@code still} running: fails
+     * the step when it was the last run {@code cluster.step-timeout-retries} allows, else warns
+     * that it runs again.
+     */
+    private void retryOrFail(long step, int run, String still) {
+        String limit = org.inceptionspark.config.ConfigValueFormat.duration(timeout);
+        if (run == timeoutRetries) {
+            throw new StepTimeoutException(String.format(java.util.Locale.ROOT,
+                    "step %d did not finish within inception.cluster.step-timeout = %s in %d run%s; %s."
+                            + " Check those executors (their logs, GC, disks), or raise the timeout if steps are"
+                            + " this slow normally", step + 1, limit, run + 1, run == 0 ? "" : "s", still));
+        }
+        LOG.warn("step {} did not finish within {}: {}; cancelled it and running it again ({} of {} retries)",
+                step + 1, limit, still, run + 1, timeoutRetries);
     }
 
     /** Spark's job failures arrive as a checked SparkException; passed on unchanged, as {@code collect()} does. */
