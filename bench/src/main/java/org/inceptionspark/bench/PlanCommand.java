@@ -16,7 +16,7 @@ import org.inceptionspark.train.PairwiseSum;
 
 /**
  * {@code plan --replicas N --step-compute-ms C --network-gbps B [--slots N] [--images-per-replica 32]
- * [--model inception_v3] [--exchange spark|direct] [--calibrate [--master URL] [--workers 2] [--spark-conf k=v,...]]}
+ * [--model inception_v3] [--exchange spark|direct] [--steps-per-job K] [--exchange-precision float32|bfloat16] [--calibrate [--master URL] [--workers 2] [--spark-conf k=v,...]]}
  * projects a synchronous step with {@link StepModel}: its parts, images/s, scaling efficiency and
  * the time of one ImageNet epoch, through the exchange {@code inception.cluster.exchange} would
  * choose (default spark). The costs are {@link StepModel.Costs#defaults} unless
@@ -31,18 +31,19 @@ import org.inceptionspark.train.PairwiseSum;
  */
 public final class PlanCommand implements Command {
     private static final List<String> BENCH_OPTIONS = List.of("master", "workers", "spark-conf", "executor-memory", "peer",
-            "peer-python", "exchange");
+            "peer-python", "exchange", "exchange-precision");
 
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "step-compute-ms", "network-gbps", "slots",
                         "images-per-replica", "model", "master", "workers", "spark-conf", "executor-memory",
                         "check-replicas", "steps", "warmup", "first-warmup", "peer", "peer-python", "input-images-per-core",
-                        "exchange", "steps-per-job"),
+                        "exchange", "steps-per-job", "exchange-precision"),
                 Set.of("calibrate", "check", "timeline"));
         String model = args.option("model").orElse("inception_v3");
         ClusterConfig.Exchange exchange = SyncBench.exchange(args);
         int stepsPerJob = positiveInt(args, "steps-per-job", 1);
+        ClusterConfig.Precision precision = SyncBench.precision(args, exchange);
         if (stepsPerJob > 1 && (exchange != ClusterConfig.Exchange.DIRECT || args.flag("check"))) {
             throw new IllegalArgumentException("--steps-per-job " + stepsPerJob + " projects the direct exchange's"
                     + " scheduling shared by several steps: it needs --exchange direct, and plan --check measures a job per step");
@@ -70,9 +71,9 @@ public final class PlanCommand implements Command {
             costs = StepModel.Costs.defaults(exchange);
             source = "defaults (the development machine's loopback cluster, docs/performance.md)";
         }
-        StepModel.Projection p = new StepModel(parameters, costs, exchange, stepsPerJob).project(replicas, slots, computeMs, gbps,
-                images);
-        print(model, exchange, stepsPerJob, parameters, costs, source, gbps, p, inputRate);
+        StepModel stepModel = new StepModel(parameters, costs, exchange, stepsPerJob, precision);
+        StepModel.Projection p = stepModel.project(replicas, slots, computeMs, gbps, images);
+        print(model, exchange, stepsPerJob, stepModel, parameters, costs, source, gbps, p, inputRate);
         return 0;
     }
 
@@ -86,14 +87,15 @@ public final class PlanCommand implements Command {
     static final int WARMUP_STEPS = 2;
     static final int FIRST_WARMUP_STEPS = 8;
 
-    static void print(String model, ClusterConfig.Exchange exchange, int stepsPerJob, long parameters, StepModel.Costs costs, String source,
-                      double gbps, StepModel.Projection p, double inputImagesPerCore) {
+    static void print(String model, ClusterConfig.Exchange exchange, int stepsPerJob, StepModel stepModel, long parameters,
+                      StepModel.Costs costs, String source, double gbps, StepModel.Projection p, double inputImagesPerCore) {
         System.out.printf(Locale.ROOT, "plan: %s, %,d parameters: weights %.1f MB and gradient message %.1f MB per step;"
                         + " %d replicas on %d task slots (%d per task, %d blocks, %d slices), %d images per replica,"
-                        + " compute %.0f ms per replica step, network %.1f Gbit/s; cluster.exchange = %s%s%n", model, parameters,
-                4 * parameters / 1e6, 4.0 * GradientMessage.length(parameters) / 1e6, p.replicas(), p.slots(),
+                        + " compute %.0f ms per replica step, network %.1f Gbit/s; cluster.exchange = %s%s%s%n", model, parameters,
+                stepModel.weightBytes() / 1e6, stepModel.messageBytes() / 1e6, p.replicas(), p.slots(),
                 p.replicasPerTask(), p.blocks(), p.slices(), p.imagesPerReplica(), p.computePerReplicaMs(), gbps,
-                SyncBench.name(exchange), stepsPerJob > 1 ? ", cluster.steps-per-job = " + stepsPerJob : "");
+                SyncBench.name(exchange), stepsPerJob > 1 ? ", cluster.steps-per-job = " + stepsPerJob : "",
+                stepModel.narrowed() ? ", cluster.exchange-precision = bfloat16 (half the wire bytes)" : "");
         System.out.println("costs: " + costs.describe(exchange) + "; " + source);
         for (Map.Entry<String, Double> e : p.partsMs().entrySet()) {
             System.out.printf(Locale.ROOT, "  %-14s %9.0f ms%n", e.getKey(), e.getValue());

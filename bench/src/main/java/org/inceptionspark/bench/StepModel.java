@@ -39,6 +39,11 @@ import org.inceptionspark.worker.DirectExchange;
  * the k tasks and the summed slices into the driver, with the same wire terms as above; scheduling
  * is one stage x stage cost + k tasks x task cost. The per-byte costs of the two exchanges are
  * measured apart ({@link Costs#defaults}).
+ *
+ * <p>Under {@code cluster.exchange-precision = bfloat16} the wire terms carry half the bytes
+ * (W / 2, G / 2); the CPU terms stay those of the float32 bytes, since what the narrower floats
+ * save in copies and encryption their conversion spends (measured alike on the development
+ * machine's loopback cluster, docs/performance.md).
  */
 public final class StepModel {
     /** ImageNet's training set (ILSVRC-2012). */
@@ -132,6 +137,7 @@ public final class StepModel {
     private final Costs costs;
     private final ClusterConfig.Exchange exchange;
     private final int stepsPerJob;
+    private final ClusterConfig.Precision precision;
 
     /** The model of Spark's exchange ({@code cluster.exchange = spark}, the default). */
     public StepModel(long parameters, Costs costs) {
@@ -147,6 +153,12 @@ public final class StepModel {
      *                    scheduling is shared by this many steps
      */
     public StepModel(long parameters, Costs costs, ClusterConfig.Exchange exchange, int stepsPerJob) {
+        this(parameters, costs, exchange, stepsPerJob, ClusterConfig.Precision.FLOAT32);
+    }
+
+    /** @param precision {@code cluster.exchange-precision}: the direct exchange's floats on the wire */
+    public StepModel(long parameters, Costs costs, ClusterConfig.Exchange exchange, int stepsPerJob,
+                     ClusterConfig.Precision precision) {
         if (parameters <= 0) {
             throw new IllegalArgumentException("parameters must be positive, got " + parameters);
         }
@@ -154,18 +166,29 @@ public final class StepModel {
             throw new IllegalArgumentException("steps per job must be at least 1, and above 1 only through the direct"
                     + " exchange, got " + stepsPerJob);
         }
+        if (precision != ClusterConfig.Precision.FLOAT32 && exchange != ClusterConfig.Exchange.DIRECT) {
+            throw new IllegalArgumentException("only the direct exchange narrows its floats, got " + precision);
+        }
         this.parameters = parameters;
         this.costs = costs;
         this.exchange = exchange;
         this.stepsPerJob = stepsPerJob;
+        this.precision = precision;
     }
 
+    /** Whether the floats travel narrower than float32. */
+    public boolean narrowed() {
+        return precision != ClusterConfig.Precision.FLOAT32;
+    }
+
+    /** The weights' bytes on the wire. */
     public long weightBytes() {
-        return 4 * parameters;
+        return (long) precision.bytesPerFloat() * parameters;
     }
 
+    /** One gradient message's bytes on the wire. */
     public long messageBytes() {
-        return 4L * GradientMessage.length(parameters);
+        return (long) precision.bytesPerFloat() * GradientMessage.length(parameters);
     }
 
     /**
@@ -185,15 +208,18 @@ public final class StepModel {
         int blocks = (replicas + g - 1) / g;
         int slices = exchange == ClusterConfig.Exchange.DIRECT
                 ? DirectExchange.pieces(GradientMessage.length(parameters), blocks).slices() : replicas;
-        double w = weightBytes();
-        double m = messageBytes();
+        // CPU costs per float32 byte, wire time per byte sent
+        double w = 4.0 * parameters;
+        double m = 4.0 * GradientMessage.length(parameters);
+        double wireW = weightBytes();
+        double wireM = messageBytes();
         double bytesPerMs = networkGbps * 1e9 / 8 / 1e3;
         Map<String, Double> parts = new LinkedHashMap<>();
         parts.put(COMPUTE, g * computeMs);
         parts.put(weightsOut(exchange), w * costs.broadcastNsPerByte() / 1e6);
-        parts.put(weightsIn(exchange), w * costs.fetchNsPerByte() / 1e6 + w / bytesPerMs);
+        parts.put(weightsIn(exchange), w * costs.fetchNsPerByte() / 1e6 + wireW / bytesPerMs);
         parts.put(GRADIENT, m * costs.gradientNsPerByte() / 1e6 + (g - 1) * m * costs.sumNsPerByte() / 1e6
-                + m * (blocks - 1) / blocks / bytesPerMs + m / bytesPerMs);
+                + wireM * (blocks - 1) / blocks / bytesPerMs + wireM / bytesPerMs);
         parts.put(UPDATE, parameters * costs.updateNsPerParameter() / 1e6);
         parts.put(SCHEDULING, schedulingMs(exchange, costs.stageMs(), costs.taskMs(), blocks, slices) / stepsPerJob);
         return new Projection(replicas, slots, g, blocks, slices, computeMs, imagesPerReplica, parts);

@@ -46,7 +46,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * [--size 79] [--workers 2] [--master URL] [--slices S] [--replicas-per-task G] [--width 1.0] [--classes 1000]
  * [--executor-memory 3g] [--spark-conf k=v,k=v] [--no-spark-settings] [--timeline] [--no-dl4j]
  * [--open-cluster] [--no-metrics-plugin] [--peer SCRIPT [--peer-python PYTHON]] [--exchange spark|direct]
- * [--steps-per-job K]}
+ * [--steps-per-job K] [--exchange-precision float32|bfloat16]}
  *
  * <p>The synchronisation cost of one training step of a full-width network (default Inception-v3,
  * 23.9M parameters; {@code --model vgg_d} moves VGG-16's 138M, at its fixed 224x224 input),
@@ -66,7 +66,8 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code --peer SCRIPT} runs a peer's all-reduce ({@link PeerAllReduce}) for the same float count
  * and replica counts after our steps, and the RESULT line carries its time and our ratio to it.
  * {@code --exchange} is {@code cluster.exchange} for our engine (default spark), {@code --steps-per-job}
- * its {@code cluster.steps-per-job} (default 1).
+ * its {@code cluster.steps-per-job} (default 1), {@code --exchange-precision} its {@code
+ * cluster.exchange-precision} (default float32; bfloat16 only with {@code --exchange direct}).
  */
 public final class SyncBench implements Command {
     private static final String RUN_KEY = "bench-sync";
@@ -117,6 +118,21 @@ public final class SyncBench implements Command {
                 .orElseThrow(() -> new IllegalArgumentException("--exchange must be spark or direct, got " + name));
     }
 
+    /** {@code --exchange-precision float32|bfloat16} (default float32; bfloat16 under the direct exchange only). */
+    static org.inceptionspark.config.ClusterConfig.Precision precision(CliArgs args,
+                                                                     org.inceptionspark.config.ClusterConfig.Exchange exchange) {
+        String name = args.option("exchange-precision").orElse("float32");
+        org.inceptionspark.config.ClusterConfig.Precision p = Arrays.stream(org.inceptionspark.config.ClusterConfig.Precision.values())
+                .filter(e -> e.name().equalsIgnoreCase(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--exchange-precision must be float32 or bfloat16, got " + name));
+        if (p != org.inceptionspark.config.ClusterConfig.Precision.FLOAT32
+                && exchange != org.inceptionspark.config.ClusterConfig.Exchange.DIRECT) {
+            throw new IllegalArgumentException("--exchange-precision " + name + " narrows the direct exchange's floats only:"
+                    + " add --exchange direct");
+        }
+        return p;
+    }
+
     /** The exchange as {@code cluster.exchange} spells it, for printouts and RESULT lines. */
     static String name(org.inceptionspark.config.ClusterConfig.Exchange exchange) {
         return exchange.name().toLowerCase(Locale.ROOT);
@@ -126,7 +142,7 @@ public final class SyncBench implements Command {
     public Measurement measure(String[] argv) throws Exception {
         CliArgs args = CliArgs.parse(argv, Set.of("replicas", "steps", "warmup", "first-warmup", "batch", "size", "workers",
                 "master", "slices", "replicas-per-task", "width", "classes", "executor-memory", "spark-conf", "seed", "model",
-                "peer", "peer-python", "exchange", "steps-per-job"),
+                "peer", "peer-python", "exchange", "steps-per-job", "exchange-precision"),
                 Set.of("no-spark-settings", "timeline", "no-dl4j", "open-cluster", "no-metrics-plugin"));
         int[] replicaCounts = Arrays.stream(args.option("replicas").orElse("2,4").split(","))
                 .map(String::trim).mapToInt(Integer::parseInt).toArray();
@@ -146,6 +162,7 @@ public final class SyncBench implements Command {
             throw new IllegalArgumentException("--steps-per-job " + stepsPerJob + ": at least 1, and above 1 only with"
                     + " --exchange direct");
         }
+        org.inceptionspark.config.ClusterConfig.Precision precision = precision(args, exchange);
         int classes = args.intOption("classes", 1000);
         long seed = args.intOption("seed", 42);
         double width = args.doubleOption("width", 1.0);
@@ -197,7 +214,7 @@ public final class SyncBench implements Command {
             int executors = ExecutorCount.await(sc, sc.sc().isLocal() ? 1 : workers, Duration.ofSeconds(180));
             int cores = sc.sc().isLocal() ? sc.defaultParallelism() : conf.getInt("spark.executor.cores", 1);
             return measure(sc, graph, spec, replicaCounts, steps, warmup, firstWarmup, batch, slices, perTask, seed, executors,
-                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer, exchange, stepsPerJob);
+                    cores, args.flag("timeline"), !args.flag("no-dl4j"), peer, exchange, stepsPerJob, precision);
         } finally {
             sc.stop();
             if (cluster != null) {
@@ -210,7 +227,8 @@ public final class SyncBench implements Command {
                                int[] replicaCounts, int steps, int warmup, int firstWarmup, int batch, int slices,
                                int perTask, long seed, int executors, int cores, boolean timeline, boolean withDl4j,
                                PeerAllReduce peer,
-                               org.inceptionspark.config.ClusterConfig.Exchange exchange, int stepsPerJob)
+                               org.inceptionspark.config.ClusterConfig.Exchange exchange, int stepsPerJob,
+                               org.inceptionspark.config.ClusterConfig.Precision precision)
             throws Exception {
         ComputeListener listener = new ComputeListener();
         sc.sc().addSparkListener(listener);
@@ -259,6 +277,7 @@ public final class SyncBench implements Command {
             try (SyncTrainer trainer = new SyncTrainer(sc, setup)) {
                 trainer.exchange(exchange);
                 trainer.stepsPerJob(stepsPerJob);
+                trainer.exchangePrecision(precision);
                 System.out.printf(Locale.ROOT, "N=%d: ours trains %d replica(s) per task (%d task slots) and sums them before the shuffle%n",
                         n, trainer.replicasPerTask(), TaskSlots.of(sc));
                 perTaskUsed.put(n, trainer.replicasPerTask());
@@ -315,9 +334,10 @@ public final class SyncBench implements Command {
         String dl4jField = withDl4j ? String.format(Locale.ROOT, " dl4j_overhead_ms=%.0f", theirs.get(max).overheadMs()) : "";
         String peerField = peer == null ? "" : peerFields(peer, params, replicaCounts, ours);
         ResultLine.print(System.out, "overhead_ms=%.0f%s driver_bytes_n4_over_n2=%.3f model=%s parameters=%d"
-                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f exchange=%s steps_per_job=%d%s",
+                        + " driver_mb_per_step_n%d=%.1f driver_state_mb=%.1f exchange=%s steps_per_job=%d precision=%s%s",
                 ours.get(max).overheadMs(), dl4jField, ratio, spec.name(), params, max, ours.get(max).bytes() / 1e6,
-                driverState.totalBytes() / 1e6, name(exchange), stepsPerJob, peerField);
+                driverState.totalBytes() / 1e6, name(exchange), stepsPerJob,
+                precision.name().toLowerCase(Locale.ROOT), peerField);
         return new Measurement(params, executors, cores, ours, noops, perTaskUsed);
     }
 

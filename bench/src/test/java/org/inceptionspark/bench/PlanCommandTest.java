@@ -68,6 +68,12 @@ class PlanCommandTest {
         Matcher km = RESULT.matcher(k.out());
         assertTrue(km.find(), k.out());
         assertTrue(Long.parseLong(km.group(1)) < Math.round(p.stepMs()), k.out());
+        CapturedStdout h = CapturedStdout.of(() -> new PlanCommand().run(new String[] {"--replicas", "50",
+                "--step-compute-ms", "120", "--network-gbps", "25", "--exchange", "direct", "--exchange-precision", "bfloat16"}));
+        assertTrue(h.out().contains("cluster.exchange-precision = bfloat16") && h.out().contains("weights 47.7 MB"), h.out());
+        Matcher hm = RESULT.matcher(h.out());
+        assertTrue(hm.find(), h.out());
+        assertTrue(Long.parseLong(hm.group(1)) < Math.round(p.stepMs()), h.out());
         IllegalArgumentException sparkK = assertThrows(IllegalArgumentException.class, () -> new PlanCommand().run(new String[] {
                 "--replicas", "4", "--step-compute-ms", "50", "--network-gbps", "25", "--steps-per-job", "8"}));
         assertTrue(sparkK.getMessage().contains("--steps-per-job") && sparkK.getMessage().contains("--exchange direct"),

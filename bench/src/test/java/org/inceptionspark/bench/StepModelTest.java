@@ -112,6 +112,27 @@ class StepModelTest {
     }
 
     @Test
+    void bfloat16HalvesTheWireTimeNotTheCpuCosts() {
+        StepModel f32 = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT, 1);
+        StepModel bf16 = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT, 1, ClusterConfig.Precision.BFLOAT16);
+        assertEquals(f32.weightBytes() / 2, bf16.weightBytes());
+        assertEquals(f32.messageBytes() / 2, bf16.messageBytes());
+        // on loopback (no wire) the two project the same step: the conversion costs what the bytes save
+        assertEquals(f32.project(4, 2, 300, Double.POSITIVE_INFINITY, 32).stepMs(),
+                bf16.project(4, 2, 300, Double.POSITIVE_INFINITY, 32).stepMs(), 1e-9);
+        StepModel.Projection a = f32.project(50, 50, 120, 25, 32);
+        StepModel.Projection b = bf16.project(50, 50, 120, 25, 32);
+        double bytesPerMs = 25e9 / 8 / 1e3;
+        assertEquals(a.partsMs().get(StepModel.WEIGHT_GATHER) - f32.weightBytes() / 2.0 / bytesPerMs,
+                b.partsMs().get(StepModel.WEIGHT_GATHER), 1e-9);
+        assertTrue(b.partsMs().get(StepModel.GRADIENT) < a.partsMs().get(StepModel.GRADIENT));
+        assertEquals(a.partsMs().get(StepModel.PUBLISH), b.partsMs().get(StepModel.PUBLISH), 1e-9);
+        IllegalArgumentException spark = assertThrows(IllegalArgumentException.class,
+                () -> new StepModel(P, COSTS, ClusterConfig.Exchange.SPARK, 1, ClusterConfig.Precision.BFLOAT16));
+        assertTrue(spark.getMessage().contains("direct"), spark.getMessage());
+    }
+
+    @Test
     void calibratingADirectStepGivesItsCostsBack() {
         StepModel m = new StepModel(P, COSTS, ClusterConfig.Exchange.DIRECT);
         StepModel.Projection p = m.project(4, 2, 300, Double.POSITIVE_INFINITY, 32);

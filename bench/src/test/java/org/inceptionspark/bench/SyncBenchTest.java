@@ -14,7 +14,7 @@ class SyncBenchTest {
     private static final Pattern RESULT = Pattern.compile(
             "(?m)^RESULT overhead_ms=-?\\d+ dl4j_overhead_ms=-?\\d+ driver_bytes_n4_over_n2=(\\d+\\.\\d{3}|NaN|Infinity)"
                     + " model=inception_v3 parameters=\\d+ driver_mb_per_step_n2=\\d+\\.\\d driver_state_mb=\\d+\\.\\d exchange=spark"
-                    + " steps_per_job=1$");
+                    + " steps_per_job=1 precision=float32$");
 
     @Test
     void tinyBenchOnLocalModePrintsTablesAndResultLine() throws Exception {
@@ -39,12 +39,15 @@ class SyncBenchTest {
     void tinyBenchRunsTheDirectExchange() throws Exception {
         CapturedStdout c = CapturedStdout.of(() -> new SyncBench().run(new String[] {"--master", "local[2]",
                 "--replicas", "1,2", "--steps", "2", "--warmup", "0", "--batch", "1", "--width", "0.1", "--classes", "5",
-                "--no-dl4j", "--exchange", "direct", "--steps-per-job", "2", "--timeline"}));
+                "--no-dl4j", "--exchange", "direct", "--steps-per-job", "2", "--timeline", "--exchange-precision", "bfloat16"}));
         assertEquals(0, c.rc());
         assertTrue(c.out().contains("N=2 replicas x 1 image(s)"), "table for N=2");
         assertTrue(c.out().contains("(one job runs several steps"), c.out());
-        assertTrue(Pattern.compile("(?m)^RESULT overhead_ms=-?\\d+ .* exchange=direct steps_per_job=2$").matcher(c.out()).find(),
-                "RESULT line in:\n" + c.out());
+        assertTrue(Pattern.compile("(?m)^RESULT overhead_ms=-?\\d+ .* exchange=direct steps_per_job=2 precision=bfloat16$")
+                .matcher(c.out()).find(), "RESULT line in:\n" + c.out());
+        IllegalArgumentException narrowSpark = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new SyncBench().run(new String[] {"--master", "local[2]", "--exchange-precision", "bfloat16"}));
+        assertTrue(narrowSpark.getMessage().contains("--exchange direct"), narrowSpark.getMessage());
         IllegalArgumentException spark = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new SyncBench().run(new String[] {"--master", "local[2]", "--steps-per-job", "2"}));
         assertTrue(spark.getMessage().contains("--steps-per-job 2") && spark.getMessage().contains("--exchange direct"),

@@ -168,6 +168,11 @@ final class InceptionConfigParser {
         r.require(stepsPerJob == 1 || exchange == ClusterConfig.Exchange.DIRECT, "cluster.steps-per-job",
                 "runs several steps in one barrier job, which only cluster.exchange = direct does: set it to 1 or the"
                         + " exchange to direct");
+        ClusterConfig.Precision precision = r.choice("cluster.exchange-precision", c -> c.cluster().precision(),
+                ClusterConfig.Precision.class);
+        r.require(precision == ClusterConfig.Precision.FLOAT32 || exchange == ClusterConfig.Exchange.DIRECT,
+                "cluster.exchange-precision", "narrows the floats of cluster.exchange = direct only: set it to float32 or the"
+                        + " exchange to direct");
         return new ClusterConfig(
                 r.integer("cluster.replicas", c -> c.cluster().replicas(), atLeast(0)),
                 r.integer("cluster.batch-per-replica", c -> c.cluster().batchPerReplica(), atLeast(1)),
@@ -176,7 +181,7 @@ final class InceptionConfigParser {
                 perTask,
                 r.duration("cluster.step-timeout", c -> c.cluster().stepTimeout()),
                 r.integer("cluster.step-timeout-retries", c -> c.cluster().stepTimeoutRetries(), atLeast(0)),
-                exchange, stepsPerJob);
+                exchange, stepsPerJob, precision);
     }
 
     private OptimizerConfig optimizer() {

@@ -13,15 +13,16 @@ import java.util.Set;
 /**
  * What a resume would change: the keys of the mathematics (the network, its input, the batch, the
  * replicas, the data, the seed, the optimizer, the moving average, the augmentation) whose value
- * differs between the configuration a run was written with and the one it is resumed with. Keys
+ * differs between the configuration a run was written with and the one it is resumed with (the
+ * direct exchange's float width among them). Keys
  * that only steer the run (its name and length, logging, checkpoints, evaluation, Spark, how
  * replicas are grouped into tasks, which changes no bit) may change freely, except the evaluation's
  * keys under the plateau schedule, whose evaluations decide the learning rate.
  */
 public final class ResumeCheck {
     private static final List<String> MATHEMATICAL_PREFIXES = List.of(
-            "run.seed", "model.", "cluster.replicas", "cluster.batch-per-replica", "cluster.combine", "optimizer.",
-            "moving-average.", "data.train", "augment.");
+            "run.seed", "model.", "cluster.replicas", "cluster.batch-per-replica", "cluster.combine",
+            "cluster.exchange-precision", "optimizer.", "moving-average.", "data.train", "augment.");
     private static final Set<String> STEERING_ONLY = Set.of(
             "model.cache-mode", "cluster.replicas-per-task", "augment.eval-central-fraction");
     /** Under optimizer.schedule = plateau the evaluations decide the learning rate: their keys are mathematical then. */

@@ -215,6 +215,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void bfloat16NeedsTheDirectExchangeAndIsPartOfTheMathematics() {
+        ConfigError e = only(invalid(null, Map.of("inception.cluster.exchange-precision", "bfloat16")));
+        assertEquals("inception.cluster.exchange-precision", e.key());
+        assertTrue(e.message().contains("cluster.exchange = direct"), e.message());
+        ConfigError typo = only(invalid(null, Map.of("inception.cluster.exchange-precision", "fp16", "inception.cluster.exchange",
+                "direct")));
+        assertTrue(typo.message().contains("float32, bfloat16"), typo.message());
+        assertEquals(ClusterConfig.Precision.BFLOAT16, ConfigLoader.load(null, Map.of("inception.cluster.exchange-precision",
+                "bfloat16", "inception.cluster.exchange", "direct")).config().cluster().precision());
+        assertEquals(ClusterConfig.Precision.FLOAT32, ConfigLoader.load(null, Map.of()).config().cluster().precision());
+        // a resume may move a run between the exchanges (the same bits), not between float widths
+        assertEquals(List.of("inception.cluster.exchange-precision"), ResumeCheck.changes(
+                "inception { cluster { exchange = direct } }",
+                "inception { cluster { exchange = direct, exchange-precision = bfloat16 } }").stream()
+                .map(ResumeCheck.Change::key).toList());
+        assertTrue(ResumeCheck.changes("inception { cluster { exchange = spark } }",
+                "inception { cluster { exchange = direct, steps-per-job = 4 } }").isEmpty());
+    }
+
+    @Test
     void wrongTypeNamesKeyValueAndExpectedType() throws IOException {
         ConfigError e = only(invalid(conf("inception.model.classes = \"many\"\n"), Map.of()));
         assertEquals(ConfigError.Kind.WRONG_TYPE, e.kind());

@@ -33,14 +33,16 @@ import org.apache.spark.network.server.StreamManager;
 import org.apache.spark.network.server.TransportServer;
 import org.apache.spark.network.server.TransportServerBootstrap;
 import org.apache.spark.network.util.TransportConf;
+import org.inceptionspark.config.ClusterConfig.Precision;
 
 /**
  * {@code cluster.exchange = direct}: a step's floats move over connections of their own between
  * the driver and the tasks of one barrier stage, instead of through Spark's broadcast, shuffle
  * and task results. Each endpoint is a server of Spark's own network library with Spark's
  * authentication and encryption ({@code spark.authenticate}, {@code spark.network.crypto.enabled}),
- * so nothing travels less protected than Spark's blocks do. Floats travel as little-endian bytes,
- * decoded straight into the arrays that use them; no object is serialized.
+ * so nothing travels less protected than Spark's blocks do. Floats travel as little-endian bytes
+ * (float32, or bfloat16 under {@code cluster.exchange-precision}, each stream's header naming
+ * which), decoded straight into the arrays that use them; no object is serialized.
  *
  * <p>The driver serves the step's weights; each task fetches the slices it owns, sends them to
  * the other tasks and receives theirs (an all-gather), computes its block's message, sends each
@@ -66,8 +68,8 @@ public final class DirectExchange {
     static final byte AGAIN = 2;
     /** How long the driver holds a task's {@link #NEXT} before answering {@link #AGAIN}: well within Spark's network timeout. */
     static final long NEXT_HOLD_MS = 10_000;
-    /** kind, stage, attempt, step, slice, block, from, length. */
-    private static final int HEADER = 1 + 8 + 4 + 8 + 4 + 4 + 4 + 4;
+    /** kind, stage, attempt, step, slice, block, from, length, float width. */
+    private static final int HEADER = 1 + 8 + 4 + 8 + 4 + 4 + 4 + 4 + 1;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /**
      * The most floats one message carries. Whatever the replica count, the weights and the
@@ -117,20 +119,37 @@ public final class DirectExchange {
 
     /** A message's header: what the {@code length} floats that follow it are. */
     static ByteBuffer header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length) {
-        return header(kind, stage, attempt, step, slice, block, from, length, 0).flip();
+        return header(kind, stage, attempt, step, slice, block, from, length, Precision.FLOAT32, 0).flip();
+    }
+
+    /** The header of a stream of {@code length} floats sent at {@code precision}. */
+    static ByteBuffer floatsHeader(byte kind, long stage, int attempt, long step, int slice, int block, int length,
+                                   Precision precision) {
+        return header(kind, stage, attempt, step, slice, block, 0, length, precision, 0).flip();
     }
 
     /** A header with room for {@code extra} more bytes, positioned after the header. */
     private static ByteBuffer header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length,
-                                     int extra) {
+                                     Precision precision, int extra) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + extra).order(ByteOrder.LITTLE_ENDIAN);
-        return b.put(kind).putLong(stage).putInt(attempt).putLong(step).putInt(slice).putInt(block).putInt(from).putInt(length);
+        return b.put(kind).putLong(stage).putInt(attempt).putLong(step).putInt(slice).putInt(block).putInt(from).putInt(length)
+                .put((byte) precision.ordinal());
     }
 
     /** A parsed header. */
-    private record Header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length) {
+    private record Header(byte kind, long stage, int attempt, long step, int slice, int block, int from, int length,
+                          Precision precision) {
         static Header read(ByteBuffer m) {
-            return new Header(m.get(), m.getLong(), m.getInt(), m.getLong(), m.getInt(), m.getInt(), m.getInt(), m.getInt());
+            return new Header(m.get(), m.getLong(), m.getInt(), m.getLong(), m.getInt(), m.getInt(), m.getInt(), m.getInt(),
+                    precision(m.get()));
+        }
+
+        private static Precision precision(byte code) {
+            Precision[] all = Precision.values();
+            if (code < 0 || code >= all.length) {
+                throw new IllegalArgumentException("a header names float width " + code + ", not one of " + all.length);
+            }
+            return all[code];
         }
 
         Key key() {
@@ -138,37 +157,96 @@ public final class DirectExchange {
         }
     }
 
-    /** {@code length} floats of {@code values} from {@code from} as little-endian bytes. */
-    static ByteBuffer body(float[] values, int from, int length) {
-        ByteBuffer b = ByteBuffer.allocate(4 * length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values, from, length);
-        return b;
+    /** {@code length} floats of {@code values} from {@code from} as little-endian bytes at {@code precision}. */
+    static ByteBuffer body(Precision precision, float[] values, int from, int length) {
+        ByteBuffer b = ByteBuffer.allocate(precision.bytesPerFloat() * length).order(ByteOrder.LITTLE_ENDIAN);
+        encode(precision, values, from, length, b);
+        return b.flip();
     }
 
-    /** The name under which the driver streams weights {@code from..from+length} of {@code step}. */
-    static String weightStream(long step, int from, int length) {
-        return "weights/" + step + "/" + from + "/" + length;
+    /** Writes {@code length} floats of {@code values} from {@code from} at {@code precision} into {@code out}. */
+    static void encode(Precision precision, float[] values, int from, int length, ByteBuffer out) {
+        if (precision == Precision.FLOAT32) {
+            out.asFloatBuffer().put(values, from, length);
+            out.position(out.position() + 4 * length);
+            return;
+        }
+        java.nio.ShortBuffer shorts = out.asShortBuffer();
+        short[] chunk = CHUNK.get();
+        for (int done = 0; done < length; done += chunk.length) {
+            int n = Math.min(chunk.length, length - done);
+            for (int i = 0; i < n; i++) {
+                chunk[i] = bfloat16(values[from + done + i]);
+            }
+            shorts.put(chunk, 0, n);
+        }
+        out.position(out.position() + 2 * length);
+    }
+
+    /** Reads {@code count} bfloat16 values from {@code in} into {@code into} from {@code at}, widened. */
+    static void decodeBfloat16(ByteBuffer in, float[] into, int at, int count) {
+        java.nio.ShortBuffer shorts = in.asShortBuffer();
+        short[] chunk = CHUNK.get();
+        for (int done = 0; done < count; done += chunk.length) {
+            int n = Math.min(chunk.length, count - done);
+            // a bulk copy, then a loop the JIT keeps tight, instead of one checked get per value
+            shorts.get(chunk, 0, n);
+            for (int i = 0; i < n; i++) {
+                into[at + done + i] = widen(chunk[i]);
+            }
+        }
+    }
+
+    /** Scratch for the bfloat16 conversions: they run on the task's and Netty's threads. */
+    private static final ThreadLocal<short[]> CHUNK = ThreadLocal.withInitial(() -> new short[1 << 14]);
+
+    /**
+     * The upper 16 bits of {@code value} rounded to nearest, ties to even (as TensorFlow's and
+     * PyTorch's conversions round): infinities stay infinite, NaN stays NaN, finite values beyond
+     * bfloat16's largest round to infinity.
+     */
+    public static short bfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        // a NaN gets its quiet bit and loses its lower half, which the rounding would otherwise
+        // carry into the exponent; done without a branch in the loops that convert pieces
+        int nan = -((0x7f800000 - (bits & 0x7fffffff)) >>> 31);
+        bits = bits & ~(nan & 0xffff) | nan & 0x00400000;
+        return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** The float whose upper 16 bits are {@code bits}. */
+    public static float widen(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
+
+    /** The name under which the driver streams weights {@code from..from+length} of {@code step} at {@code precision}. */
+    static String weightStream(long step, int from, int length, Precision precision) {
+        return "weights/" + step + "/" + from + "/" + length + "/" + precision.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
-     * Decodes a stream of little-endian floats into {@code into[from..from+length)} as its
-     * network buffers arrive, so a message is never assembled in one buffer and copied again; a
-     * float split between two buffers is carried over.
+     * Decodes a stream of little-endian floats sent at a precision into {@code
+     * into[from..from+length)} as its network buffers arrive, so a message is never assembled in
+     * one buffer and copied again; a value split between two buffers is carried over.
      */
     static final class FloatSink implements StreamCallbackWithID {
         private final String id;
         private final float[] into;
         private final int end;
         private int next;
-        private final ByteBuffer carry = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        private final Precision precision;
+        private final ByteBuffer carry;
         private final Consumer<FloatSink> complete;
         private final Consumer<Throwable> failed;
 
-        FloatSink(String id, float[] into, int from, int length, Consumer<FloatSink> complete, Consumer<Throwable> failed) {
+        FloatSink(String id, float[] into, int from, int length, Precision precision, Consumer<FloatSink> complete,
+                  Consumer<Throwable> failed) {
             this.id = id;
             this.into = into;
             this.next = from;
             this.end = from + length;
+            this.precision = precision;
+            this.carry = ByteBuffer.allocate(precision.bytesPerFloat()).order(ByteOrder.LITTLE_ENDIAN);
             this.complete = complete;
             this.failed = failed;
         }
@@ -189,13 +267,18 @@ public final class DirectExchange {
                     return;
                 }
                 put(1);
-                into[next - 1] = carry.getFloat(0);
+                into[next - 1] = precision == Precision.FLOAT32 ? carry.getFloat(0) : widen(carry.getShort(0));
                 carry.clear();
             }
-            int whole = in.remaining() / 4;
+            int width = carry.capacity();
+            int whole = in.remaining() / width;
             put(whole);
-            in.asFloatBuffer().get(into, next - whole, whole);
-            in.position(in.position() + 4 * whole);
+            if (precision == Precision.FLOAT32) {
+                in.asFloatBuffer().get(into, next - whole, whole);
+            } else {
+                decodeBfloat16(in, into, next - whole, whole);
+            }
+            in.position(in.position() + width * whole);
             carry.put(in);
         }
 
@@ -243,7 +326,7 @@ public final class DirectExchange {
         private record Waiting(long stage, long step, RpcResponseCallback callback, long since) {
         }
 
-        private record Published(long step, ByteBuffer bytes, int length) {
+        private record Published(long step, ByteBuffer bytes, int length, Precision precision) {
         }
 
         private static final class Rendezvous {
@@ -262,7 +345,7 @@ public final class DirectExchange {
          */
         Address[] meet(Address driver, long stage, int attempt, int block, int blocks, TaskContext task) {
             byte[] text = address.text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            ByteBuffer m = header(HELLO, stage, attempt, 0, 0, block, blocks, text.length, text.length).put(text);
+            ByteBuffer m = header(HELLO, stage, attempt, 0, 0, block, blocks, text.length, Precision.FLOAT32, text.length).put(text);
             String[][] all = new String[1][];
             await(List.of(send(driver, m.flip(), r -> {
                 byte[] b = new byte[r.remaining()];
@@ -323,15 +406,15 @@ public final class DirectExchange {
             return address;
         }
 
-        /** The driver: serves {@code weights} as the weights of {@code step} until the next call. */
-        public void publish(long step, float[] weights) {
+        /** The driver: serves {@code weights} at {@code precision} as the weights of {@code step} until the next call. */
+        public void publish(long step, float[] weights, Precision precision) {
             Published p = published;
-            ByteBuffer bytes = p != null && p.length == weights.length ? p.bytes
-                    : ByteBuffer.allocateDirect(4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bytes = p != null && p.length == weights.length && p.precision == precision ? p.bytes
+                    : ByteBuffer.allocateDirect(precision.bytesPerFloat() * weights.length).order(ByteOrder.LITTLE_ENDIAN);
             bytes.clear();
-            bytes.asFloatBuffer().put(weights);
+            encode(precision, weights, 0, weights.length, bytes);
             synchronized (waitingNext) {
-                published = new Published(step, bytes, weights.length);
+                published = new Published(step, bytes, weights.length, precision);
                 waitingNext.removeIf(w -> w.step() <= step && answer(w.callback(), w.step() == step ? GO : STOP));
             }
         }
@@ -403,8 +486,9 @@ public final class DirectExchange {
         /** A task of a multi-step job: tells the driver what its block measured in {@code step}. */
         void sendStats(Address driver, long stage, int attempt, long step, int block, StepStats stats, TaskContext task) {
             byte[] bytes = stats.toBytes();
-            await(List.of(send(driver, header(STATS, stage, attempt, step, 0, block, 0, bytes.length, bytes.length).put(bytes).flip(),
-                    null)), task, "sending step " + step + "'s measurements to the driver " + driver.text());
+            ByteBuffer m = header(STATS, stage, attempt, step, 0, block, 0, bytes.length, Precision.FLOAT32, bytes.length).put(bytes);
+            await(List.of(send(driver, m.flip(), null)), task, "sending step " + step + "'s measurements to the driver "
+                    + driver.text());
         }
 
         /** Forgets every message of stages before {@code stage}: runs that will never be read. */
@@ -462,23 +546,26 @@ public final class DirectExchange {
          * them all. The floats are copied before this returns.
          */
         CompletableFuture<Void> sendFloats(Address to, byte kind, long stage, int attempt, long step, int slice, int block,
-                                           float[] values, int from, int length) {
+                                           float[] values, int from, int length, Precision precision) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             TransportClient client = client(to, done);
             if (client != null) {
-                client.uploadStream(new NioManagedBuffer(header(kind, stage, attempt, step, slice, block, 0, length)),
-                        new NioManagedBuffer(body(values, from, length)), answered(to, done, null));
+                client.uploadStream(new NioManagedBuffer(floatsHeader(kind, stage, attempt, step, slice, block, length, precision)),
+                        new NioManagedBuffer(body(precision, values, from, length)), answered(to, done, null));
             }
             return done;
         }
 
-        /** Streams the driver's weights {@code from..from+length} of {@code step} into the same range of {@code into}. */
-        CompletableFuture<Void> fetchWeights(Address driver, long step, float[] into, int from, int length) {
+        /**
+         * Streams the driver's weights {@code from..from+length} of {@code step}, sent at {@code
+         * precision}, into the same range of {@code into}.
+         */
+        CompletableFuture<Void> fetchWeights(Address driver, long step, float[] into, int from, int length, Precision precision) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             TransportClient client = client(driver, done);
             if (client != null) {
-                String id = weightStream(step, from, length);
-                client.stream(id, new FloatSink(id, into, from, length, sink -> done.complete(null),
+                String id = weightStream(step, from, length, precision);
+                client.stream(id, new FloatSink(id, into, from, length, precision, sink -> done.complete(null),
                         e -> done.completeExceptionally(new IOException(driver.text() + ": " + e.getMessage(), e))));
             }
             return done;
@@ -540,11 +627,11 @@ public final class DirectExchange {
                 @Override
                 public ManagedBuffer openStream(String streamId) {
                     String[] part = streamId.split("/");
-                    if (part.length != 4 || !part[0].equals("weights")) {
+                    if (part.length != 5 || !part[0].equals("weights")) {
                         throw new IllegalArgumentException("no stream " + streamId);
                     }
                     return new NioManagedBuffer(weights(Long.parseLong(part[1]), Integer.parseInt(part[2]),
-                            Integer.parseInt(part[3])));
+                            Integer.parseInt(part[3]), part[4]));
                 }
             };
 
@@ -597,23 +684,29 @@ public final class DirectExchange {
                 }
                 Key key = h.key();
                 float[] values = MessageBuffers.take(h.length());
-                return new FloatSink(key.toString(), values, 0, h.length(), sink -> {
+                return new FloatSink(key.toString(), values, 0, h.length(), h.precision(), sink -> {
                     if (!deliver(key, values)) {
                         MessageBuffers.giveBack(values);
                     }
                 }, e -> MessageBuffers.giveBack(values));
             }
 
-            private ByteBuffer weights(long step, int from, int length) {
+            private ByteBuffer weights(long step, int from, int length, String precision) {
                 Published p = published;
                 if (p == null || p.step() != step) {
                     throw new IllegalStateException("the driver serves the weights of step "
                             + (p == null ? "none" : String.valueOf(p.step())) + ", not of step " + step);
                 }
+                String served = p.precision().name().toLowerCase(java.util.Locale.ROOT);
+                if (!served.equals(precision)) {
+                    throw new IllegalStateException("the driver serves step " + step + "'s weights as " + served + ", a task"
+                            + " asked for " + precision + " (inception.cluster.exchange-precision)");
+                }
                 if (from < 0 || length < 0 || from + length > p.length()) {
                     throw new IllegalArgumentException("weights " + from + ".." + (from + length) + " asked of " + p.length());
                 }
-                return p.bytes().duplicate().position(4 * from).limit(4 * (from + length)).slice();
+                int width = p.precision().bytesPerFloat();
+                return p.bytes().duplicate().position(width * from).limit(width * (from + length)).slice();
             }
 
             @Override

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.spark.BarrierTaskContext;
+import org.inceptionspark.config.ClusterConfig.Precision;
+import org.inceptionspark.train.GradientMessage;
 import org.inceptionspark.train.PairwiseSum;
 import scala.collection.JavaConverters;
 
@@ -16,7 +18,10 @@ import scala.collection.JavaConverters;
  * ({@link ReplicaStepTask#blockMessage}), sends
  * each slice of the block's message to the slice's owner, sums the B parts of its own slices in
  * {@link PairwiseSum} order over the block numbers, exactly as {@link SliceSum} does, and sends
- * the sums to the driver. It returns only which sums it sent.
+ * the sums to the driver. It returns only which sums it sent. Floats travel at the run's {@code
+ * cluster.exchange-precision}, except the pieces of the message holding its scalars (images,
+ * loss, counts: {@link GradientMessage}), which always travel whole; under bfloat16 the block's own
+ * parts are rounded as the others' are, so a slice's sum does not depend on which block owns it.
  */
 public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Integer>,
         scala.collection.Iterator<DirectExchange.Summed>> implements Serializable {
@@ -26,17 +31,21 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
     private final DirectExchange.Address driver;
     private final int weightCount;
     private final int steps;
+    private final Precision precision;
 
     /**
      * @param steps the most steps this task runs, from {@code replicas}' step on ({@code
      *              cluster.steps-per-job}); after the first it waits for the driver to serve each
      *              next step's weights, and ends early when the driver says so
+     * @param precision how the floats travel ({@code cluster.exchange-precision})
      */
-    public DirectStepTask(ReplicaStepTask replicas, DirectExchange.Address driver, int weightCount, int steps) {
+    public DirectStepTask(ReplicaStepTask replicas, DirectExchange.Address driver, int weightCount, int steps,
+                          Precision precision) {
         this.replicas = replicas;
         this.driver = driver;
         this.weightCount = weightCount;
         this.steps = steps;
+        this.precision = precision;
     }
 
     @Override
@@ -45,10 +54,24 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
                 .asScala();
     }
 
-    /** This block's own part of a piece of its message, in an array the sum may overwrite. */
-    private static float[] own(float[] message, int from, int length) {
+    /**
+     * The width piece {@code s} of the message travels at: the scalars at
+     * its end count images and non-finite values, which bfloat16 would round above 256.
+     */
+    private Precision messagePrecision(SliceRanges ranges, int s) {
+        return ranges.from(s) + ranges.size(s) > ranges.length() - GradientMessage.EXTRAS ? Precision.FLOAT32 : precision;
+    }
+
+    /** This block's own part of a piece of its message, as the others' parts arrive, in an array the sum may overwrite. */
+    private static float[] own(float[] message, int from, int length, Precision precision) {
         float[] part = MessageBuffers.take(length);
-        System.arraycopy(message, from, part, 0, length);
+        if (precision == Precision.FLOAT32) {
+            System.arraycopy(message, from, part, 0, length);
+        } else {
+            for (int i = 0; i < length; i++) {
+                part[i] = DirectExchange.widen(DirectExchange.bfloat16(message[from + i]));
+            }
+        }
         return part;
     }
 
@@ -99,7 +122,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         for (int s = block; s < slices; s += blocks) {
             int from = weightRanges.from(s);
             int size = weightRanges.size(s);
-            fetched.add(endpoint.fetchWeights(driver, step, weights, from, size));
+            fetched.add(endpoint.fetchWeights(driver, step, weights, from, size, precision));
         }
         for (int s = block, i = 0; s < slices; s += blocks, i++) {
             DirectExchange.await(List.of(fetched.get(i)), ctx, "fetching weight slice " + s + " of step " + step
@@ -107,7 +130,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             for (int peer = 0; peer < blocks; peer++) {
                 if (peer != block) {
                     sent.add(endpoint.sendFloats(peers[peer], DirectExchange.WEIGHT_PART, stage, attempt, step, s, block, weights,
-                            weightRanges.from(s), weightRanges.size(s)));
+                            weightRanges.from(s), weightRanges.size(s), precision));
                 }
             }
         }
@@ -139,7 +162,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             int owner = s % blocks;
             if (owner != block) {
                 sent.add(endpoint.sendFloats(peers[owner], DirectExchange.GRADIENT_PART, stage, attempt, step, s, block, message,
-                        ranges.from(s), ranges.size(s)));
+                        ranges.from(s), ranges.size(s), messagePrecision(ranges, s)));
             }
         }
         long partsSent = System.nanoTime();
@@ -151,7 +174,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             PairwiseSum sum = new PairwiseSum();
             List<float[]> parts = new ArrayList<>(blocks);
             for (int b = 0; b < blocks; b++) {
-                float[] part = b == block ? own(message, ranges.from(s), ranges.size(s))
+                float[] part = b == block ? own(message, ranges.from(s), ranges.size(s), messagePrecision(ranges, s))
                         : endpoint.take(new DirectExchange.Key(stage, attempt, step, DirectExchange.GRADIENT_PART, s, b), ctx,
                         "slice " + s + " of block " + b + "'s gradient from " + peers[b].text());
                 if (part.length != ranges.size(s)) {
@@ -163,7 +186,8 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             }
             float[] result = sum.result();
             summedAt = System.nanoTime();
-            sums.add(endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, step, s, -1, result, 0, result.length));
+            sums.add(endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, step, s, -1, result, 0, result.length,
+                    messagePrecision(ranges, s)));
             // the sum is one of the parts, summed into in place; sending copied it
             parts.forEach(MessageBuffers::giveBack);
             out.add(new DirectExchange.Summed(s, stage, attempt));

@@ -3,6 +3,7 @@ package org.inceptionspark.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.inceptionspark.config.ClusterConfig.Precision;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,38 +41,82 @@ class DirectExchangeTest {
     }
 
     @Test
-    void floatsSplitAcrossNetworkBuffersAreDecodedWhole() throws Exception {
-        float[] sent = {1.5f, -0.0f, Float.NaN, Float.MIN_VALUE, 3.4e38f, -7.25f, 42f};
-        byte[] bytes = new byte[4 * sent.length];
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(sent);
-        // every way of cutting the stream into three buffers, floats split anywhere
-        for (int a = 0; a <= bytes.length; a++) {
-            for (int b = a; b <= bytes.length; b++) {
-                float[] into = new float[sent.length + 2];
-                boolean[] done = new boolean[1];
-                DirectExchange.FloatSink sink = new DirectExchange.FloatSink("t", into, 1, sent.length, s -> done[0] = true,
-                        e -> { });
-                sink.onData("t", java.nio.ByteBuffer.wrap(bytes, 0, a).slice());
-                sink.onData("t", java.nio.ByteBuffer.wrap(bytes, a, b - a).slice());
-                sink.onData("t", java.nio.ByteBuffer.wrap(bytes, b, bytes.length - b).slice());
-                sink.onComplete("t");
-                assertTrue(done[0]);
-                assertEquals(0f, into[0]);
-                assertEquals(0f, into[into.length - 1]);
-                for (int i = 0; i < sent.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(sent[i]), Float.floatToRawIntBits(into[i + 1]), "cut " + a + "/" + b);
+    void floatsSplitAcrossNetworkBuffersAreDecodedWholeAtEitherPrecision() throws Exception {
+        float[] sent = {1.5f, -0.0f, Float.NaN, Float.MIN_VALUE, 3.4e38f, -7.25f, 42f, 1.00390625f, Float.NEGATIVE_INFINITY};
+        for (Precision precision : Precision.values()) {
+            java.nio.ByteBuffer body = DirectExchange.body(precision, sent, 0, sent.length);
+            byte[] bytes = new byte[body.remaining()];
+            body.get(bytes);
+            assertEquals(precision.bytesPerFloat() * sent.length, bytes.length, precision.name());
+            // every way of cutting the stream into three buffers, values split anywhere
+            for (int a = 0; a <= bytes.length; a++) {
+                for (int b = a; b <= bytes.length; b++) {
+                    float[] into = new float[sent.length + 2];
+                    boolean[] done = new boolean[1];
+                    DirectExchange.FloatSink sink = new DirectExchange.FloatSink("t", into, 1, sent.length, precision,
+                            s -> done[0] = true, e -> { });
+                    sink.onData("t", java.nio.ByteBuffer.wrap(bytes, 0, a).slice());
+                    sink.onData("t", java.nio.ByteBuffer.wrap(bytes, a, b - a).slice());
+                    sink.onData("t", java.nio.ByteBuffer.wrap(bytes, b, bytes.length - b).slice());
+                    sink.onComplete("t");
+                    assertTrue(done[0]);
+                    assertEquals(0f, into[0]);
+                    assertEquals(0f, into[into.length - 1]);
+                    for (int i = 0; i < sent.length; i++) {
+                        float expected = precision == Precision.FLOAT32 ? sent[i]
+                                : DirectExchange.widen(DirectExchange.bfloat16(sent[i]));
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(into[i + 1]),
+                                precision + " cut " + a + "/" + b);
+                    }
                 }
             }
         }
     }
 
     @Test
+    void bfloat16RoundsToNearestEvenKeepingInfinitiesAndNaN() {
+        assertEquals((short) 0x3f80, DirectExchange.bfloat16(1.0f));
+        // exactly halfway: to the even neighbour, down here and up there
+        assertEquals((short) 0x3f80, DirectExchange.bfloat16(Float.intBitsToFloat(0x3f808000)));
+        assertEquals((short) 0x3f82, DirectExchange.bfloat16(Float.intBitsToFloat(0x3f818000)));
+        assertEquals((short) 0x3f81, DirectExchange.bfloat16(Float.intBitsToFloat(0x3f808001)));
+        assertEquals((short) 0xbf81, DirectExchange.bfloat16(Float.intBitsToFloat(0xbf808001)));
+        assertEquals((short) 0x8000, DirectExchange.bfloat16(-0.0f));
+        assertEquals((short) 0x7f80, DirectExchange.bfloat16(Float.POSITIVE_INFINITY));
+        assertEquals((short) 0xff80, DirectExchange.bfloat16(Float.NEGATIVE_INFINITY));
+        // beyond bfloat16's largest finite value: infinity, as a float32 overflow would be
+        assertEquals((short) 0x7f80, DirectExchange.bfloat16(Float.MAX_VALUE));
+        assertTrue(Float.isNaN(DirectExchange.widen(DirectExchange.bfloat16(Float.NaN))));
+        // a NaN whose set payload bits are all in the lower half
+        assertTrue(Float.isNaN(DirectExchange.widen(DirectExchange.bfloat16(Float.intBitsToFloat(0x7f800001)))));
+        // against the definition, on values spread over the whole range: the nearer of the two
+        // bfloat16 neighbours, the even one on a tie
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (int i = 0; i < 200_000; i++) {
+            float f = Float.intBitsToFloat(random.nextInt());
+            if (Float.isNaN(f) || Float.isInfinite(f)) {
+                continue;
+            }
+            int down = Float.floatToRawIntBits(f) & 0xffff0000;
+            double lo = Float.intBitsToFloat(down);
+            // above the largest bfloat16 the upper neighbour is 2^128, which rounds to infinity
+            double hi = ((down + 0x10000) & 0x7fffffff) == 0x7f800000 ? Math.copySign(Math.scalb(1.0, 128), f)
+                    : Float.intBitsToFloat(down + 0x10000);
+            double dLo = Math.abs(f - lo);
+            double dHi = Math.abs(hi - f);
+            int expected = dLo < dHi || dLo == dHi && ((down >>> 16) & 1) == 0 ? down : down + 0x10000;
+            assertEquals(Float.intBitsToFloat(expected), DirectExchange.widen(DirectExchange.bfloat16(f)), "bits "
+                    + Integer.toHexString(Float.floatToRawIntBits(f)));
+        }
+    }
+
+    @Test
     void aStreamLongerOrShorterThanItsHeaderSaysFails() {
-        DirectExchange.FloatSink longer = new DirectExchange.FloatSink("slice 3", new float[2], 0, 2, s -> { }, e -> { });
+        DirectExchange.FloatSink longer = new DirectExchange.FloatSink("slice 3", new float[2], 0, 2, Precision.FLOAT32, s -> { }, e -> { });
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> longer.onData("slice 3", java.nio.ByteBuffer.allocate(12)));
         assertTrue(e.getMessage().contains("slice 3"), e.getMessage());
-        DirectExchange.FloatSink shorter = new DirectExchange.FloatSink("slice 4", new float[2], 0, 2, s -> { }, x -> { });
+        DirectExchange.FloatSink shorter = new DirectExchange.FloatSink("slice 4", new float[2], 0, 2, Precision.FLOAT32, s -> { }, x -> { });
         org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> shorter.onData("slice 4", java.nio.ByteBuffer.allocate(6)));
         e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> shorter.onComplete("slice 4"));
         assertTrue(e.getMessage().contains("slice 4") && e.getMessage().contains("short"), e.getMessage());

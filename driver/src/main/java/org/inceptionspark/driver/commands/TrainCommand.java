@@ -122,7 +122,8 @@ public final class TrainCommand implements Command {
                 loaded.raw().root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)),
                 c.checkpoint().everyMinutes(), c.data().maxSkippedFraction(),
                 c.schedule().maxConsecutiveSkippedSteps(), c.run().allowedChanges(), c.cluster().stepTimeout(),
-                c.cluster().stepTimeoutRetries(), c.cluster().exchange(), c.cluster().stepsPerJob());
+                c.cluster().stepTimeoutRetries(), c.cluster().exchange(), c.cluster().stepsPerJob(),
+                c.cluster().precision());
         Validator validator = c.data().hasValidation()
                 ? new EvaluationValidator(sc, c.data().validation(), c.model().inputSize(),
                 c.augment().evalCentralFraction(), c.eval().maxImages(), c.data().decodeLimits(),
@@ -136,6 +137,10 @@ public final class TrainCommand implements Command {
                 c.model().widthMultiplier(), sc.master(), replicas, c.cluster().batchPerReplica(), trainImages,
                 setup.totalSteps(), sc.sc().uiWebUrl().getOrElse(() -> "disabled"));
         ShortRunWarnings.of(c, setup.totalSteps()).forEach(out::println);
+        if (c.cluster().precision() != org.inceptionspark.config.ClusterConfig.Precision.FLOAT32) {
+            out.println("note: cluster.exchange-precision = bfloat16: weights and gradients travel rounded to 16 bits"
+                    + " (the driver keeps float32 state); runs repeat bit for bit, but are not bit-identical to float32 runs");
+        }
         return new Prepared(setup, options, validator);
     }
 

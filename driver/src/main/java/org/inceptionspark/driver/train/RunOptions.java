@@ -16,19 +16,22 @@ import java.util.Set;
  * @param stepTimeoutRetries         {@code cluster.step-timeout-retries}
  * @param exchange                   {@code cluster.exchange}
  * @param stepsPerJob                {@code cluster.steps-per-job}
+ * @param precision                  {@code cluster.exchange-precision}
  */
 public record RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                          int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
                          double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges,
                          java.time.Duration stepTimeout, int stepTimeoutRetries,
-                         org.inceptionspark.config.ClusterConfig.Exchange exchange, int stepsPerJob) {
+                         org.inceptionspark.config.ClusterConfig.Exchange exchange, int stepsPerJob,
+                         org.inceptionspark.config.ClusterConfig.Precision precision) {
     /** Without a step timeout, through Spark's exchange. */
     public RunOptions(String runDir, long totalSteps, int logEverySteps, int checkpointEverySteps,
                       int checkpointKeep, int evalEverySteps, String configText, double checkpointEveryMinutes,
                       double maxSkippedFraction, int maxConsecutiveSkippedSteps, Set<String> allowedChanges) {
         this(runDir, totalSteps, logEverySteps, checkpointEverySteps, checkpointKeep, evalEverySteps, configText,
                 checkpointEveryMinutes, maxSkippedFraction, maxConsecutiveSkippedSteps, allowedChanges,
-                java.time.Duration.ZERO, 0, org.inceptionspark.config.ClusterConfig.Exchange.SPARK, 1);
+                java.time.Duration.ZERO, 0, org.inceptionspark.config.ClusterConfig.Exchange.SPARK, 1,
+                org.inceptionspark.config.ClusterConfig.Precision.FLOAT32);
     }
 
     /** Without the safeguards' limits: no stop on skipped images or steps, checkpoints by steps only, no step timeout. */

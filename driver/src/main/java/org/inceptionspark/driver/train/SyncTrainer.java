@@ -98,6 +98,11 @@ public final class SyncTrainer implements AutoCloseable {
         step.stepsPerJob(steps);
     }
 
+    /** {@code cluster.exchange-precision} ({@link SynchronousStep#exchangePrecision}). */
+    public void exchangePrecision(org.inceptionspark.config.ClusterConfig.Precision precision) {
+        step.exchangePrecision(precision);
+    }
+
     /** Runs one synchronous step and applies it. */
     public StepOutcome step(String description) {
         return step(description, o -> { });

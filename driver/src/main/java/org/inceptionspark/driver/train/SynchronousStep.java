@@ -53,6 +53,8 @@ public final class SynchronousStep {
     private DirectExchange.Endpoint direct;
     /** {@code cluster.steps-per-job}: steps one direct job runs before it ends. */
     private int stepsPerJob = 1;
+    /** {@code cluster.exchange-precision}: how the direct exchange's floats travel. */
+    private ClusterConfig.Precision precision = ClusterConfig.Precision.FLOAT32;
     /** The direct job running several steps, null when none. */
     private Session session;
     /** Ends a multi-step job when any other job starts: that job needs the task slots it holds. */
@@ -115,6 +117,14 @@ public final class SynchronousStep {
             throw new IllegalArgumentException("inception.cluster.steps-per-job = " + steps + ": at least 1");
         }
         this.stepsPerJob = steps;
+    }
+
+    /**
+     * {@code cluster.exchange-precision}: under the direct exchange, the width of the floats on
+     * the wire ({@link ClusterConfig.Precision}); the driver's state stays float32.
+     */
+    public void exchangePrecision(ClusterConfig.Precision precision) {
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
     }
 
     /**
@@ -226,7 +236,7 @@ public final class SynchronousStep {
             return runInSession(step, weights, description);
         }
         long t0 = System.nanoTime();
-        direct.publish(step, weights);
+        direct.publish(step, weights, precision);
         long t1 = System.nanoTime();
         resetTimers();
         try {
@@ -237,7 +247,7 @@ public final class SynchronousStep {
                 // the blocks are decided again for every run: a run after a lost executor fits the slots left
                 stepBlocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
                 DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, stepBlocks, graphJson, null, step, meters,
-                        timers), direct.address(), weights.length, 1);
+                        timers), direct.address(), weights.length, 1, precision);
                 scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
                 JavaRDD<DirectExchange.Summed> sums = JavaRDD.fromRDD(blockIds(stepBlocks.count()).rdd().barrier()
                         .mapPartitions(task, false, tag), tag);
@@ -273,7 +283,7 @@ public final class SynchronousStep {
      */
     private Result runInSession(long step, float[] weights, String description) {
         long t0 = System.nanoTime();
-        direct.publish(step, weights);
+        direct.publish(step, weights, precision);
         long t1 = System.nanoTime();
         resetTimers();
         if (summed == null) {
@@ -328,7 +338,7 @@ public final class SynchronousStep {
         ReplicaBlocks blocks = new ReplicaBlocks(job.replicas(), replicasPerTask());
         DirectExchange.Meeting since = direct.latestMeeting();
         DirectStepTask task = new DirectStepTask(new ReplicaStepTask(job, blocks, graphJson, null, step, meters, timers),
-                direct.address(), weightCount, stepsPerJob);
+                direct.address(), weightCount, stepsPerJob, precision);
         scala.reflect.ClassTag<DirectExchange.Summed> tag = scala.reflect.ClassTag$.MODULE$.apply(DirectExchange.Summed.class);
         sc.setJobGroup(SESSION_GROUP, description + " and up to " + (stepsPerJob - 1) + " more", true);
         try {

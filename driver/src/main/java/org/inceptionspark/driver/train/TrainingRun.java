@@ -97,6 +97,7 @@ public final class TrainingRun {
             trainer.stepTimeout(options.stepTimeout(), options.stepTimeoutRetries());
             trainer.exchange(options.exchange());
             trainer.stepsPerJob(options.stepsPerJob());
+            trainer.exchangePrecision(options.precision());
             ParameterServerState state = trainer.state();
             if (state.plateau() != null && (validator == null || options.evalEverySteps() <= 0)) {
                 throw new IllegalStateException("inception.optimizer.schedule = plateau decides the learning rate from the"

@@ -49,7 +49,8 @@ class NonFiniteStopTest {
     @Test
     void aSkippedStepInAJobOfSeveralStepsRunsAgainNamingTheReplica(@TempDir Path tmp) throws Exception {
         stopsNamingTheReplica(tmp, new RunOptions(tmp.toUri().toString(), 20, 1, 100, 2, 0, "inception { }", 0, 1.0, 3,
-                Set.of(), java.time.Duration.ofMinutes(2), 0, org.inceptionspark.config.ClusterConfig.Exchange.DIRECT, 4));
+                Set.of(), java.time.Duration.ofMinutes(2), 0, org.inceptionspark.config.ClusterConfig.Exchange.DIRECT, 4,
+                org.inceptionspark.config.ClusterConfig.Precision.FLOAT32));
     }
 
     private static void stopsNamingTheReplica(Path tmp, RunOptions options) throws Exception {

@@ -102,5 +102,17 @@ class SyncEquivalenceOnClusterIT {
             }
             assertArrayEquals(first, jobs.state().params(), "several steps per job must give the same bits");
         }
+        // bfloat16 on the wire, encrypted between separate JVMs: exactly the rounded step, not float32's bits
+        try (SyncTrainer narrow = new SyncTrainer(sc, SyncEquivalenceTest.setup("cluster-4-bfloat16", 4, 5))) {
+            narrow.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+            narrow.exchangePrecision(org.inceptionspark.config.ClusterConfig.Precision.BFLOAT16);
+            narrow.stepsPerJob(steps);
+            for (int i = 0; i < steps; i++) {
+                assertTrue(narrow.step("bfloat16 " + i).applied());
+            }
+            assertArrayEquals(SyncEquivalenceTest.bfloat16Reference(SyncEquivalenceTest.setup("cluster-4-bfloat16-ref", 4, 5),
+                    steps, 2).params(), narrow.state().params(), "the bfloat16 exchange must be the rounded step exactly");
+            assertTrue(!java.util.Arrays.equals(first, narrow.state().params()), "bfloat16 must change the bits");
+        }
     }
 }

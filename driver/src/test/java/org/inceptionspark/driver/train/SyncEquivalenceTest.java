@@ -21,7 +21,9 @@ import org.inceptionspark.train.Replica;
 import org.inceptionspark.train.Seeds;
 import org.inceptionspark.train.StepOutcome;
 import org.inceptionspark.train.UpdateRule;
+import org.inceptionspark.worker.DirectExchange;
 import org.inceptionspark.worker.LabeledImages;
+import org.inceptionspark.worker.SliceRanges;
 import org.inceptionspark.worker.TaskThreads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,24 +76,33 @@ class SyncEquivalenceTest {
     private static ParameterServerState singleProcessOnThisThread(TrainingSetup s, int steps) {
         // built as the replicas build theirs (ReplicaModelPool), batch-norm backward included
         Replica replica = Replica.build(s.graph());
-        ComputationGraph graph = replica.graph();
-        ParameterLayout layout = replica.layout();
-        ParameterServerState state = new ParameterServerState(layout, graph.params().toFloatVector(), s.rule(), s.schedule(),
-                s.optimizerFor(layout.length()));
-        int len = GradientMessage.length(layout.length());
+        ParameterServerState state = initialState(s, replica);
         for (int step = 0; step < steps; step++) {
-            PairwiseSum sum = new PairwiseSum();
-            for (int r = 0; r < s.replicas(); r++) {
-                graph.setParams(Nd4j.createFromArray(state.params()).reshape(1, layout.length()));
-                LabeledImages b = s.data().load(step, r, s.replicas());
-                float[] m = new float[len];
-                replica.gradient(new Replica.Objective(s.classes(), s.labelSmoothing(), s.rule().sumReplicas()), b.features(),
-                        b.labels(), Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), m);
-                sum.add(m);
-            }
-            assertTrue(state.apply(sum.result()).applied());
+            assertTrue(state.apply(summedMessages(s, replica, state.params(), step, 0, s.replicas())).applied());
         }
         return state;
+    }
+
+    private static ParameterServerState initialState(TrainingSetup s, Replica replica) {
+        ParameterLayout layout = replica.layout();
+        return new ParameterServerState(layout, replica.graph().params().toFloatVector(), s.rule(), s.schedule(),
+                s.optimizerFor(layout.length()));
+    }
+
+    /** Replicas {@code from..to}'s messages of {@code step} at {@code weights}, summed pairwise over replica numbers. */
+    private static float[] summedMessages(TrainingSetup s, Replica replica, float[] weights, int step, int from, int to) {
+        ComputationGraph graph = replica.graph();
+        int len = GradientMessage.length(replica.layout().length());
+        PairwiseSum sum = new PairwiseSum();
+        for (int r = from; r < to; r++) {
+            graph.setParams(Nd4j.createFromArray(weights).reshape(1, replica.layout().length()));
+            LabeledImages b = s.data().load(step, r, s.replicas());
+            float[] m = new float[len];
+            replica.gradient(new Replica.Objective(s.classes(), s.labelSmoothing(), s.rule().sumReplicas()), b.features(),
+                    b.labels(), Seeds.derive(s.seed(), Seeds.DROPOUT, step, r), m);
+            sum.add(m);
+        }
+        return sum.result();
     }
 
     @Test
@@ -123,19 +134,63 @@ class SyncEquivalenceTest {
     @Test
     void directExchangeEqualsOneProcessBitForBit() {
         int steps = 2;
+        float[] first = twoIdenticalDirectRuns("direct-5", 17, steps, t -> { }, t -> {
+            // every task's reduce-scatter and sums to the driver, timed for the Spark UI and bench sync
+            StepTimings timings = t.lastTimings();
+            assertTrue(timings.slowestGradientExchangeSeconds() > 0
+                    && timings.slowestGradientExchangeSeconds() < timings.jobSeconds(), timings.toString());
+        });
+        assertArrayEquals(singleProcess(setup("direct-ref", 5, 17), steps).params(), first,
+                "the direct exchange and the single process must agree bit for bit");
+    }
+
+    /**
+     * {@code cluster.exchange-precision = bfloat16}: the step is exactly the one process's step
+     * with the rounding the exchange does written out (replicas train on rounded weights; each
+     * task's block message, but for the piece holding its image and loss counts, is rounded before
+     * the sum over tasks and the sum rounded again), a rerun gives the same bits, and the driver
+     * keeps float32 weights that differ from a float32 run's.
+     */
+    @Test
+    void bfloat16ExchangeIsTheOneProcessStepWithItsRoundingExactly() {
+        int steps = 2;
+        // 40 images a step (asserted there): the image count travels whole
+        float[] first = twoIdenticalDirectRuns("bf16-5", 23, steps, t -> {
+            t.exchangePrecision(org.inceptionspark.config.ClusterConfig.Precision.BFLOAT16);
+            t.stepsPerJob(2);
+        }, t -> { });
+        assertArrayEquals(bfloat16Reference(setup("bf16-ref", 5, 23), steps, 4).params(), first,
+                "the bfloat16 exchange must be the one process's step with the exchange's rounding");
+        float[] float32 = singleProcess(setup("bf16-f32-ref", 5, 23), steps).params();
+        assertTrue(!java.util.Arrays.equals(float32, first), "bfloat16 must change the bits");
+        int rounded = 0;
+        for (float v : first) {
+            rounded += Float.floatToRawIntBits(v) == Float.floatToRawIntBits(DirectExchange.widen(DirectExchange.bfloat16(v)))
+                    ? 0 : 1;
+        }
+        assertTrue(rounded > first.length / 2, "the driver's weights stay float32: " + rounded + " of " + first.length
+                + " are not bfloat16 values");
+    }
+
+    /**
+     * Two runs of {@code steps} direct steps of five replicas in two barrier tasks, set up by
+     * {@code configure} and checked after each step by {@code afterStep}; they must agree bit for
+     * bit. The first run's parameters.
+     */
+    private static float[] twoIdenticalDirectRuns(String run, long seed, int steps,
+                                                  java.util.function.Consumer<SyncTrainer> configure,
+                                                  java.util.function.Consumer<SyncTrainer> afterStep) {
         float[] first = null;
-        for (String run : new String[]{"direct-5", "direct-5-again"}) {
-            try (SyncTrainer t = new SyncTrainer(sc, setup(run, 5, 17))) {
+        for (String name : new String[]{run, run + "-again"}) {
+            try (SyncTrainer t = new SyncTrainer(sc, setup(name, 5, seed))) {
                 t.exchange(org.inceptionspark.config.ClusterConfig.Exchange.DIRECT);
+                configure.accept(t);
                 assertEquals(4, t.replicasPerTask(), "2 per task would make 3 tasks for 2 slots");
                 for (int i = 0; i < steps; i++) {
-                    StepOutcome o = t.step(run + " step " + i);
+                    StepOutcome o = t.step(name + " step " + i);
                     assertTrue(o.applied());
                     assertEquals(40, o.images());
-                    // every task's reduce-scatter and sums to the driver, timed for the Spark UI and bench sync
-                    StepTimings timings = t.lastTimings();
-                    assertTrue(timings.slowestGradientExchangeSeconds() > 0
-                            && timings.slowestGradientExchangeSeconds() < timings.jobSeconds(), timings.toString());
+                    afterStep.accept(t);
                 }
                 if (first == null) {
                     first = t.state().params().clone();
@@ -144,8 +199,56 @@ class SyncEquivalenceTest {
                 }
             }
         }
-        assertArrayEquals(singleProcess(setup("direct-ref", 5, 17), steps).params(), first,
-                "the direct exchange and the single process must agree bit for bit");
+        return first;
+    }
+
+    /** {@link #singleProcess} with the bfloat16 exchange's rounding, for tasks of {@code perTask} replicas. */
+    static ParameterServerState bfloat16Reference(TrainingSetup s, int steps, int perTask) {
+        int threads = TaskThreads.current();
+        TaskThreads.bind(1);
+        try {
+            Replica replica = Replica.build(s.graph());
+            ParameterServerState state = initialState(s, replica);
+            int len = GradientMessage.length(replica.layout().length());
+            int blocks = (s.replicas() + perTask - 1) / perTask;
+            SliceRanges pieces = DirectExchange.pieces(len, blocks);
+            for (int step = 0; step < steps; step++) {
+                float[] weights = state.params().clone();
+                roundToBfloat16(weights, 0, weights.length);
+                float[][] blockMessages = new float[blocks][];
+                for (int b = 0; b < blocks; b++) {
+                    blockMessages[b] = summedMessages(s, replica, weights, step, b * perTask,
+                            Math.min(s.replicas(), (b + 1) * perTask));
+                }
+                float[] summed = new float[len];
+                for (int p = 0; p < pieces.slices(); p++) {
+                    boolean whole = pieces.from(p) + pieces.size(p) > len - GradientMessage.EXTRAS;
+                    PairwiseSum sum = new PairwiseSum();
+                    for (float[] m : blockMessages) {
+                        float[] part = java.util.Arrays.copyOfRange(m, pieces.from(p), pieces.from(p) + pieces.size(p));
+                        if (!whole) {
+                            roundToBfloat16(part, 0, part.length);
+                        }
+                        sum.add(part);
+                    }
+                    float[] result = sum.result();
+                    if (!whole) {
+                        roundToBfloat16(result, 0, result.length);
+                    }
+                    System.arraycopy(result, 0, summed, pieces.from(p), result.length);
+                }
+                assertTrue(state.apply(summed).applied());
+            }
+            return state;
+        } finally {
+            TaskThreads.bind(threads);
+        }
+    }
+
+    private static void roundToBfloat16(float[] values, int from, int to) {
+        for (int i = from; i < to; i++) {
+            values[i] = DirectExchange.widen(DirectExchange.bfloat16(values[i]));
+        }
     }
 
     /**
