@@ -547,13 +547,31 @@ public final class DirectExchange {
          */
         CompletableFuture<Void> sendFloats(Address to, byte kind, long stage, int attempt, long step, int slice, int block,
                                            float[] values, int from, int length, Precision precision) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            TransportClient client = client(to, done);
-            if (client != null) {
-                client.uploadStream(new NioManagedBuffer(floatsHeader(kind, stage, attempt, step, slice, block, length, precision)),
-                        new NioManagedBuffer(body(precision, values, from, length)), answered(to, done, null));
+            return sendFloats(List.of(to), kind, stage, attempt, step, slice, block, values, from, length, precision).get(0);
+        }
+
+        /**
+         * {@link #sendFloats(Address, byte, long, int, long, int, int, float[], int, int, Precision)}
+         * to each of {@code to}: the floats are encoded once (at B tasks an owner forwards each
+         * weight piece to B - 1 others), every stream reading the same bytes.
+         */
+        List<CompletableFuture<Void>> sendFloats(List<Address> to, byte kind, long stage, int attempt, long step, int slice,
+                                                 int block, float[] values, int from, int length, Precision precision) {
+            if (to.isEmpty()) {
+                return List.of();
             }
-            return done;
+            ByteBuffer body = body(precision, values, from, length);
+            List<CompletableFuture<Void>> sent = new ArrayList<>(to.size());
+            for (Address a : to) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                TransportClient client = client(a, done);
+                if (client != null) {
+                    client.uploadStream(new NioManagedBuffer(floatsHeader(kind, stage, attempt, step, slice, block, length,
+                            precision)), new NioManagedBuffer(body.duplicate()), answered(a, done, null));
+                }
+                sent.add(done);
+            }
+            return sent;
         }
 
         /**

@@ -124,15 +124,17 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             int size = weightRanges.size(s);
             fetched.add(endpoint.fetchWeights(driver, step, weights, from, size, precision));
         }
+        List<DirectExchange.Address> others = new ArrayList<>(blocks - 1);
+        for (int peer = 0; peer < blocks; peer++) {
+            if (peer != block) {
+                others.add(peers[peer]);
+            }
+        }
         for (int s = block, i = 0; s < slices; s += blocks, i++) {
             DirectExchange.await(List.of(fetched.get(i)), ctx, "fetching weight slice " + s + " of step " + step
                     + " from the driver at " + driver.text());
-            for (int peer = 0; peer < blocks; peer++) {
-                if (peer != block) {
-                    sent.add(endpoint.sendFloats(peers[peer], DirectExchange.WEIGHT_PART, stage, attempt, step, s, block, weights,
-                            weightRanges.from(s), weightRanges.size(s), precision));
-                }
-            }
+            sent.addAll(endpoint.sendFloats(others, DirectExchange.WEIGHT_PART, stage, attempt, step, s, block, weights,
+                    weightRanges.from(s), weightRanges.size(s), precision));
         }
         for (int s = 0; s < slices; s++) {
             int owner = s % blocks;

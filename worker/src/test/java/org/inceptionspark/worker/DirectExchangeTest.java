@@ -110,6 +110,46 @@ class DirectExchangeTest {
         }
     }
 
+    /**
+     * One piece sent to several endpoints (an owner forwarding weights to the other tasks) is
+     * encoded once and read whole by each, at either width, over real connections.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void onePieceReachesEveryPeerWholeAtEitherPrecision() throws Exception {
+        org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf().set("spark.app.id", "direct-exchange-test");
+        org.apache.spark.SecurityManager security = new org.apache.spark.SecurityManager(conf, scala.Option.empty(),
+                org.apache.spark.internal.config.package$.MODULE$.AUTH_SECRET_FILE());
+        float[] values = new float[3 * DirectExchange.PIECE_FLOATS / 2 + 3];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) Math.sin(i) * 1e3f;
+        }
+        try (DirectExchange.Endpoint a = new DirectExchange.Endpoint(conf, security, "127.0.0.1");
+             DirectExchange.Endpoint b = new DirectExchange.Endpoint(conf, security, "127.0.0.1");
+             DirectExchange.Endpoint c = new DirectExchange.Endpoint(conf, security, "127.0.0.1")) {
+            for (Precision precision : Precision.values()) {
+                int slice = precision.ordinal();
+                java.util.List<java.util.concurrent.CompletableFuture<Void>> sent = a.sendFloats(
+                        java.util.List.of(b.address(), c.address()), DirectExchange.WEIGHT_PART, 1, 0, 5, slice, 0, values, 3,
+                        values.length - 3, precision);
+                assertEquals(2, sent.size());
+                DirectExchange.await(sent, null, "sending a piece to two endpoints");
+                for (DirectExchange.Endpoint to : java.util.List.of(b, c)) {
+                    float[] got = to.take(new DirectExchange.Key(1, 0, 5, DirectExchange.WEIGHT_PART, slice, 0), null, "the piece");
+                    assertEquals(values.length - 3, got.length, precision.name());
+                    for (int i = 0; i < got.length; i++) {
+                        float expected = precision == Precision.FLOAT32 ? values[i + 3]
+                                : DirectExchange.widen(DirectExchange.bfloat16(values[i + 3]));
+                        assertEquals(expected, got[i], precision + " value " + i);
+                    }
+                    MessageBuffers.giveBack(got);
+                }
+            }
+            assertTrue(a.sendFloats(java.util.List.of(), DirectExchange.WEIGHT_PART, 1, 0, 5, 9, 0, values, 0, 1,
+                    Precision.FLOAT32).isEmpty());
+        }
+    }
+
     @Test
     void aStreamLongerOrShorterThanItsHeaderSaysFails() {
         DirectExchange.FloatSink longer = new DirectExchange.FloatSink("slice 3", new float[2], 0, 2, Precision.FLOAT32, s -> { }, e -> { });
