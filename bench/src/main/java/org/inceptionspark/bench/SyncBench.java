@@ -112,23 +112,18 @@ public final class SyncBench implements Command {
 
     /** {@code --exchange spark|direct} (default spark, the product's default). */
     static org.inceptionspark.config.ClusterConfig.Exchange exchange(CliArgs args) {
-        String name = args.option("exchange").orElse("spark");
-        return Arrays.stream(org.inceptionspark.config.ClusterConfig.Exchange.values())
-                .filter(e -> e.name().equalsIgnoreCase(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("--exchange must be spark or direct, got " + name));
+        return args.choice("exchange", org.inceptionspark.config.ClusterConfig.Exchange.SPARK);
     }
 
     /** {@code --exchange-precision float32|bfloat16} (default float32; bfloat16 under the direct exchange only). */
     static org.inceptionspark.config.ClusterConfig.Precision precision(CliArgs args,
                                                                      org.inceptionspark.config.ClusterConfig.Exchange exchange) {
-        String name = args.option("exchange-precision").orElse("float32");
-        org.inceptionspark.config.ClusterConfig.Precision p = Arrays.stream(org.inceptionspark.config.ClusterConfig.Precision.values())
-                .filter(e -> e.name().equalsIgnoreCase(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("--exchange-precision must be float32 or bfloat16, got " + name));
+        org.inceptionspark.config.ClusterConfig.Precision p = args.choice("exchange-precision",
+                org.inceptionspark.config.ClusterConfig.Precision.FLOAT32);
         if (p != org.inceptionspark.config.ClusterConfig.Precision.FLOAT32
                 && exchange != org.inceptionspark.config.ClusterConfig.Exchange.DIRECT) {
-            throw new IllegalArgumentException("--exchange-precision " + name + " narrows the direct exchange's floats only:"
-                    + " add --exchange direct");
+            throw new IllegalArgumentException("--exchange-precision " + args.require("exchange-precision")
+                    + " narrows the direct exchange's floats only: add --exchange direct");
         }
         return p;
     }

@@ -214,6 +214,16 @@ public final class DirectExchange {
         return (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
     }
 
+    /**
+     * {@code length} values of {@code values} from {@code from} as a bfloat16 stream delivers
+     * them, into {@code into} from {@code at} (which may be the same place).
+     */
+    public static void roundToBfloat16(float[] values, int from, float[] into, int at, int length) {
+        for (int i = 0; i < length; i++) {
+            into[at + i] = widen(bfloat16(values[from + i]));
+        }
+    }
+
     /** The float whose upper 16 bits are {@code bits}. */
     public static float widen(short bits) {
         return Float.intBitsToFloat(bits << 16);

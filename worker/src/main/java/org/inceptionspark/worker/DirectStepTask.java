@@ -68,9 +68,7 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         if (precision == Precision.FLOAT32) {
             System.arraycopy(message, from, part, 0, length);
         } else {
-            for (int i = 0; i < length; i++) {
-                part[i] = DirectExchange.widen(DirectExchange.bfloat16(message[from + i]));
-            }
+            DirectExchange.roundToBfloat16(message, from, part, 0, length);
         }
         return part;
     }
@@ -91,13 +89,19 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         long meeting = System.nanoTime() - start;
         SliceRanges weightRanges = DirectExchange.pieces(weightCount, blocks);
         SliceRanges ranges = DirectExchange.pieces(replicas.job().slices().length(), blocks);
+        List<DirectExchange.Address> others = new ArrayList<>(blocks - 1);
+        for (int peer = 0; peer < blocks; peer++) {
+            if (peer != block) {
+                others.add(peers[peer]);
+            }
+        }
         List<DirectExchange.Summed> out = new ArrayList<>();
         for (long step = first; step < first + steps; step++) {
             if (step > first && !endpoint.next(driver, stage, attempt, step, block, ctx)) {
                 break;
             }
             ReplicaStepTask task = replicas.at(step);
-            out.addAll(step(task, endpoint, peers, ctx, block, blocks, stage, attempt, weightRanges, ranges,
+            out.addAll(step(task, endpoint, peers, others, ctx, block, blocks, stage, attempt, weightRanges, ranges,
                     step == first ? meeting : 0));
             if (steps > 1) {
                 endpoint.sendStats(driver, stage, attempt, step, block, StepStats.drain(task.meters(), task.timers()), ctx);
@@ -106,8 +110,10 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
         return out.iterator();
     }
 
+    /** @param others the peers but this block, to which it forwards the weights it owns */
     private List<DirectExchange.Summed> step(ReplicaStepTask replicas, DirectExchange.Endpoint endpoint,
-                                             DirectExchange.Address[] peers, BarrierTaskContext ctx, int block, int blocks,
+                                             DirectExchange.Address[] peers, List<DirectExchange.Address> others,
+                                             BarrierTaskContext ctx, int block, int blocks,
                                              long stage, int attempt, SliceRanges weightRanges, SliceRanges ranges,
                                              long meeting) {
         long step = replicas.step();
@@ -123,12 +129,6 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             int from = weightRanges.from(s);
             int size = weightRanges.size(s);
             fetched.add(endpoint.fetchWeights(driver, step, weights, from, size, precision));
-        }
-        List<DirectExchange.Address> others = new ArrayList<>(blocks - 1);
-        for (int peer = 0; peer < blocks; peer++) {
-            if (peer != block) {
-                others.add(peers[peer]);
-            }
         }
         for (int s = block, i = 0; s < slices; s += blocks, i++) {
             DirectExchange.await(List.of(fetched.get(i)), ctx, "fetching weight slice " + s + " of step " + step

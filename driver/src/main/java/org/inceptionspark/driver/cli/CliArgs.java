@@ -97,6 +97,26 @@ public final class CliArgs {
         return parsed(name, dflt, Double::parseDouble, "a number");
     }
 
+    /**
+     * One of {@code dflt}'s enumeration's constants, spelled as the configuration spells them (lower
+     * case, dashes: {@code GLOBAL_NORM} is {@code global-norm}), case ignored; {@code dflt} when absent.
+     */
+    public <E extends Enum<E>> E choice(String name, E dflt) {
+        String v = options.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        E[] all = dflt.getDeclaringClass().getEnumConstants();
+        for (E e : all) {
+            if (e.name().equalsIgnoreCase(v.trim().replace('-', '_'))) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("--" + name + " must be one of " + java.util.Arrays.stream(all)
+                .map(e -> e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+                .collect(java.util.stream.Collectors.joining(", ")) + ", got " + v);
+    }
+
     private <T> T parsed(String name, T dflt, Function<String, T> parse, String what) {
         String v = options.get(name);
         if (v == null) {

@@ -73,14 +73,17 @@ public final class SynchronousStep {
     private static final class Session {
         final org.apache.spark.api.java.JavaFutureAction<List<DirectExchange.Summed>> job;
         final ReplicaBlocks blocks;
+        /** The message's pieces among the job's tasks, as they cut it. */
+        final org.inceptionspark.worker.SliceRanges ranges;
         final long lastStep;
         final DirectExchange.Meeting since;
         long next;
 
-        Session(org.apache.spark.api.java.JavaFutureAction<List<DirectExchange.Summed>> job, ReplicaBlocks blocks, long first,
-                long lastStep, DirectExchange.Meeting since) {
+        Session(org.apache.spark.api.java.JavaFutureAction<List<DirectExchange.Summed>> job, ReplicaBlocks blocks,
+                org.inceptionspark.worker.SliceRanges ranges, long first, long lastStep, DirectExchange.Meeting since) {
             this.job = job;
             this.blocks = blocks;
+            this.ranges = ranges;
             this.next = first;
             this.lastStep = lastStep;
             this.since = since;
@@ -302,9 +305,8 @@ public final class SynchronousStep {
             Session s = session;
             long started = System.nanoTime();
             try {
-                List<org.inceptionspark.worker.StepStats> stats = DirectExchange.gatherStep(direct, s.since, step,
-                        DirectExchange.pieces(summed.length, s.blocks.count()), s.blocks.count(), summed,
-                        () -> checkSession(s, step, started));
+                List<org.inceptionspark.worker.StepStats> stats = DirectExchange.gatherStep(direct, s.since, step, s.ranges,
+                        s.blocks.count(), summed, () -> checkSession(s, step, started));
                 s.next = step + 1;
                 stats.forEach(x -> x.addTo(meters, timers));
                 long busiest = stats.stream().mapToLong(x -> x.compute().stream().mapToLong(Long::longValue).sum()).max()
@@ -343,7 +345,8 @@ public final class SynchronousStep {
         sc.setJobGroup(SESSION_GROUP, description + " and up to " + (stepsPerJob - 1) + " more", true);
         try {
             return new Session(JavaRDD.fromRDD(blockIds(blocks.count()).rdd().barrier().mapPartitions(task, false, tag), tag)
-                    .collectAsync(), blocks, step, step + stepsPerJob - 1, since);
+                    .collectAsync(), blocks, DirectExchange.pieces(job.slices().length(), blocks.count()), step,
+                    step + stepsPerJob - 1, since);
         } finally {
             sc.clearJobGroup();
         }

@@ -113,15 +113,20 @@ class StragglerOnClusterIT {
         try {
             assertTrue(started.await(120, TimeUnit.SECONDS), "no replica task started on " + cluster.workerHost(0));
             armed.set(false);
-            Thread.sleep(1000);
-            List<ProcessHandle> executors = cluster.executorsOf(0);
-            assertEquals(1, executors.size(), "worker 0's executor; logs in " + cluster.logs());
-            signal(executors.get(0), "STOP");
-            stopped.add(executors.get(0));
+            stopWorkerZerosExecutorInASecond(stopped);
         } finally {
             sc.sc().removeSparkListener(listener);
         }
         return running;
+    }
+
+    /** One second from now, stops (SIGSTOP) worker 0's executor JVM and adds it to {@code stopped}. */
+    private static void stopWorkerZerosExecutorInASecond(List<ProcessHandle> stopped) throws InterruptedException {
+        Thread.sleep(1000);
+        List<ProcessHandle> executors = cluster.executorsOf(0);
+        assertEquals(1, executors.size(), "worker 0's executor; logs in " + cluster.logs());
+        signal(executors.get(0), "STOP");
+        stopped.add(executors.get(0));
     }
 
     @Test
@@ -226,11 +231,7 @@ class StragglerOnClusterIT {
                 before = t.state().step();
                 t.stepTimeout(Duration.ofSeconds(10), 0);
                 hung = driverThread.submit(() -> t.step("hung in a job of several steps"));
-                Thread.sleep(1000);
-                List<ProcessHandle> executors = cluster.executorsOf(0);
-                assertEquals(1, executors.size(), "worker 0's executor; logs in " + cluster.logs());
-                signal(executors.get(0), "STOP");
-                stopped.add(executors.get(0));
+                stopWorkerZerosExecutorInASecond(stopped);
             } finally {
                 sc.setLocalProperty(FaultHooks.REPLICA_PAUSE_MS, null);
             }

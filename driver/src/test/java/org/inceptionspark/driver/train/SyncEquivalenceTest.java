@@ -214,7 +214,7 @@ class SyncEquivalenceTest {
             SliceRanges pieces = DirectExchange.pieces(len, blocks);
             for (int step = 0; step < steps; step++) {
                 float[] weights = state.params().clone();
-                roundToBfloat16(weights, 0, weights.length);
+                DirectExchange.roundToBfloat16(weights, 0, weights, 0, weights.length);
                 float[][] blockMessages = new float[blocks][];
                 for (int b = 0; b < blocks; b++) {
                     blockMessages[b] = summedMessages(s, replica, weights, step, b * perTask,
@@ -227,13 +227,13 @@ class SyncEquivalenceTest {
                     for (float[] m : blockMessages) {
                         float[] part = java.util.Arrays.copyOfRange(m, pieces.from(p), pieces.from(p) + pieces.size(p));
                         if (!whole) {
-                            roundToBfloat16(part, 0, part.length);
+                            DirectExchange.roundToBfloat16(part, 0, part, 0, part.length);
                         }
                         sum.add(part);
                     }
                     float[] result = sum.result();
                     if (!whole) {
-                        roundToBfloat16(result, 0, result.length);
+                        DirectExchange.roundToBfloat16(result, 0, result, 0, result.length);
                     }
                     System.arraycopy(result, 0, summed, pieces.from(p), result.length);
                 }
@@ -245,11 +245,6 @@ class SyncEquivalenceTest {
         }
     }
 
-    private static void roundToBfloat16(float[] values, int from, int to) {
-        for (int i = from; i < to; i++) {
-            values[i] = DirectExchange.widen(DirectExchange.bfloat16(values[i]));
-        }
-    }
 
     /**
      * {@code cluster.steps-per-job = 3}: five steps in barrier jobs of up to three steps give the
