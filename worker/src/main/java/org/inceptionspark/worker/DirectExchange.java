@@ -38,9 +38,10 @@ import org.inceptionspark.config.ClusterConfig.Precision;
 /**
  * {@code cluster.exchange = direct}: a step's floats move over connections of their own between
  * the driver and the tasks of one barrier stage, instead of through Spark's broadcast, shuffle
- * and task results. Each endpoint is a server of Spark's own network library with Spark's
- * authentication and encryption ({@code spark.authenticate}, {@code spark.network.crypto.enabled}),
- * so nothing travels less protected than Spark's blocks do. Floats travel as little-endian bytes
+ * and task results. Each endpoint is a server of Spark's own network library, authenticated when
+ * Spark is ({@code spark.authenticate}) and encrypted when Spark is ({@code
+ * spark.network.crypto.enabled}, with Spark's cipher, in {@link ExchangeCipher}'s frames), so
+ * nothing travels less protected than Spark's blocks do. Floats travel as little-endian bytes
  * (float32, or bfloat16 under {@code cluster.exchange-precision}, each stream's header naming
  * which), decoded straight into the arrays that use them; no object is serialized.
  *
@@ -402,7 +403,11 @@ public final class DirectExchange {
             TransportConf transport = SparkTransportConf.fromSparkConf(conf, "inception", 0, scala.Option.empty());
             List<TransportServerBootstrap> serverBoot = new ArrayList<>();
             List<TransportClientBootstrap> clientBoot = new ArrayList<>();
-            if (security.isAuthenticationEnabled()) {
+            if (security.isAuthenticationEnabled() && transport.encryptionEnabled()) {
+                ExchangeCipher.Mode mode = ExchangeCipher.Mode.of(transport.cipherTransformation());
+                serverBoot.add(ExchangeCipher.server(conf.getAppId(), security.getSecretKey(), mode));
+                clientBoot.add(ExchangeCipher.client(conf.getAppId(), security.getSecretKey(), mode, transport.authRTTimeoutMs()));
+            } else if (security.isAuthenticationEnabled()) {
                 serverBoot.add(new AuthServerBootstrap(transport, security));
                 clientBoot.add(new AuthClientBootstrap(transport, conf.getAppId(), security));
             }
@@ -608,6 +613,9 @@ public final class DirectExchange {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 failed.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                // a bootstrap's failure: the handshake was refused or the peer proved nothing
+                failed.completeExceptionally(new IOException("cannot connect to " + to.text() + ": " + e.getMessage(), e));
             }
             return null;
         }

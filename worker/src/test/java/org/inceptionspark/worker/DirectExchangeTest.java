@@ -117,9 +117,20 @@ class DirectExchangeTest {
     @Test
     @org.junit.jupiter.api.Timeout(120)
     void onePieceReachesEveryPeerWholeAtEitherPrecision() throws Exception {
-        org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf().set("spark.app.id", "direct-exchange-test");
-        org.apache.spark.SecurityManager security = new org.apache.spark.SecurityManager(conf, scala.Option.empty(),
-                org.apache.spark.internal.config.package$.MODULE$.AUTH_SECRET_FILE());
+        onePieceReachesEveryPeer(new org.apache.spark.SparkConf().set("spark.app.id", "direct-exchange-test"));
+    }
+
+    /** The same over connections authenticated and encrypted ({@link ExchangeCipher}), as a closed cluster runs. */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void onePieceReachesEveryPeerWholeOverEncryptedConnections() throws Exception {
+        onePieceReachesEveryPeer(ExchangeCipherTest.closed("direct-exchange-test", "a shared secret"));
+        onePieceReachesEveryPeer(ExchangeCipherTest.closed("direct-exchange-test", "a shared secret")
+                .set("spark.network.crypto.cipher", "AES/GCM/NoPadding"));
+    }
+
+    private static void onePieceReachesEveryPeer(org.apache.spark.SparkConf conf) throws Exception {
+        org.apache.spark.SecurityManager security = ExchangeCipherTest.security(conf);
         float[] values = new float[3 * DirectExchange.PIECE_FLOATS / 2 + 3];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) Math.sin(i) * 1e3f;

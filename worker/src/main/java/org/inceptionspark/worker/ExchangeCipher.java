@@ -1,0 +1,478 @@
+package org.inceptionspark.worker;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.PromiseCombiner;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.spec.X509EncodedKeySpec;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.spark.network.client.RpcResponseCallback;
+import org.apache.spark.network.client.TransportClient;
+import org.apache.spark.network.client.TransportClientBootstrap;
+import org.apache.spark.network.server.AbstractAuthRpcHandler;
+import org.apache.spark.network.server.RpcHandler;
+import org.apache.spark.network.server.TransportServerBootstrap;
+
+/**
+ * The direct exchange's encryption when Spark's is on ({@code spark.authenticate} and {@code
+ * spark.network.crypto.enabled}), with Spark's cipher ({@code spark.network.crypto.cipher}: AES-CTR
+ * by default, AES-GCM to authenticate every byte) and the same construction as Spark's own auth
+ * protocol (an ephemeral X25519 agreement bound to the application's secret, an AES-128 key for
+ * each direction). The bytes travel in frames of up to {@link #FRAME} bytes, each sealed by the
+ * JDK's cipher in one call on whole arrays: Spark's own framing (commons-crypto streams over 32 KB
+ * pieces, a new array for each read) made the steps of this exchange's hundreds of megabytes
+ * erratic on a loaded executor (docs/performance.md). Every frame is numbered by its nonce; under
+ * AES-GCM a changed, dropped, replayed or reordered frame fails the connection.
+ *
+ * <p>Handshake, as one RPC on the fresh connection before anything else: the client sends its
+ * application id, public key and nonce; the server, if the application is its own, answers its
+ * public key, nonce and a proof (a MAC under the derived key), which the client checks; the
+ * client's first frame is its own proof, which the server checks before it reads anything else.
+ * Keys: {@code prk = HMAC-SHA256(secret, x25519 || H)} with {@code H} the hash of the transcript,
+ * each key, nonce prefix or proof {@code HMAC-SHA256(prk, label || H)}.
+ */
+final class ExchangeCipher {
+    /** The most plaintext bytes one frame seals: large enough that a frame's set-up is noise, small enough to buffer. */
+    static final int FRAME = 256 * 1024;
+    private static final int KEY_BYTES = 16;
+    private static final int NONCE_BYTES = 16;
+    private static final int MAGIC = 0x49534531;
+    private static final byte[] LABEL = "inception-spark direct exchange v1".getBytes(StandardCharsets.UTF_8);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private ExchangeCipher() {
+    }
+
+    /** The client's side: authenticates the server and encrypts the connection before its first request. */
+    static TransportClientBootstrap client(String appId, String secret, Mode mode, long timeoutMs) {
+        return (client, channel) -> {
+            try {
+                KeyPair mine = keyPair();
+                byte[] pub = mine.getPublic().getEncoded();
+                byte[] nonce = nonce();
+                byte[] app = appId.getBytes(StandardCharsets.UTF_8);
+                ByteBuffer hello = ByteBuffer.allocate(4 + 4 + app.length + 4 + pub.length + NONCE_BYTES);
+                hello.putInt(MAGIC).putInt(app.length).put(app).putInt(pub.length).put(pub).put(nonce).flip();
+                ByteBuffer answer = client.sendRpcSync(hello, timeoutMs);
+                byte[] theirPub = field(answer, "public key");
+                byte[] theirNonce = fixed(answer, NONCE_BYTES, "nonce");
+                byte[] proof = fixed(answer, 32, "proof");
+                Keys keys = Keys.derive(secret, app, pub, nonce, theirPub, theirNonce, agree(mine, theirPub));
+                if (!MessageDigest.isEqual(proof, keys.proof)) {
+                    throw new IllegalStateException("the direct exchange's endpoint at " + channel.remoteAddress()
+                            + " does not hold this application's secret (spark.authenticate.secret)");
+                }
+                install(channel, mode, keys.clientToServer, keys.clientSalt, keys.serverToClient, keys.serverSalt, null);
+                channel.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(keys.clientProof));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                throw new IllegalStateException("cannot secure a connection to the direct exchange's endpoint at "
+                        + channel.remoteAddress() + ": " + e.getMessage(), e);
+            }
+        };
+    }
+
+    /** The server's side: answers one handshake, then passes the decrypted requests to {@code delegate}. */
+    static TransportServerBootstrap server(String appId, String secret, Mode mode) {
+        return (channel, delegate) -> new Handshake(channel, delegate, appId, secret, mode);
+    }
+
+    /** How frames are sealed: Spark's {@code spark.network.crypto.cipher}, whose two values it knows. */
+    enum Mode {
+        CTR("AES/CTR/NoPadding", 0),
+        GCM("AES/GCM/NoPadding", 16);
+
+        final String transformation;
+        /** The bytes a frame's seal adds: the authentication tag. */
+        final int tag;
+
+        Mode(String transformation, int tag) {
+            this.transformation = transformation;
+            this.tag = tag;
+        }
+
+        static Mode of(String transformation) {
+            for (Mode m : values()) {
+                if (m.transformation.equalsIgnoreCase(transformation)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("spark.network.crypto.cipher = " + transformation + ": the direct exchange"
+                    + " encrypts with " + CTR.transformation + " or " + GCM.transformation);
+        }
+
+        /** The nonce of frame {@code counter}: a per-direction prefix and the count (and, for CTR, a block count from 0). */
+        java.security.spec.AlgorithmParameterSpec nonce(byte[] salt, long counter) {
+            byte[] iv = new byte[this == GCM ? 12 : 16];
+            System.arraycopy(salt, 0, iv, 0, 4);
+            for (int i = 0; i < 8; i++) {
+                iv[11 - i] = (byte) (counter >>> (8 * i));
+            }
+            return this == GCM ? new GCMParameterSpec(8 * tag, iv) : new javax.crypto.spec.IvParameterSpec(iv);
+        }
+    }
+
+    private static final class Handshake extends AbstractAuthRpcHandler {
+        private final Channel channel;
+        private final String appId;
+        private final String secret;
+        private final Mode mode;
+
+        Handshake(Channel channel, RpcHandler delegate, String appId, String secret, Mode mode) {
+            super(delegate);
+            this.channel = channel;
+            this.appId = appId;
+            this.secret = secret;
+            this.mode = mode;
+        }
+
+        @Override
+        protected boolean doAuthChallenge(TransportClient client, ByteBuffer message, RpcResponseCallback callback) {
+            try {
+                if (message.remaining() < 4 || message.getInt() != MAGIC) {
+                    throw new IllegalArgumentException("not the direct exchange's handshake");
+                }
+                byte[] app = field(message, "application id");
+                if (!MessageDigest.isEqual(app, appId.getBytes(StandardCharsets.UTF_8))) {
+                    throw new IllegalArgumentException("a handshake for another application");
+                }
+                byte[] theirPub = field(message, "public key");
+                byte[] theirNonce = fixed(message, NONCE_BYTES, "nonce");
+                KeyPair mine = keyPair();
+                byte[] pub = mine.getPublic().getEncoded();
+                byte[] nonce = nonce();
+                Keys keys = Keys.derive(secret, app, theirPub, theirNonce, pub, nonce, agree(mine, theirPub));
+                ByteBuffer answer = ByteBuffer.allocate(4 + pub.length + NONCE_BYTES + keys.proof.length);
+                answer.putInt(pub.length).put(pub).put(nonce).put(keys.proof).flip();
+                // on the channel's thread: the answer goes out in the clear before the handlers are in place
+                callback.onSuccess(answer);
+                install(channel, mode, keys.serverToClient, keys.serverSalt, keys.clientToServer, keys.clientSalt,
+                        keys.clientProof);
+                client.setClientId(appId);
+                return true;
+            } catch (GeneralSecurityException | RuntimeException e) {
+                callback.onFailure(new IllegalArgumentException("the direct exchange refused the connection: " + e.getMessage()));
+                channel.close();
+                return false;
+            }
+        }
+    }
+
+    private static KeyPair keyPair() throws GeneralSecurityException {
+        return KeyPairGenerator.getInstance("X25519").generateKeyPair();
+    }
+
+    private static byte[] nonce() {
+        byte[] n = new byte[NONCE_BYTES];
+        RANDOM.nextBytes(n);
+        return n;
+    }
+
+    private static byte[] agree(KeyPair mine, byte[] theirPub) throws GeneralSecurityException {
+        PublicKey theirs = KeyFactory.getInstance("X25519").generatePublic(new X509EncodedKeySpec(theirPub));
+        KeyAgreement agreement = KeyAgreement.getInstance("X25519");
+        agreement.init(mine.getPrivate());
+        agreement.doPhase(theirs, true);
+        return agreement.generateSecret();
+    }
+
+    /** A field of the handshake with its length before it; a few hundred bytes at most. */
+    private static byte[] field(ByteBuffer in, String what) {
+        if (in.remaining() < 4) {
+            throw new IllegalArgumentException("the handshake ends before its " + what);
+        }
+        int length = in.getInt();
+        if (length < 0 || length > 512) {
+            throw new IllegalArgumentException("the handshake's " + what + " says " + length + " bytes");
+        }
+        return fixed(in, length, what);
+    }
+
+    private static byte[] fixed(ByteBuffer in, int length, String what) {
+        if (in.remaining() < length) {
+            throw new IllegalArgumentException("the handshake ends inside its " + what);
+        }
+        byte[] b = new byte[length];
+        in.get(b);
+        return b;
+    }
+
+    /** The keys and nonce prefixes of one connection, and each side's proof. */
+    record Keys(SecretKeySpec clientToServer, byte[] clientSalt, SecretKeySpec serverToClient, byte[] serverSalt,
+                byte[] proof, byte[] clientProof) {
+        static Keys derive(String secret, byte[] app, byte[] clientPub, byte[] clientNonce, byte[] serverPub,
+                           byte[] serverNonce, byte[] shared) throws GeneralSecurityException {
+            MessageDigest transcript = MessageDigest.getInstance("SHA-256");
+            for (byte[] part : new byte[][] {LABEL, app, clientPub, clientNonce, serverPub, serverNonce}) {
+                transcript.update(ByteBuffer.allocate(4).putInt(part.length).array());
+                transcript.update(part);
+            }
+            byte[] h = transcript.digest();
+            byte[] prk = mac(secret.getBytes(StandardCharsets.UTF_8), shared, h);
+            return new Keys(new SecretKeySpec(expand(prk, "client to server key", h, KEY_BYTES), "AES"),
+                    expand(prk, "client to server nonce", h, 4),
+                    new SecretKeySpec(expand(prk, "server to client key", h, KEY_BYTES), "AES"),
+                    expand(prk, "server to client nonce", h, 4), expand(prk, "server proof", h, 32),
+                    expand(prk, "client proof", h, 32));
+        }
+
+        private static byte[] expand(byte[] prk, String label, byte[] h, int bytes) throws GeneralSecurityException {
+            return java.util.Arrays.copyOf(mac(prk, label.getBytes(StandardCharsets.UTF_8), h), bytes);
+        }
+
+        private static byte[] mac(byte[] key, byte[] a, byte[] b) throws GeneralSecurityException {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(a);
+            return mac.doFinal(b);
+        }
+    }
+
+    /**
+     * Puts the frames' sealing and opening next to the socket, below Spark's message codec; {@code
+     * firstFrame}, when not null, is what the peer's first frame must hold (the client's proof).
+     */
+    static void install(Channel channel, Mode mode, SecretKeySpec outKey, byte[] outSalt, SecretKeySpec inKey, byte[] inSalt,
+                        byte[] firstFrame) throws GeneralSecurityException {
+        channel.pipeline().addFirst("inceptionExchangeCipher", new Frames(mode, outKey, outSalt, inKey, inSalt, firstFrame));
+    }
+
+    /**
+     * Seals each outgoing message (Spark's encoder writes a buffer, or a header and a body) into
+     * frames of {@code length, sealed plaintext} (under AES-GCM with the length as associated data);
+     * opens the incoming frames as their bytes arrive, whatever their cut, and passes the
+     * plaintext on.
+     */
+    static final class Frames extends ChannelDuplexHandler {
+        private final Sealer out;
+        private final Opener in;
+
+        Frames(Mode mode, SecretKeySpec outKey, byte[] outSalt, SecretKeySpec inKey, byte[] inSalt, byte[] firstFrame)
+                throws GeneralSecurityException {
+            this.out = new Sealer(mode, outKey, outSalt);
+            this.in = new Opener(mode, inKey, inSalt, firstFrame);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+            PromiseCombiner sent = new PromiseCombiner(ctx.executor());
+            try {
+                out.seal(ctx, msg, sent);
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                promise.tryFailure(e);
+                ctx.close();
+                return;
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+            sent.finish(promise);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (!(msg instanceof ByteBuf)) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            try {
+                in.open(ctx, (ByteBuf) msg);
+            } catch (GeneralSecurityException | IOException e) {
+                in.failed = true;
+                ctx.close();
+                throw new IOException("a frame from " + ctx.channel().remoteAddress() + " on the direct exchange: "
+                        + e.getMessage(), e);
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    private static final class Sealer implements WritableByteChannel {
+        private final Mode mode;
+        private final Cipher cipher;
+        private final SecretKeySpec key;
+        private final byte[] salt;
+        private final byte[] plain = new byte[FRAME];
+        private int filled;
+        private long counter;
+        private ChannelHandlerContext ctx;
+        private PromiseCombiner sent;
+
+        Sealer(Mode mode, SecretKeySpec key, byte[] salt) throws GeneralSecurityException {
+            this.mode = mode;
+            this.cipher = Cipher.getInstance(mode.transformation);
+            this.key = key;
+            this.salt = salt;
+        }
+
+        void seal(ChannelHandlerContext ctx, Object msg, PromiseCombiner sent) throws IOException, GeneralSecurityException {
+            this.ctx = ctx;
+            this.sent = sent;
+            if (msg instanceof ByteBuf b) {
+                while (b.isReadable()) {
+                    int n = Math.min(b.readableBytes(), FRAME - filled);
+                    b.readBytes(plain, filled, n);
+                    filled += n;
+                    if (filled == FRAME) {
+                        frame();
+                    }
+                }
+            } else if (msg instanceof FileRegion r) {
+                while (r.transferred() < r.count()) {
+                    if (r.transferTo(this, r.transferred()) <= 0) {
+                        throw new IOException("a message of " + r.count() + " bytes stopped after " + r.transferred());
+                    }
+                }
+            } else {
+                throw new IOException("cannot encrypt a " + msg.getClass().getName());
+            }
+            if (filled > 0) {
+                frame();
+            }
+            this.ctx = null;
+            this.sent = null;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int total = src.remaining();
+            while (src.hasRemaining()) {
+                int n = Math.min(src.remaining(), FRAME - filled);
+                src.get(plain, filled, n);
+                filled += n;
+                if (filled == FRAME) {
+                    try {
+                        frame();
+                    } catch (GeneralSecurityException e) {
+                        throw new IOException(e);
+                    }
+                }
+            }
+            return total;
+        }
+
+        private void frame() throws GeneralSecurityException {
+            int sealed = filled + mode.tag;
+            ByteBuf frame = ctx.alloc().heapBuffer(4 + sealed);
+            try {
+                frame.writeInt(sealed);
+                byte[] a = frame.array();
+                int at = frame.arrayOffset();
+                cipher.init(Cipher.ENCRYPT_MODE, key, mode.nonce(salt, counter++));
+                if (mode == Mode.GCM) {
+                    cipher.updateAAD(a, at, 4);
+                }
+                frame.writerIndex(4 + cipher.doFinal(plain, 0, filled, a, at + 4));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                frame.release();
+                throw e;
+            }
+            filled = 0;
+            sent.add(ctx.write(frame));
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final class Opener {
+        private final Mode mode;
+        private final Cipher cipher;
+        private final SecretKeySpec key;
+        private final byte[] salt;
+        private byte[] firstFrame;
+        private final byte[] head = new byte[4];
+        private int headFilled;
+        private final byte[] sealed;
+        private int length = -1;
+        private int filled;
+        private long counter;
+        boolean failed;
+
+        Opener(Mode mode, SecretKeySpec key, byte[] salt, byte[] firstFrame) throws GeneralSecurityException {
+            this.mode = mode;
+            this.cipher = Cipher.getInstance(mode.transformation);
+            this.key = key;
+            this.salt = salt;
+            this.firstFrame = firstFrame;
+            this.sealed = new byte[FRAME + mode.tag];
+        }
+
+        void open(ChannelHandlerContext ctx, ByteBuf in) throws IOException, GeneralSecurityException {
+            while (in.isReadable() && !failed) {
+                if (length < 0) {
+                    int n = Math.min(4 - headFilled, in.readableBytes());
+                    in.readBytes(head, headFilled, n);
+                    headFilled += n;
+                    if (headFilled < 4) {
+                        return;
+                    }
+                    headFilled = 0;
+                    length = ByteBuffer.wrap(head).getInt();
+                    if (length <= mode.tag || length > FRAME + mode.tag) {
+                        throw new IOException("a frame of " + length + " bytes; this exchange's frames hold "
+                                + (mode.tag + 1) + ".." + (FRAME + mode.tag));
+                    }
+                    filled = 0;
+                }
+                int n = Math.min(length - filled, in.readableBytes());
+                in.readBytes(sealed, filled, n);
+                filled += n;
+                if (filled == length) {
+                    ByteBuf plain = ctx.alloc().heapBuffer(length - mode.tag);
+                    try {
+                        cipher.init(Cipher.DECRYPT_MODE, key, mode.nonce(salt, counter++));
+                        if (mode == Mode.GCM) {
+                            cipher.updateAAD(head);
+                        }
+                        plain.writerIndex(cipher.doFinal(sealed, 0, length, plain.array(), plain.arrayOffset()));
+                    } catch (AEADBadTagException e) {
+                        plain.release();
+                        throw new GeneralSecurityException("frame " + (counter - 1) + " failed authentication (changed,"
+                                + " reordered or sealed with another key)", e);
+                    } catch (GeneralSecurityException | RuntimeException e) {
+                        plain.release();
+                        throw e;
+                    }
+                    length = -1;
+                    if (firstFrame != null) {
+                        byte[] got = new byte[plain.readableBytes()];
+                        plain.readBytes(got).release();
+                        if (!MessageDigest.isEqual(got, firstFrame)) {
+                            throw new GeneralSecurityException("the client did not prove it holds this application's secret"
+                                    + " (spark.authenticate.secret)");
+                        }
+                        firstFrame = null;
+                        continue;
+                    }
+                    ctx.fireChannelRead(plain);
+                }
+            }
+        }
+    }
+}
