@@ -46,17 +46,27 @@ class ExchangeCipherTest {
 
     /** The frames {@code messages} become on the wire, concatenated. */
     private static byte[] sealed(ExchangeCipher.Mode mode, byte[]... messages) throws Exception {
+        return sealed(mode, java.util.Arrays.stream(messages).map(m -> (Object) Unpooled.wrappedBuffer(m)).toArray());
+    }
+
+    /** The frames {@code messages} (buffers or file regions, as Spark's encoder writes) become on the wire. */
+    private static byte[] sealed(ExchangeCipher.Mode mode, Object... messages) throws Exception {
         EmbeddedChannel sender = end(mode, null);
-        for (byte[] m : messages) {
-            assertTrue(sender.writeOutbound(Unpooled.wrappedBuffer(m)));
+        for (Object m : messages) {
+            assertTrue(sender.writeOutbound(m));
         }
-        ByteBuf wire = Unpooled.buffer();
-        for (ByteBuf frame; (frame = sender.readOutbound()) != null; ) {
-            wire.writeBytes(frame);
-            frame.release();
+        return drain(sender::readOutbound);
+    }
+
+    /** The bytes of every buffer {@code next} gives until it gives none, in order, each released. */
+    private static byte[] drain(java.util.function.Supplier<ByteBuf> next) {
+        ByteBuf all = Unpooled.buffer();
+        for (ByteBuf b; (b = next.get()) != null; ) {
+            all.writeBytes(b);
+            b.release();
         }
-        byte[] bytes = new byte[wire.readableBytes()];
-        wire.readBytes(bytes);
+        byte[] bytes = new byte[all.readableBytes()];
+        all.readBytes(bytes);
         return bytes;
     }
 
@@ -66,14 +76,7 @@ class ExchangeCipherTest {
         for (int at = 0; at < wire.length; at += cut) {
             receiver.writeInbound(Unpooled.wrappedBuffer(wire, at, Math.min(cut, wire.length - at)));
         }
-        ByteBuf all = Unpooled.buffer();
-        for (ByteBuf plain; (plain = receiver.readInbound()) != null; ) {
-            all.writeBytes(plain);
-            plain.release();
-        }
-        byte[] bytes = new byte[all.readableBytes()];
-        all.readBytes(bytes);
-        return bytes;
+        return drain(receiver::readInbound);
     }
 
     @Test
@@ -88,18 +91,33 @@ class ExchangeCipherTest {
         byte[] big = new byte[2 * ExchangeCipher.FRAME + 12_345];
         random.nextBytes(big);
         byte[] small = {42};
-        byte[] wire = sealed(mode, big, small, big);
-        assertEquals(2 * big.length + small.length + 7 * (4 + mode.tag), wire.length, mode + ": three frames a big message,"
-                + " one the small");
-        byte[] expected = new byte[2 * big.length + 1];
-        System.arraycopy(big, 0, expected, 0, big.length);
-        expected[big.length] = 42;
-        System.arraycopy(big, 0, expected, big.length + 1, big.length);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("exchange-cipher", ".bin");
+        try {
+            java.nio.file.Files.write(file, big);
+            ByteBuf direct = Unpooled.directBuffer(big.length).writeBytes(big);
+            // from arrays, from a direct buffer, through a file region (how Spark writes a header and a body)
+            byte[] wire = sealed(mode, Unpooled.wrappedBuffer(big), Unpooled.wrappedBuffer(small), direct,
+                    new io.netty.channel.DefaultFileRegion(file.toFile(), 0, big.length));
+            assertEquals(3 * big.length + small.length + 10 * (4 + mode.tag), wire.length, mode + ": three frames each big"
+                    + " message, one the small");
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            expected.write(big);
+            expected.write(small);
+            expected.write(big);
+            expected.write(big);
+            opensWhateverTheCut(mode, wire, expected.toByteArray());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    private static void opensWhateverTheCut(ExchangeCipher.Mode mode, byte[] wire, byte[] expected) throws Exception {
+        byte[] head = java.util.Arrays.copyOf(expected, 64);
         for (int cut : new int[] {1, 3, 4, 5, 17, 4096, ExchangeCipher.FRAME + 19, wire.length}) {
             assertArrayEquals(expected, opened(mode, wire, cut), mode + ": bytes read " + cut + " at a time");
         }
-        // every byte of the plaintext is hidden
-        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(wire, 4, 4 + 64), java.util.Arrays.copyOf(big, 64)));
+        // the plaintext is hidden
+        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(wire, 4, 4 + 64), head));
     }
 
     /** Under AES-GCM (spark.network.crypto.cipher), which authenticates every frame. */
