@@ -328,14 +328,10 @@ final class ExchangeCipher {
             this.ctx = ctx;
             this.sent = sent;
             if (msg instanceof ByteBuf b) {
-                while (b.isReadable()) {
-                    int n = Math.min(b.readableBytes(), FRAME - filled);
-                    b.readBytes(plain, filled, n);
-                    filled += n;
-                    if (filled == FRAME) {
-                        frame();
-                    }
+                for (ByteBuffer part : b.nioBuffers()) {
+                    write(part);
                 }
+                b.skipBytes(b.readableBytes());
             } else if (msg instanceof FileRegion r) {
                 while (r.transferred() < r.count()) {
                     if (r.transferTo(this, r.transferred()) <= 0) {
