@@ -834,14 +834,14 @@ public final class DirectExchange {
             met = driver.latestMeeting();
         }
         driver.pruneBefore(met.stage());
-        Map<Integer, float[]> summed = new HashMap<>();
-        try {
-            for (int p = 0; p < ranges.slices(); p++) {
-                summed.put(p, (float[]) awaitMessage(driver, new Key(met.stage(), met.attempt(), step, SUM, p, -1), alive));
+        // each piece placed as it arrives, while the later ones still travel
+        for (int p = 0; p < ranges.slices(); p++) {
+            float[] summed = (float[]) awaitMessage(driver, new Key(met.stage(), met.attempt(), step, SUM, p, -1), alive);
+            try {
+                ranges.place(p, summed, into);
+            } finally {
+                MessageBuffers.giveBack(summed);
             }
-            ranges.assemble(summed, into, step);
-        } finally {
-            summed.values().forEach(MessageBuffers::giveBack);
         }
         List<StepStats> stats = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {

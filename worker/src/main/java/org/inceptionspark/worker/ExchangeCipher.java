@@ -54,6 +54,8 @@ import org.apache.spark.network.server.TransportServerBootstrap;
 final class ExchangeCipher {
     /** The most plaintext bytes one frame seals: large enough that a frame's set-up is noise, small enough to buffer. */
     static final int FRAME = 256 * 1024;
+    /** The most bytes one AES-CTR call of the JDK's cipher takes ({@link #crypt}). */
+    static final int CALL = 16 * 1024;
     private static final int KEY_BYTES = 16;
     private static final int NONCE_BYTES = 16;
     private static final int MAGIC = 0x49534531;
@@ -248,6 +250,28 @@ final class ExchangeCipher {
     }
 
     /**
+     * Seals or opens {@code length} bytes of {@code in} into {@code out} with the initialised
+     * {@code cipher}; returns the bytes written. AES-CTR goes through the JDK in calls of {@link
+     * #CALL} bytes: the JIT swaps the JDK's CTR loop for its AES-NI routine only inside compiled
+     * callers, and at one call per frame an executor's callers stayed uncompiled for dozens of
+     * steps, ciphering block by block (docs/performance.md). AES-GCM, whose routine is called
+     * from within its own loop, seals a frame in one call.
+     */
+    static int crypt(Cipher cipher, Mode mode, byte[] in, int inOffset, int length, byte[] out, int outOffset)
+            throws GeneralSecurityException {
+        if (mode == Mode.GCM) {
+            return cipher.doFinal(in, inOffset, length, out, outOffset);
+        }
+        int read = 0;
+        int written = 0;
+        while (length - read > CALL) {
+            written += cipher.update(in, inOffset + read, CALL, out, outOffset + written);
+            read += CALL;
+        }
+        return written + cipher.doFinal(in, inOffset + read, length - read, out, outOffset + written);
+    }
+
+    /**
      * Puts the frames' sealing and opening next to the socket, below Spark's message codec; {@code
      * firstFrame}, when not null, is what the peer's first frame must hold (the client's proof).
      */
@@ -377,7 +401,7 @@ final class ExchangeCipher {
                 if (mode == Mode.GCM) {
                     cipher.updateAAD(a, at, 4);
                 }
-                frame.writerIndex(4 + cipher.doFinal(plain, 0, filled, a, at + 4));
+                frame.writerIndex(4 + crypt(cipher, mode, plain, 0, filled, a, at + 4));
             } catch (GeneralSecurityException | RuntimeException e) {
                 frame.release();
                 throw e;
@@ -446,7 +470,7 @@ final class ExchangeCipher {
                         if (mode == Mode.GCM) {
                             cipher.updateAAD(head);
                         }
-                        plain.writerIndex(cipher.doFinal(sealed, 0, length, plain.array(), plain.arrayOffset()));
+                        plain.writerIndex(crypt(cipher, mode, sealed, 0, length, plain.array(), plain.arrayOffset()));
                     } catch (AEADBadTagException e) {
                         plain.release();
                         throw new GeneralSecurityException("frame " + (counter - 1) + " failed authentication (changed,"

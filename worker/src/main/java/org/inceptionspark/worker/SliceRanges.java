@@ -28,10 +28,15 @@ public record SliceRanges(int length, int slices) implements Serializable {
             if (values == null) {
                 throw new IllegalStateException("step " + step + ": slice " + s + " of the gradient never arrived");
             }
-            if (values.length != size(s)) {
-                throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + size(s));
-            }
-            System.arraycopy(values, 0, into, from(s), values.length);
+            place(s, values, into);
         }
+    }
+
+    /** Summed slice {@code s} written into its range of {@code into}; fails when it has the wrong size. */
+    public void place(int s, float[] values, float[] into) {
+        if (values.length != size(s)) {
+            throw new IllegalStateException("slice " + s + " has " + values.length + " values, expected " + size(s));
+        }
+        System.arraycopy(values, 0, into, from(s), values.length);
     }
 }

@@ -120,6 +120,27 @@ class ExchangeCipherTest {
         assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(wire, 4, 4 + 64), head));
     }
 
+    /** A frame is its bytes under the standard cipher, whatever the calls the seal was cut into. */
+    @Test
+    void aFrameIsItsPlaintextUnderTheStandardCipher() throws Exception {
+        Random random = new Random(11);
+        for (ExchangeCipher.Mode mode : ExchangeCipher.Mode.values()) {
+            for (int length : new int[] {1, ExchangeCipher.CALL - 1, ExchangeCipher.CALL, ExchangeCipher.CALL + 1,
+                    3 * ExchangeCipher.CALL + 5, ExchangeCipher.FRAME}) {
+                byte[] plain = new byte[length];
+                random.nextBytes(plain);
+                byte[] wire = sealed(mode, plain);
+                assertEquals(4 + length + mode.tag, wire.length, mode + ", " + length + " bytes: one frame");
+                javax.crypto.Cipher standard = javax.crypto.Cipher.getInstance(mode.transformation);
+                standard.init(javax.crypto.Cipher.DECRYPT_MODE, KEY, mode.nonce(SALT, 0));
+                if (mode == ExchangeCipher.Mode.GCM) {
+                    standard.updateAAD(wire, 0, 4);
+                }
+                assertArrayEquals(plain, standard.doFinal(wire, 4, wire.length - 4), mode + ", " + length + " bytes");
+            }
+        }
+    }
+
     /** Under AES-GCM (spark.network.crypto.cipher), which authenticates every frame. */
     @Test
     void aChangedOrReorderedFrameClosesTheConnection() throws Exception {
