@@ -39,7 +39,7 @@ import org.apache.spark.network.server.TransportServerBootstrap;
  * by default, AES-GCM to authenticate every byte) and the same construction as Spark's own auth
  * protocol (an ephemeral X25519 agreement bound to the application's secret, an AES-128 key for
  * each direction). The bytes travel in frames of up to {@link #FRAME} bytes, each sealed by the
- * JDK's cipher in one call on whole arrays: Spark's own framing (commons-crypto streams over 32 KB
+ * JDK's cipher on whole arrays ({@link FrameCipher}): Spark's own framing (commons-crypto streams over 32 KB
  * pieces, a new array for each read) made the steps of this exchange's hundreds of megabytes
  * erratic on a loaded executor (docs/performance.md). Every frame is numbered by its nonce; under
  * AES-GCM a changed, dropped, replayed or reordered frame fails the connection.
@@ -54,7 +54,7 @@ import org.apache.spark.network.server.TransportServerBootstrap;
 final class ExchangeCipher {
     /** The most plaintext bytes one frame seals: large enough that a frame's set-up is noise, small enough to buffer. */
     static final int FRAME = 256 * 1024;
-    /** The most bytes one AES-CTR call of the JDK's cipher takes ({@link #crypt}). */
+    /** The most bytes one AES-CTR call of the JDK's cipher takes ({@link FrameCipher}). */
     static final int CALL = 16 * 1024;
     private static final int KEY_BYTES = 16;
     private static final int NONCE_BYTES = 16;
@@ -250,25 +250,55 @@ final class ExchangeCipher {
     }
 
     /**
-     * Seals or opens {@code length} bytes of {@code in} into {@code out} with the initialised
-     * {@code cipher}; returns the bytes written. AES-CTR goes through the JDK in calls of {@link
-     * #CALL} bytes: the JIT swaps the JDK's CTR loop for its AES-NI routine only inside compiled
-     * callers, and at one call per frame an executor's callers stayed uncompiled for dozens of
-     * steps, ciphering block by block (docs/performance.md). AES-GCM, whose routine is called
-     * from within its own loop, seals a frame in one call.
+     * One direction's cipher, as the sealing and the opening end both use it: numbers the frames
+     * by their nonces and seals or opens each whole. AES-CTR goes through the JDK in calls of
+     * {@link #CALL} bytes: the JIT swaps the JDK's CTR loop for its AES-NI routine only inside
+     * compiled callers, and at one call per frame an executor's callers stayed uncompiled for
+     * dozens of steps, ciphering block by block (docs/performance.md). AES-GCM, whose routine is
+     * called from within its own loop, takes a frame in one call.
      */
-    static int crypt(Cipher cipher, Mode mode, byte[] in, int inOffset, int length, byte[] out, int outOffset)
-            throws GeneralSecurityException {
-        if (mode == Mode.GCM) {
-            return cipher.doFinal(in, inOffset, length, out, outOffset);
+    static final class FrameCipher {
+        private final Mode mode;
+        private final int direction;
+        private final Cipher cipher;
+        private final SecretKeySpec key;
+        private final byte[] salt;
+        private long frames;
+
+        /** @param direction {@link Cipher#ENCRYPT_MODE} to seal, {@link Cipher#DECRYPT_MODE} to open */
+        FrameCipher(Mode mode, int direction, SecretKeySpec key, byte[] salt) throws GeneralSecurityException {
+            this.mode = mode;
+            this.direction = direction;
+            this.cipher = Cipher.getInstance(mode.transformation);
+            this.key = key;
+            this.salt = salt;
         }
-        int read = 0;
-        int written = 0;
-        while (length - read > CALL) {
-            written += cipher.update(in, inOffset + read, CALL, out, outOffset + written);
-            read += CALL;
+
+        /**
+         * The next frame: {@code length} bytes of {@code in} sealed or opened into {@code out},
+         * its length field {@code head[headAt..headAt+4)} authenticated under AES-GCM; returns
+         * the bytes written.
+         */
+        int next(byte[] head, int headAt, byte[] in, int inAt, int length, byte[] out, int outAt)
+                throws GeneralSecurityException {
+            cipher.init(direction, key, mode.nonce(salt, frames++));
+            if (mode == Mode.GCM) {
+                cipher.updateAAD(head, headAt, 4);
+                return cipher.doFinal(in, inAt, length, out, outAt);
+            }
+            int read = 0;
+            int written = 0;
+            while (length - read > CALL) {
+                written += cipher.update(in, inAt + read, CALL, out, outAt + written);
+                read += CALL;
+            }
+            return written + cipher.doFinal(in, inAt + read, length - read, out, outAt + written);
         }
-        return written + cipher.doFinal(in, inOffset + read, length - read, out, outOffset + written);
+
+        /** Frames sealed or opened so far. */
+        long frames() {
+            return frames;
+        }
     }
 
     /**
@@ -332,20 +362,15 @@ final class ExchangeCipher {
 
     private static final class Sealer implements WritableByteChannel {
         private final Mode mode;
-        private final Cipher cipher;
-        private final SecretKeySpec key;
-        private final byte[] salt;
+        private final FrameCipher cipher;
         private final byte[] plain = new byte[FRAME];
         private int filled;
-        private long counter;
         private ChannelHandlerContext ctx;
         private PromiseCombiner sent;
 
         Sealer(Mode mode, SecretKeySpec key, byte[] salt) throws GeneralSecurityException {
             this.mode = mode;
-            this.cipher = Cipher.getInstance(mode.transformation);
-            this.key = key;
-            this.salt = salt;
+            this.cipher = new FrameCipher(mode, Cipher.ENCRYPT_MODE, key, salt);
         }
 
         void seal(ChannelHandlerContext ctx, Object msg, PromiseCombiner sent) throws IOException, GeneralSecurityException {
@@ -397,11 +422,7 @@ final class ExchangeCipher {
                 frame.writeInt(sealed);
                 byte[] a = frame.array();
                 int at = frame.arrayOffset();
-                cipher.init(Cipher.ENCRYPT_MODE, key, mode.nonce(salt, counter++));
-                if (mode == Mode.GCM) {
-                    cipher.updateAAD(a, at, 4);
-                }
-                frame.writerIndex(4 + crypt(cipher, mode, plain, 0, filled, a, at + 4));
+                frame.writerIndex(4 + cipher.next(a, at, plain, 0, filled, a, at + 4));
             } catch (GeneralSecurityException | RuntimeException e) {
                 frame.release();
                 throw e;
@@ -422,23 +443,18 @@ final class ExchangeCipher {
 
     private static final class Opener {
         private final Mode mode;
-        private final Cipher cipher;
-        private final SecretKeySpec key;
-        private final byte[] salt;
+        private final FrameCipher cipher;
         private byte[] firstFrame;
         private final byte[] head = new byte[4];
         private int headFilled;
         private final byte[] sealed;
         private int length = -1;
         private int filled;
-        private long counter;
         boolean failed;
 
         Opener(Mode mode, SecretKeySpec key, byte[] salt, byte[] firstFrame) throws GeneralSecurityException {
             this.mode = mode;
-            this.cipher = Cipher.getInstance(mode.transformation);
-            this.key = key;
-            this.salt = salt;
+            this.cipher = new FrameCipher(mode, Cipher.DECRYPT_MODE, key, salt);
             this.firstFrame = firstFrame;
             this.sealed = new byte[FRAME + mode.tag];
         }
@@ -466,14 +482,10 @@ final class ExchangeCipher {
                 if (filled == length) {
                     ByteBuf plain = ctx.alloc().heapBuffer(length - mode.tag);
                     try {
-                        cipher.init(Cipher.DECRYPT_MODE, key, mode.nonce(salt, counter++));
-                        if (mode == Mode.GCM) {
-                            cipher.updateAAD(head);
-                        }
-                        plain.writerIndex(crypt(cipher, mode, sealed, 0, length, plain.array(), plain.arrayOffset()));
+                        plain.writerIndex(cipher.next(head, 0, sealed, 0, length, plain.array(), plain.arrayOffset()));
                     } catch (AEADBadTagException e) {
                         plain.release();
-                        throw new GeneralSecurityException("frame " + (counter - 1) + " failed authentication (changed,"
+                        throw new GeneralSecurityException("frame " + (cipher.frames() - 1) + " failed authentication (changed,"
                                 + " reordered or sealed with another key)", e);
                     } catch (GeneralSecurityException | RuntimeException e) {
                         plain.release();
