@@ -165,6 +165,129 @@ public final class DirectExchange {
         return b.flip();
     }
 
+    /**
+     * {@code length} floats of {@code values} from {@code from} as a stream's body, encoded at
+     * {@code precision} a piece at a time as the socket (or {@link ExchangeCipher}) takes them
+     * ({@link FloatsRegion}): no array of the whole body is allocated (at 4 MB a humongous object
+     * under G1; one per piece sent stopped every step of an executor for collections) and its
+     * bytes are not copied once more. The floats must not change until the stream is acknowledged.
+     */
+    static final class FloatsBody extends ManagedBuffer {
+        private final Precision precision;
+        private final float[] values;
+        private final int from;
+        private final int length;
+
+        FloatsBody(Precision precision, float[] values, int from, int length) {
+            this.precision = precision;
+            this.values = values;
+            this.from = from;
+            this.length = length;
+        }
+
+        @Override
+        public long size() {
+            return (long) precision.bytesPerFloat() * length;
+        }
+
+        @Override
+        public ByteBuffer nioByteBuffer() {
+            return body(precision, values, from, length);
+        }
+
+        @Override
+        public java.io.InputStream createInputStream() {
+            return new io.netty.buffer.ByteBufInputStream(io.netty.buffer.Unpooled.wrappedBuffer(nioByteBuffer()), true);
+        }
+
+        @Override
+        public ManagedBuffer retain() {
+            return this;
+        }
+
+        @Override
+        public ManagedBuffer release() {
+            return this;
+        }
+
+        @Override
+        public Object convertToNetty() {
+            return new FloatsRegion(precision, values, from, length);
+        }
+    }
+
+    /**
+     * A {@link FloatsBody} on its way out: each call encodes the piece of at most {@link
+     * #CHUNK_BYTES} that starts where the transfer stands (a write the channel took only part of
+     * resumes inside the piece already encoded) and writes it.
+     */
+    static final class FloatsRegion extends org.apache.spark.network.util.AbstractFileRegion {
+        /** One frame of {@link ExchangeCipher}: sealed straight from this piece's array. */
+        static final int CHUNK_BYTES = ExchangeCipher.FRAME;
+        private final Precision precision;
+        private final float[] values;
+        private final int from;
+        private final int length;
+        private final long count;
+        private ByteBuffer chunk;
+        private long chunkStart = -1;
+        private long transferred;
+
+        FloatsRegion(Precision precision, float[] values, int from, int length) {
+            this.precision = precision;
+            this.values = values;
+            this.from = from;
+            this.length = length;
+            this.count = (long) precision.bytesPerFloat() * length;
+        }
+
+        @Override
+        public long position() {
+            return 0;
+        }
+
+        @Override
+        public long count() {
+            return count;
+        }
+
+        @Override
+        public long transferred() {
+            return transferred;
+        }
+
+        @Override
+        public long transferTo(java.nio.channels.WritableByteChannel target, long position) throws IOException {
+            if (position < 0 || position > count) {
+                throw new IllegalArgumentException("position " + position + " of a body of " + count + " bytes");
+            }
+            if (position == count) {
+                return 0;
+            }
+            int width = precision.bytesPerFloat();
+            if (chunk == null || position < chunkStart || position >= chunkStart + chunk.limit()) {
+                if (chunk == null) {
+                    chunk = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, count)).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                long first = position / width;
+                int n = (int) Math.min(CHUNK_BYTES / width, length - first);
+                chunk.clear();
+                encode(precision, values, from + (int) first, n, chunk);
+                chunk.flip();
+                chunkStart = first * width;
+            }
+            chunk.position((int) (position - chunkStart));
+            int written = target.write(chunk);
+            transferred = position + written;
+            return written;
+        }
+
+        @Override
+        protected void deallocate() {
+            chunk = null;
+        }
+    }
+
     /** Writes {@code length} floats of {@code values} from {@code from} at {@code precision} into {@code out}. */
     static void encode(Precision precision, float[] values, int from, int length, ByteBuffer out) {
         if (precision == Precision.FLOAT32) {
@@ -320,6 +443,8 @@ public final class DirectExchange {
         private final TransportServer server;
         private final TransportClientFactory clients;
         private final Address address;
+        /** Whether its connections are encrypted ({@link ExchangeCipher}). */
+        private final boolean sealed;
         private final Map<Key, Object> mailbox = new HashMap<>();
         /** The driver: the endpoints of each stage attempt's tasks, and who waits for them. */
         private final Map<Key, Rendezvous> rendezvous = new HashMap<>();
@@ -403,7 +528,8 @@ public final class DirectExchange {
             TransportConf transport = SparkTransportConf.fromSparkConf(conf, "inception", 0, scala.Option.empty());
             List<TransportServerBootstrap> serverBoot = new ArrayList<>();
             List<TransportClientBootstrap> clientBoot = new ArrayList<>();
-            if (security.isAuthenticationEnabled() && transport.encryptionEnabled()) {
+            sealed = security.isAuthenticationEnabled() && transport.encryptionEnabled();
+            if (sealed) {
                 ExchangeCipher.Mode mode = ExchangeCipher.Mode.of(transport.cipherTransformation());
                 serverBoot.add(ExchangeCipher.server(conf.getAppId(), security.getSecretKey(), mode));
                 clientBoot.add(ExchangeCipher.client(conf.getAppId(), security.getSecretKey(), mode, transport.authRTTimeoutMs()));
@@ -424,8 +550,10 @@ public final class DirectExchange {
         /** The driver: serves {@code weights} at {@code precision} as the weights of {@code step} until the next call. */
         public void publish(long step, float[] weights, Precision precision) {
             Published p = published;
+            int size = precision.bytesPerFloat() * weights.length;
+            // the cipher seals frames straight from an array; the socket writes a direct buffer without a copy
             ByteBuffer bytes = p != null && p.length == weights.length && p.precision == precision ? p.bytes
-                    : ByteBuffer.allocateDirect(precision.bytesPerFloat() * weights.length).order(ByteOrder.LITTLE_ENDIAN);
+                    : (sealed ? ByteBuffer.allocate(size) : ByteBuffer.allocateDirect(size)).order(ByteOrder.LITTLE_ENDIAN);
             bytes.clear();
             encode(precision, weights, 0, weights.length, bytes);
             synchronized (waitingNext) {
@@ -558,7 +686,8 @@ public final class DirectExchange {
         /**
          * Sends {@code length} floats of {@code values} from {@code from} to {@code to} as a
          * stream the receiver decodes as it arrives; the future completes when the receiver has
-         * them all. The floats are copied before this returns.
+         * them all. The floats are read as they go out ({@link FloatsBody}): they must not change
+         * until the future has completed.
          */
         CompletableFuture<Void> sendFloats(Address to, byte kind, long stage, int attempt, long step, int slice, int block,
                                            float[] values, int from, int length, Precision precision) {
@@ -567,22 +696,21 @@ public final class DirectExchange {
 
         /**
          * {@link #sendFloats(Address, byte, long, int, long, int, int, float[], int, int, Precision)}
-         * to each of {@code to}: the floats are encoded once (at B tasks an owner forwards each
-         * weight piece to B - 1 others), every stream reading the same bytes.
+         * to each of {@code to} (at B tasks an owner forwards each weight piece to B - 1 others);
+         * the floats must not change until every future has completed.
          */
         List<CompletableFuture<Void>> sendFloats(List<Address> to, byte kind, long stage, int attempt, long step, int slice,
                                                  int block, float[] values, int from, int length, Precision precision) {
             if (to.isEmpty()) {
                 return List.of();
             }
-            ByteBuffer body = body(precision, values, from, length);
             List<CompletableFuture<Void>> sent = new ArrayList<>(to.size());
             for (Address a : to) {
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 TransportClient client = client(a, done);
                 if (client != null) {
                     client.uploadStream(new NioManagedBuffer(floatsHeader(kind, stage, attempt, step, slice, block, length,
-                            precision)), new NioManagedBuffer(body.duplicate()), answered(a, done, null));
+                            precision)), new FloatsBody(precision, values, from, length), answered(a, done, null));
                 }
                 sent.add(done);
             }

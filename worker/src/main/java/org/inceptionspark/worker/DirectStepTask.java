@@ -188,16 +188,17 @@ public final class DirectStepTask extends scala.runtime.AbstractFunction1<scala.
             }
             float[] result = sum.result();
             summedAt = System.nanoTime();
-            sums.add(endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, step, s, -1, result, 0, result.length,
-                    messagePrecision(ranges, s)));
-            // the sum is one of the parts, summed into in place; sending copied it
-            parts.forEach(MessageBuffers::giveBack);
+            CompletableFuture<Void> delivered = endpoint.sendFloats(driver, DirectExchange.SUM, stage, attempt, step, s, -1,
+                    result, 0, result.length, messagePrecision(ranges, s));
+            sums.add(delivered);
+            // the sum is one of the parts, summed into in place, and read as it goes out
+            delivered.thenRun(() -> parts.forEach(MessageBuffers::giveBack));
             out.add(new DirectExchange.Summed(s, stage, attempt));
         }
-        // every part of the message was copied when it was sent or summed
-        buffers.forEach(MessageBuffers::giveBack);
         DirectExchange.await(sent, ctx, "sending gradient slices to their owners");
         DirectExchange.await(sums, ctx, "sending summed slices to the driver at " + driver.text());
+        // the message's parts were read as they went out
+        buffers.forEach(MessageBuffers::giveBack);
         replicas.timers().gradients().add(System.nanoTime() - computed);
         if (LOG.isDebugEnabled()) {
             LOG.debug("step {} block {} of {}: meeting {} ms, weights {} ms, replicas {} ms, parts sent {} ms, summed {} ms,"

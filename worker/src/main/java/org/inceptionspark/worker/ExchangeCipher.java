@@ -400,34 +400,50 @@ final class ExchangeCipher {
         @Override
         public int write(ByteBuffer src) throws IOException {
             int total = src.remaining();
-            while (src.hasRemaining()) {
-                int n = Math.min(src.remaining(), FRAME - filled);
-                src.get(plain, filled, n);
-                filled += n;
-                if (filled == FRAME) {
-                    try {
+            try {
+                // a heap buffer's whole frames are sealed straight from its array, saving a copy of
+                // every byte: what was gathered before them (a message's header) goes first as a
+                // short frame of its own
+                if (src.hasArray() && src.remaining() >= FRAME) {
+                    if (filled > 0) {
                         frame();
-                    } catch (GeneralSecurityException e) {
-                        throw new IOException(e);
+                    }
+                    while (src.remaining() >= FRAME) {
+                        frame(src.array(), src.arrayOffset() + src.position(), FRAME);
+                        src.position(src.position() + FRAME);
                     }
                 }
+                while (src.hasRemaining()) {
+                    int n = Math.min(src.remaining(), FRAME - filled);
+                    src.get(plain, filled, n);
+                    filled += n;
+                    if (filled == FRAME) {
+                        frame();
+                    }
+                }
+            } catch (GeneralSecurityException e) {
+                throw new IOException(e);
             }
             return total;
         }
 
         private void frame() throws GeneralSecurityException {
-            int sealed = filled + mode.tag;
+            frame(plain, 0, filled);
+            filled = 0;
+        }
+
+        private void frame(byte[] in, int at, int length) throws GeneralSecurityException {
+            int sealed = length + mode.tag;
             ByteBuf frame = ctx.alloc().heapBuffer(4 + sealed);
             try {
                 frame.writeInt(sealed);
                 byte[] a = frame.array();
-                int at = frame.arrayOffset();
-                frame.writerIndex(4 + cipher.next(a, at, plain, 0, filled, a, at + 4));
+                int to = frame.arrayOffset();
+                frame.writerIndex(4 + cipher.next(a, to, in, at, length, a, to + 4));
             } catch (GeneralSecurityException | RuntimeException e) {
                 frame.release();
                 throw e;
             }
-            filled = 0;
             sent.add(ctx.write(frame));
         }
 

@@ -17,8 +17,13 @@ import org.apache.spark.util.TaskCompletionListener;
  * whichever Spark chose, has written it by then), a slice once it has been summed or copied.
  */
 public final class MessageBuffers {
-    /** Idle arrays kept per length: enough for the replicas a JVM trains at once. */
-    static final int MAX_IDLE = 8;
+    /**
+     * Idle arrays kept per length: never more than were in use at once, and enough for a step of
+     * the direct exchange, whose task holds a few dozen pieces at a time (weights from the others,
+     * their parts of its gradient pieces, its own parts, sums on their way to the driver), so a
+     * steady step allocates none.
+     */
+    static final int MAX_IDLE = 64;
     private static final Map<Integer, Deque<float[]>> IDLE = new ConcurrentHashMap<>();
 
     private MessageBuffers() {

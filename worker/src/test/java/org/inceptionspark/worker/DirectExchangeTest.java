@@ -40,6 +40,55 @@ class DirectExchangeTest {
         }
     }
 
+    /**
+     * A body goes out as the bytes {@link DirectExchange#body} gives, whatever the channel takes
+     * per write: a write taking part of a piece resumes inside it, and a float may be cut anywhere.
+     */
+    @Test
+    void aBodyGoesOutAsItsBytesWhateverEachWriteTakes() throws Exception {
+        int floats = DirectExchange.FloatsRegion.CHUNK_BYTES / 2 + 77;
+        float[] values = new float[floats + 5];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian() * 100f;
+        }
+        for (Precision precision : Precision.values()) {
+            java.nio.ByteBuffer expected = DirectExchange.body(precision, values, 5, floats);
+            for (int most : new int[] {1, 3, 7, 4096, DirectExchange.FloatsRegion.CHUNK_BYTES - 1,
+                    DirectExchange.FloatsRegion.CHUNK_BYTES, Integer.MAX_VALUE}) {
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                java.nio.channels.WritableByteChannel channel = new java.nio.channels.WritableByteChannel() {
+                    @Override
+                    public int write(java.nio.ByteBuffer src) {
+                        int n = Math.min(most, src.remaining());
+                        for (int i = 0; i < n; i++) {
+                            out.write(src.get());
+                        }
+                        return n;
+                    }
+
+                    @Override
+                    public boolean isOpen() {
+                        return true;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+                DirectExchange.FloatsRegion region = (DirectExchange.FloatsRegion)
+                        new DirectExchange.FloatsBody(precision, values, 5, floats).convertToNetty();
+                while (region.transferred() < region.count()) {
+                    assertTrue(region.transferTo(channel, region.transferred()) > 0, precision + ", " + most + " a write");
+                }
+                assertEquals(0, region.transferTo(channel, region.count()));
+                assertTrue(java.util.Arrays.equals(expected.array(), out.toByteArray()), precision + ", at most " + most
+                        + " bytes a write");
+                region.release();
+            }
+        }
+    }
+
     @Test
     void floatsSplitAcrossNetworkBuffersAreDecodedWholeAtEitherPrecision() throws Exception {
         float[] sent = {1.5f, -0.0f, Float.NaN, Float.MIN_VALUE, 3.4e38f, -7.25f, 42f, 1.00390625f, Float.NEGATIVE_INFINITY};

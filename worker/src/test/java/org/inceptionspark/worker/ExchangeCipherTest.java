@@ -95,15 +95,19 @@ class ExchangeCipherTest {
         try {
             java.nio.file.Files.write(file, big);
             ByteBuf direct = Unpooled.directBuffer(big.length).writeBytes(big);
-            // from arrays, from a direct buffer, through a file region (how Spark writes a header and a body)
+            // from arrays, from a direct buffer, through a file region (how Spark writes a header and a
+            // body), and a header before an array's whole frames, which are sealed from the array
             byte[] wire = sealed(mode, Unpooled.wrappedBuffer(big), Unpooled.wrappedBuffer(small), direct,
-                    new io.netty.channel.DefaultFileRegion(file.toFile(), 0, big.length));
-            assertEquals(3 * big.length + small.length + 10 * (4 + mode.tag), wire.length, mode + ": three frames each big"
-                    + " message, one the small");
+                    new io.netty.channel.DefaultFileRegion(file.toFile(), 0, big.length),
+                    Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(small), Unpooled.wrappedBuffer(big)));
+            assertEquals(4 * big.length + 2 * small.length + 14 * (4 + mode.tag), wire.length, mode + ": three frames each"
+                    + " big message, one the small, four the header and the big one");
             java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
             expected.write(big);
             expected.write(small);
             expected.write(big);
+            expected.write(big);
+            expected.write(small);
             expected.write(big);
             opensWhateverTheCut(mode, wire, expected.toByteArray());
         } finally {
