@@ -219,19 +219,26 @@ public final class DirectExchange {
     /**
      * A {@link FloatsBody} on its way out: each call encodes the piece of at most {@link
      * #CHUNK_BYTES} that starts where the transfer stands (a write the channel took only part of
-     * resumes inside the piece already encoded) and writes it.
+     * resumes inside the piece already encoded) and writes it. The piece is encoded into its
+     * thread's scratch buffer (a channel writes on its own event loop thread, one region at a
+     * time), which remembers whose piece it holds.
      */
     static final class FloatsRegion extends org.apache.spark.network.util.AbstractFileRegion {
         /** One frame of {@link ExchangeCipher}: sealed straight from this piece's array. */
         static final int CHUNK_BYTES = ExchangeCipher.FRAME;
+        private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
         private final Precision precision;
         private final float[] values;
         private final int from;
         private final int length;
         private final long count;
-        private ByteBuffer chunk;
-        private long chunkStart = -1;
         private long transferred;
+
+        private static final class Scratch {
+            final ByteBuffer bytes = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            FloatsRegion owner;
+            long start;
+        }
 
         FloatsRegion(Precision precision, float[] values, int from, int length) {
             this.precision = precision;
@@ -265,26 +272,29 @@ public final class DirectExchange {
                 return 0;
             }
             int width = precision.bytesPerFloat();
-            if (chunk == null || position < chunkStart || position >= chunkStart + chunk.limit()) {
-                if (chunk == null) {
-                    chunk = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, count)).order(ByteOrder.LITTLE_ENDIAN);
-                }
+            Scratch chunk = SCRATCH.get();
+            if (chunk.owner != this || position < chunk.start || position >= chunk.start + chunk.bytes.limit()) {
                 long first = position / width;
                 int n = (int) Math.min(CHUNK_BYTES / width, length - first);
-                chunk.clear();
-                encode(precision, values, from + (int) first, n, chunk);
-                chunk.flip();
-                chunkStart = first * width;
+                chunk.owner = null;
+                chunk.bytes.clear();
+                encode(precision, values, from + (int) first, n, chunk.bytes);
+                chunk.bytes.flip();
+                chunk.start = first * width;
+                chunk.owner = this;
             }
-            chunk.position((int) (position - chunkStart));
-            int written = target.write(chunk);
+            chunk.bytes.position((int) (position - chunk.start));
+            int written = target.write(chunk.bytes);
             transferred = position + written;
             return written;
         }
 
         @Override
         protected void deallocate() {
-            chunk = null;
+            Scratch chunk = SCRATCH.get();
+            if (chunk.owner == this) {
+                chunk.owner = null;
+            }
         }
     }
 

@@ -42,7 +42,8 @@ class DirectExchangeTest {
 
     /**
      * A body goes out as the bytes {@link DirectExchange#body} gives, whatever the channel takes
-     * per write: a write taking part of a piece resumes inside it, and a float may be cut anywhere.
+     * per write: a write taking part of a piece resumes inside it, a float may be cut anywhere, and
+     * two bodies going out by turns on one thread (which share its scratch piece) do not mix.
      */
     @Test
     void aBodyGoesOutAsItsBytesWhateverEachWriteTakes() throws Exception {
@@ -53,40 +54,58 @@ class DirectExchangeTest {
             values[i] = (float) random.nextGaussian() * 100f;
         }
         for (Precision precision : Precision.values()) {
-            java.nio.ByteBuffer expected = DirectExchange.body(precision, values, 5, floats);
+            java.nio.ByteBuffer[] expected = {DirectExchange.body(precision, values, 5, floats),
+                    DirectExchange.body(precision, values, 0, floats - 9)};
             for (int most : new int[] {1, 3, 7, 4096, DirectExchange.FloatsRegion.CHUNK_BYTES - 1,
                     DirectExchange.FloatsRegion.CHUNK_BYTES, Integer.MAX_VALUE}) {
-                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-                java.nio.channels.WritableByteChannel channel = new java.nio.channels.WritableByteChannel() {
-                    @Override
-                    public int write(java.nio.ByteBuffer src) {
-                        int n = Math.min(most, src.remaining());
-                        for (int i = 0; i < n; i++) {
-                            out.write(src.get());
+                java.io.ByteArrayOutputStream[] out = {new java.io.ByteArrayOutputStream(), new java.io.ByteArrayOutputStream()};
+                DirectExchange.FloatsRegion[] regions = {
+                        (DirectExchange.FloatsRegion) new DirectExchange.FloatsBody(precision, values, 5, floats).convertToNetty(),
+                        (DirectExchange.FloatsRegion) new DirectExchange.FloatsBody(precision, values, 0, floats - 9)
+                                .convertToNetty()};
+                // by turns of about 4 KB, each turn a body's piece is encoded again
+                int calls = Math.max(1, 4096 / most);
+                for (boolean left = true; left; ) {
+                    left = false;
+                    for (int r = 0; r < 2; r++) {
+                        for (int c = 0; c < calls && regions[r].transferred() < regions[r].count(); c++) {
+                            assertTrue(regions[r].transferTo(taking(most, out[r]), regions[r].transferred()) > 0,
+                                    precision + ", " + most + " a write");
+                            left = true;
                         }
-                        return n;
                     }
-
-                    @Override
-                    public boolean isOpen() {
-                        return true;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-                DirectExchange.FloatsRegion region = (DirectExchange.FloatsRegion)
-                        new DirectExchange.FloatsBody(precision, values, 5, floats).convertToNetty();
-                while (region.transferred() < region.count()) {
-                    assertTrue(region.transferTo(channel, region.transferred()) > 0, precision + ", " + most + " a write");
                 }
-                assertEquals(0, region.transferTo(channel, region.count()));
-                assertTrue(java.util.Arrays.equals(expected.array(), out.toByteArray()), precision + ", at most " + most
-                        + " bytes a write");
-                region.release();
+                for (int r = 0; r < 2; r++) {
+                    assertEquals(0, regions[r].transferTo(taking(most, out[r]), regions[r].count()));
+                    assertTrue(java.util.Arrays.equals(expected[r].array(), out[r].toByteArray()), precision + ", at most "
+                            + most + " bytes a write, body " + r);
+                    regions[r].release();
+                }
             }
         }
+    }
+
+    /** A channel that takes at most {@code most} bytes a write, into {@code out}. */
+    private static java.nio.channels.WritableByteChannel taking(int most, java.io.ByteArrayOutputStream out) {
+        return new java.nio.channels.WritableByteChannel() {
+            @Override
+            public int write(java.nio.ByteBuffer src) {
+                int n = Math.min(most, src.remaining());
+                for (int i = 0; i < n; i++) {
+                    out.write(src.get());
+                }
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Test
