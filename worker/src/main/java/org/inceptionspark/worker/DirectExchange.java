@@ -169,8 +169,8 @@ public final class DirectExchange {
      * {@code length} floats of {@code values} from {@code from} as a stream's body, encoded at
      * {@code precision} a piece at a time as the socket (or {@link ExchangeCipher}) takes them
      * ({@link FloatsRegion}): no array of the whole body is allocated (at 4 MB a humongous object
-     * under G1; one per piece sent stopped every step of an executor for collections) and its
-     * bytes are not copied once more. The floats must not change until the stream is acknowledged.
+     * under G1; one per piece sent stopped every step of an executor for collections). The floats
+     * must not change until the stream is acknowledged.
      */
     static final class FloatsBody extends ManagedBuffer {
         private final Precision precision;
@@ -224,7 +224,7 @@ public final class DirectExchange {
      * time), which remembers whose piece it holds.
      */
     static final class FloatsRegion extends org.apache.spark.network.util.AbstractFileRegion {
-        /** One frame of {@link ExchangeCipher}: sealed straight from this piece's array. */
+        /** The bytes encoded at a time: one frame of {@link ExchangeCipher}. */
         static final int CHUNK_BYTES = ExchangeCipher.FRAME;
         private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
         private final Precision precision;
@@ -453,8 +453,6 @@ public final class DirectExchange {
         private final TransportServer server;
         private final TransportClientFactory clients;
         private final Address address;
-        /** Whether its connections are encrypted ({@link ExchangeCipher}). */
-        private final boolean sealed;
         private final Map<Key, Object> mailbox = new HashMap<>();
         /** The driver: the endpoints of each stage attempt's tasks, and who waits for them. */
         private final Map<Key, Rendezvous> rendezvous = new HashMap<>();
@@ -538,8 +536,7 @@ public final class DirectExchange {
             TransportConf transport = SparkTransportConf.fromSparkConf(conf, "inception", 0, scala.Option.empty());
             List<TransportServerBootstrap> serverBoot = new ArrayList<>();
             List<TransportClientBootstrap> clientBoot = new ArrayList<>();
-            sealed = security.isAuthenticationEnabled() && transport.encryptionEnabled();
-            if (sealed) {
+            if (security.isAuthenticationEnabled() && transport.encryptionEnabled()) {
                 ExchangeCipher.Mode mode = ExchangeCipher.Mode.of(transport.cipherTransformation());
                 serverBoot.add(ExchangeCipher.server(conf.getAppId(), security.getSecretKey(), mode));
                 clientBoot.add(ExchangeCipher.client(conf.getAppId(), security.getSecretKey(), mode, transport.authRTTimeoutMs()));
@@ -560,10 +557,8 @@ public final class DirectExchange {
         /** The driver: serves {@code weights} at {@code precision} as the weights of {@code step} until the next call. */
         public void publish(long step, float[] weights, Precision precision) {
             Published p = published;
-            int size = precision.bytesPerFloat() * weights.length;
-            // the cipher seals frames straight from an array; the socket writes a direct buffer without a copy
             ByteBuffer bytes = p != null && p.length == weights.length && p.precision == precision ? p.bytes
-                    : (sealed ? ByteBuffer.allocate(size) : ByteBuffer.allocateDirect(size)).order(ByteOrder.LITTLE_ENDIAN);
+                    : ByteBuffer.allocateDirect(precision.bytesPerFloat() * weights.length).order(ByteOrder.LITTLE_ENDIAN);
             bytes.clear();
             encode(precision, weights, 0, weights.length, bytes);
             synchronized (waitingNext) {

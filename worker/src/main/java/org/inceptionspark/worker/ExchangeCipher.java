@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.PromiseCombiner;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
@@ -39,7 +38,8 @@ import org.apache.spark.network.server.TransportServerBootstrap;
  * by default, AES-GCM to authenticate every byte) and the same construction as Spark's own auth
  * protocol (an ephemeral X25519 agreement bound to the application's secret, an AES-128 key for
  * each direction). The bytes travel in frames of up to {@link #FRAME} bytes, each sealed by the
- * JDK's cipher on whole arrays ({@link FrameCipher}): Spark's own framing (commons-crypto streams over 32 KB
+ * JDK's cipher on whole arrays ({@link FrameCipher}) as the socket takes the one before it
+ * ({@link Sealed}): Spark's own framing (commons-crypto streams over 32 KB
  * pieces, a new array for each read) made the steps of this exchange's hundreds of megabytes
  * erratic on a loaded executor (docs/performance.md). Every frame is numbered by its nonce; under
  * AES-GCM a changed, dropped, replayed or reordered frame fails the connection.
@@ -311,10 +311,10 @@ final class ExchangeCipher {
     }
 
     /**
-     * Seals each outgoing message (Spark's encoder writes a buffer, or a header and a body) into
-     * frames of {@code length, sealed plaintext} (under AES-GCM with the length as associated data);
-     * opens the incoming frames as their bytes arrive, whatever their cut, and passes the
-     * plaintext on.
+     * Turns each outgoing message (Spark's encoder writes a buffer, or a header and a body) into
+     * frames of {@code length, sealed plaintext} (under AES-GCM with the length as associated data),
+     * sealed as they go out ({@link Sealed}); opens the incoming frames as their bytes arrive,
+     * whatever their cut, and passes the plaintext on.
      */
     static final class Frames extends ChannelDuplexHandler {
         private final Sealer out;
@@ -328,17 +328,18 @@ final class ExchangeCipher {
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-            PromiseCombiner sent = new PromiseCombiner(ctx.executor());
-            try {
-                out.seal(ctx, msg, sent);
-            } catch (IOException | GeneralSecurityException | RuntimeException e) {
-                promise.tryFailure(e);
+            long plain;
+            if (msg instanceof ByteBuf b) {
+                plain = b.readableBytes();
+            } else if (msg instanceof FileRegion r) {
+                plain = r.count() - r.transferred();
+            } else {
+                ReferenceCountUtil.release(msg);
+                promise.tryFailure(new IOException("cannot encrypt a " + msg.getClass().getName()));
                 ctx.close();
                 return;
-            } finally {
-                ReferenceCountUtil.release(msg);
             }
-            sent.finish(promise);
+            ctx.write(new Sealed(out, msg, plain), promise);
         }
 
         @Override
@@ -360,91 +361,54 @@ final class ExchangeCipher {
         }
     }
 
+    /**
+     * One direction's sealing: frames are sealed in the order they go out, one at a time, into
+     * {@link #sealed}, so a connection holds one sealed frame however much is queued on it.
+     */
     private static final class Sealer implements WritableByteChannel {
         private final Mode mode;
         private final FrameCipher cipher;
         private final byte[] plain = new byte[FRAME];
+        private final byte[] sealed;
         private int filled;
-        private ChannelHandlerContext ctx;
-        private PromiseCombiner sent;
+        private int wanted;
 
         Sealer(Mode mode, SecretKeySpec key, byte[] salt) throws GeneralSecurityException {
             this.mode = mode;
             this.cipher = new FrameCipher(mode, Cipher.ENCRYPT_MODE, key, salt);
+            this.sealed = new byte[4 + FRAME + mode.tag];
         }
 
-        void seal(ChannelHandlerContext ctx, Object msg, PromiseCombiner sent) throws IOException, GeneralSecurityException {
-            this.ctx = ctx;
-            this.sent = sent;
-            if (msg instanceof ByteBuf b) {
-                for (ByteBuffer part : b.nioBuffers()) {
-                    write(part);
-                }
-                b.skipBytes(b.readableBytes());
-            } else if (msg instanceof FileRegion r) {
-                while (r.transferred() < r.count()) {
+        /** Seals the next {@code length} bytes of {@code source} as a frame; returns the frame's bytes in {@link #sealed}. */
+        int seal(Object source, int length) throws IOException, GeneralSecurityException {
+            filled = 0;
+            wanted = length;
+            if (source instanceof ByteBuf b) {
+                b.readBytes(plain, 0, length);
+                filled = length;
+            } else {
+                FileRegion r = (FileRegion) source;
+                while (filled < wanted) {
                     if (r.transferTo(this, r.transferred()) <= 0) {
                         throw new IOException("a message of " + r.count() + " bytes stopped after " + r.transferred());
                     }
                 }
-            } else {
-                throw new IOException("cannot encrypt a " + msg.getClass().getName());
             }
-            if (filled > 0) {
-                frame();
-            }
-            this.ctx = null;
-            this.sent = null;
+            int frame = length + mode.tag;
+            sealed[0] = (byte) (frame >>> 24);
+            sealed[1] = (byte) (frame >>> 16);
+            sealed[2] = (byte) (frame >>> 8);
+            sealed[3] = (byte) frame;
+            return 4 + cipher.next(sealed, 0, plain, 0, length, sealed, 4);
         }
 
+        /** Takes what a message's region writes, up to the frame being filled. */
         @Override
-        public int write(ByteBuffer src) throws IOException {
-            int total = src.remaining();
-            try {
-                // a heap buffer's whole frames are sealed straight from its array, saving a copy of
-                // every byte: what was gathered before them (a message's header) goes first as a
-                // short frame of its own
-                if (src.hasArray() && src.remaining() >= FRAME) {
-                    if (filled > 0) {
-                        frame();
-                    }
-                    while (src.remaining() >= FRAME) {
-                        frame(src.array(), src.arrayOffset() + src.position(), FRAME);
-                        src.position(src.position() + FRAME);
-                    }
-                }
-                while (src.hasRemaining()) {
-                    int n = Math.min(src.remaining(), FRAME - filled);
-                    src.get(plain, filled, n);
-                    filled += n;
-                    if (filled == FRAME) {
-                        frame();
-                    }
-                }
-            } catch (GeneralSecurityException e) {
-                throw new IOException(e);
-            }
-            return total;
-        }
-
-        private void frame() throws GeneralSecurityException {
-            frame(plain, 0, filled);
-            filled = 0;
-        }
-
-        private void frame(byte[] in, int at, int length) throws GeneralSecurityException {
-            int sealed = length + mode.tag;
-            ByteBuf frame = ctx.alloc().heapBuffer(4 + sealed);
-            try {
-                frame.writeInt(sealed);
-                byte[] a = frame.array();
-                int to = frame.arrayOffset();
-                frame.writerIndex(4 + cipher.next(a, to, in, at, length, a, to + 4));
-            } catch (GeneralSecurityException | RuntimeException e) {
-                frame.release();
-                throw e;
-            }
-            sent.add(ctx.write(frame));
+        public int write(ByteBuffer src) {
+            int n = Math.min(src.remaining(), wanted - filled);
+            src.get(plain, filled, n);
+            filled += n;
+            return n;
         }
 
         @Override
@@ -454,6 +418,76 @@ final class ExchangeCipher {
 
         @Override
         public void close() {
+        }
+    }
+
+    /**
+     * A message on its way out as frames of {@code length, sealed plaintext}, each of {@link
+     * #FRAME} plaintext bytes but the last, sealed as the socket takes the one before it: a
+     * queued message holds no ciphertext, and the socket writes the connection's one frame
+     * buffer instead of a pooled buffer per frame.
+     */
+    private static final class Sealed extends org.apache.spark.network.util.AbstractFileRegion {
+        private final Sealer sealer;
+        private final Object source;
+        private final long plain;
+        private final long count;
+        private long sealedPlain;
+        private ByteBuffer frame;
+        private long transferred;
+
+        Sealed(Sealer sealer, Object source, long plain) {
+            this.sealer = sealer;
+            this.source = source;
+            this.plain = plain;
+            this.count = plain + (plain + FRAME - 1) / FRAME * (4 + sealer.mode.tag);
+        }
+
+        @Override
+        public long position() {
+            return 0;
+        }
+
+        @Override
+        public long count() {
+            return count;
+        }
+
+        @Override
+        public long transferred() {
+            return transferred;
+        }
+
+        @Override
+        public long transferTo(WritableByteChannel target, long position) throws IOException {
+            if (position != transferred) {
+                throw new IllegalArgumentException("a sealed message is written in order: at " + transferred + ", asked "
+                        + position);
+            }
+            long written = 0;
+            while (transferred < count) {
+                if (frame == null || !frame.hasRemaining()) {
+                    int length = (int) Math.min(FRAME, plain - sealedPlain);
+                    try {
+                        frame = ByteBuffer.wrap(sealer.sealed, 0, sealer.seal(source, length));
+                    } catch (GeneralSecurityException e) {
+                        throw new IOException("cannot seal a frame: " + e.getMessage(), e);
+                    }
+                    sealedPlain += length;
+                }
+                int n = target.write(frame);
+                transferred += n;
+                written += n;
+                if (frame.hasRemaining()) {
+                    break;
+                }
+            }
+            return written;
+        }
+
+        @Override
+        protected void deallocate() {
+            ReferenceCountUtil.release(source);
         }
     }
 
