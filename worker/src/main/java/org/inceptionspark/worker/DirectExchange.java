@@ -223,7 +223,7 @@ public final class DirectExchange {
      * thread's scratch buffer (a channel writes on its own event loop thread, one region at a
      * time), which remembers whose piece it holds.
      */
-    static final class FloatsRegion extends org.apache.spark.network.util.AbstractFileRegion {
+    static final class FloatsRegion extends OutgoingRegion {
         /** The bytes encoded at a time: one frame of {@link ExchangeCipher}. */
         static final int CHUNK_BYTES = ExchangeCipher.FRAME;
         private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -231,8 +231,6 @@ public final class DirectExchange {
         private final float[] values;
         private final int from;
         private final int length;
-        private final long count;
-        private long transferred;
 
         private static final class Scratch {
             final ByteBuffer bytes = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -241,34 +239,19 @@ public final class DirectExchange {
         }
 
         FloatsRegion(Precision precision, float[] values, int from, int length) {
+            super((long) precision.bytesPerFloat() * length);
             this.precision = precision;
             this.values = values;
             this.from = from;
             this.length = length;
-            this.count = (long) precision.bytesPerFloat() * length;
-        }
-
-        @Override
-        public long position() {
-            return 0;
-        }
-
-        @Override
-        public long count() {
-            return count;
-        }
-
-        @Override
-        public long transferred() {
-            return transferred;
         }
 
         @Override
         public long transferTo(java.nio.channels.WritableByteChannel target, long position) throws IOException {
-            if (position < 0 || position > count) {
-                throw new IllegalArgumentException("position " + position + " of a body of " + count + " bytes");
+            if (position < 0 || position > count()) {
+                throw new IllegalArgumentException("position " + position + " of a body of " + count() + " bytes");
             }
-            if (position == count) {
+            if (position == count()) {
                 return 0;
             }
             int width = precision.bytesPerFloat();

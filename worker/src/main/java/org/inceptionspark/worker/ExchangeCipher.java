@@ -365,7 +365,7 @@ final class ExchangeCipher {
      * One direction's sealing: frames are sealed in the order they go out, one at a time, into
      * {@link #sealed}, so a connection holds one sealed frame however much is queued on it.
      */
-    private static final class Sealer implements WritableByteChannel {
+    private static final class Sealer extends ByteSink {
         private final Mode mode;
         private final FrameCipher cipher;
         private final byte[] plain = new byte[FRAME];
@@ -410,15 +410,6 @@ final class ExchangeCipher {
             filled += n;
             return n;
         }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
     }
 
     /**
@@ -427,35 +418,18 @@ final class ExchangeCipher {
      * queued message holds no ciphertext, and the socket writes the connection's one frame
      * buffer instead of a pooled buffer per frame.
      */
-    private static final class Sealed extends org.apache.spark.network.util.AbstractFileRegion {
+    private static final class Sealed extends OutgoingRegion {
         private final Sealer sealer;
         private final Object source;
         private final long plain;
-        private final long count;
         private long sealedPlain;
         private ByteBuffer frame;
-        private long transferred;
 
         Sealed(Sealer sealer, Object source, long plain) {
+            super(plain + (plain + FRAME - 1) / FRAME * (4 + sealer.mode.tag));
             this.sealer = sealer;
             this.source = source;
             this.plain = plain;
-            this.count = plain + (plain + FRAME - 1) / FRAME * (4 + sealer.mode.tag);
-        }
-
-        @Override
-        public long position() {
-            return 0;
-        }
-
-        @Override
-        public long count() {
-            return count;
-        }
-
-        @Override
-        public long transferred() {
-            return transferred;
         }
 
         @Override
@@ -465,7 +439,7 @@ final class ExchangeCipher {
                         + position);
             }
             long written = 0;
-            while (transferred < count) {
+            while (transferred < count()) {
                 if (frame == null || !frame.hasRemaining()) {
                     int length = (int) Math.min(FRAME, plain - sealedPlain);
                     try {

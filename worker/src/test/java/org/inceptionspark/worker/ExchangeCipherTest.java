@@ -64,25 +64,7 @@ class ExchangeCipherTest {
      */
     static byte[] wire(EmbeddedChannel sender) throws Exception {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.nio.channels.WritableByteChannel socket = new java.nio.channels.WritableByteChannel() {
-            @Override
-            public int write(java.nio.ByteBuffer src) {
-                int n = Math.min(src.remaining(), 65_536);
-                byte[] b = new byte[n];
-                src.get(b);
-                bytes.write(b, 0, n);
-                return n;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        ByteSink socket = DirectExchangeTest.taking(65_536, bytes);
         for (Object m; (m = sender.readOutbound()) != null; ) {
             io.netty.channel.FileRegion r = (io.netty.channel.FileRegion) m;
             while (r.transferred() < r.count()) {
