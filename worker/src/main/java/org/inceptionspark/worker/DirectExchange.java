@@ -231,6 +231,8 @@ public final class DirectExchange {
         private final float[] values;
         private final int from;
         private final int length;
+        /** The scratch piece this region last encoded into (its event loop thread's). */
+        private Scratch claimed;
 
         private static final class Scratch {
             final ByteBuffer bytes = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -259,12 +261,12 @@ public final class DirectExchange {
             if (chunk.owner != this || position < chunk.start || position >= chunk.start + chunk.bytes.limit()) {
                 long first = position / width;
                 int n = (int) Math.min(CHUNK_BYTES / width, length - first);
-                chunk.owner = null;
                 chunk.bytes.clear();
                 encode(precision, values, from + (int) first, n, chunk.bytes);
                 chunk.bytes.flip();
                 chunk.start = first * width;
                 chunk.owner = this;
+                claimed = chunk;
             }
             chunk.bytes.position((int) (position - chunk.start));
             int written = target.write(chunk.bytes);
@@ -274,9 +276,8 @@ public final class DirectExchange {
 
         @Override
         protected void deallocate() {
-            Scratch chunk = SCRATCH.get();
-            if (chunk.owner == this) {
-                chunk.owner = null;
+            if (claimed != null && claimed.owner == this) {
+                claimed.owner = null;
             }
         }
     }

@@ -394,11 +394,7 @@ final class ExchangeCipher {
                     }
                 }
             }
-            int frame = length + mode.tag;
-            sealed[0] = (byte) (frame >>> 24);
-            sealed[1] = (byte) (frame >>> 16);
-            sealed[2] = (byte) (frame >>> 8);
-            sealed[3] = (byte) frame;
+            ByteBuffer.wrap(sealed).putInt(0, length + mode.tag);
             return 4 + cipher.next(sealed, 0, plain, 0, length, sealed, 4);
         }
 

@@ -118,7 +118,7 @@ class ExchangeCipherTest {
                     new io.netty.channel.DefaultFileRegion(file.toFile(), 0, big.length),
                     Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(small), Unpooled.wrappedBuffer(big)));
             assertEquals(4 * big.length + 2 * small.length + 13 * (4 + mode.tag), wire.length, mode + ": three frames each"
-                    + " big message, one the small");
+                    + " message holding the big one, one the small");
             java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
             expected.write(big);
             expected.write(small);
